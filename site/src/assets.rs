@@ -1,0 +1,80 @@
+//! The site's own files under `templates/assets/`: the stylesheet gets a
+//! content hash in its name, so browsers and CloudFront may cache it for
+//! a year and a change is still seen at once.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cbt::DataError;
+use sha2::{Digest, Sha256};
+
+/// A file to publish: its source and the path it gets under the site.
+pub struct Asset {
+    pub source: PathBuf,
+    pub path: String,
+}
+
+/// The assets, and the URL of the stylesheet for templates.
+pub struct Assets {
+    pub files: Vec<Asset>,
+    pub stylesheet: Option<String>,
+}
+
+/// `style.css` -> `style.<10 hex digits>.css`.
+pub fn hashed_name(name: &str, bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hex}.{ext}"),
+        None => format!("{name}.{hex}"),
+    }
+}
+
+pub fn load(templates: &Path) -> Result<Assets, DataError> {
+    let dir = templates.join("assets");
+    let mut files = Vec::new();
+    let mut stylesheet = None;
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Ok(Assets { files, stylesheet });
+    };
+    let mut entries: Vec<_> = entries.flatten().filter(|e| e.path().is_file()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue;
+        }
+        let source = entry.path();
+        let path = if name.ends_with(".css") {
+            let bytes = fs::read(&source).map_err(|e| DataError {
+                file: format!("templates/assets/{name}"),
+                line: None,
+                message: format!("kan niet gelezen worden: {e}"),
+                hint: String::new(),
+            })?;
+            let path = format!("assets/{}", hashed_name(&name, &bytes));
+            if name == "style.css" {
+                stylesheet = Some(format!("/{path}"));
+            }
+            path
+        } else {
+            format!("assets/{name}")
+        };
+        files.push(Asset { source, path });
+    }
+    Ok(Assets { files, stylesheet })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hash_follows_content() {
+        let a = super::hashed_name("style.css", b"a{}");
+        assert!(
+            a.starts_with("style.") && a.ends_with(".css") && a.len() == "style..css".len() + 10,
+            "{a}"
+        );
+        assert_ne!(a, super::hashed_name("style.css", b"b{}"));
+        assert_eq!(a, super::hashed_name("style.css", b"a{}"));
+    }
+}

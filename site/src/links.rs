@@ -1,0 +1,293 @@
+//! The link check: every internal link and `#anchor` in the built site
+//! must lead somewhere. It reads the finished HTML, so links written by
+//! templates are checked as well as links written in Markdown.
+
+use std::collections::{HashMap, HashSet};
+
+use cbt::DataError;
+
+use crate::markdown::MdLink;
+
+/// What one built HTML file offers and asks for.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub ids: HashSet<String>,
+    pub hrefs: Vec<String>,
+}
+
+/// Collects the `id`s and the internal `href`/`src` values of `html`
+/// (not form `action`s: those are the function's, not pages).
+/// A small scanner rather than an HTML parser: our own templates and
+/// pulldown-cmark always quote attributes with `"`.
+pub fn scan(html: &str) -> Scan {
+    let mut out = Scan::default();
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while let Some(pos) = memfind(&bytes[i..], b"=\"") {
+        let eq = i + pos;
+        let value_start = eq + 2;
+        let Some(len) = memfind(&bytes[value_start..], b"\"") else {
+            break;
+        };
+        let value = &html[value_start..value_start + len];
+        let name = attr_name(bytes, eq);
+        match name {
+            b"id" => {
+                out.ids.insert(unescape(value));
+            }
+            b"href" | b"src" => {
+                let value = unescape(value);
+                if value.starts_with('#') || (value.starts_with('/') && !value.starts_with("//")) {
+                    out.hrefs.push(value);
+                }
+            }
+            _ => {}
+        }
+        i = value_start + len + 1;
+    }
+    out
+}
+
+fn attr_name(bytes: &[u8], eq: usize) -> &[u8] {
+    let mut start = eq;
+    while start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'-') {
+        start -= 1;
+    }
+    // Must be an attribute, not text such as `a="b"` inside a paragraph.
+    if start == 0 || !bytes[start - 1].is_ascii_whitespace() {
+        return b"";
+    }
+    &bytes[start..eq]
+}
+
+fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn unescape(s: &str) -> String {
+    if s.contains('&') {
+        s.replace("&#x2F;", "/")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    } else {
+        s.to_string()
+    }
+}
+
+/// One built HTML file, for the check.
+pub struct Built {
+    /// URL path of the file (`/aanvragen/`).
+    pub url: String,
+    /// The content file it came from, if any.
+    pub source: Option<String>,
+    /// The template it was rendered with.
+    pub template: String,
+    pub scan: Scan,
+    pub md_links: Vec<MdLink>,
+}
+
+/// Checks every link of `built` against the built site: `targets` are the
+/// URL paths of every built file (HTML and not) and `ids` the anchors of
+/// each HTML file.
+pub fn check(built: &[Built], targets: &HashSet<String>) -> Vec<DataError> {
+    let ids: HashMap<&str, &HashSet<String>> = built
+        .iter()
+        .map(|b| (b.url.as_str(), &b.scan.ids))
+        .collect();
+    let mut errors = Vec::new();
+    for b in built {
+        let mut reported = HashSet::new();
+        for href in &b.scan.hrefs {
+            if !reported.insert(href.as_str()) {
+                continue;
+            }
+            let Some(problem) = broken(&b.url, href, targets, &ids) else {
+                continue;
+            };
+            // Attribute it to the Markdown line that wrote it, else to the template.
+            let md = b.md_links.iter().find(|l| l.target == *href);
+            let (file, line, hint) = match (md, &b.source) {
+                (Some(l), Some(source)) => (source.clone(), Some(l.line), problem.1),
+                _ => (
+                    format!("templates/{}", b.template),
+                    None,
+                    format!(
+                        "{} (op de pagina {}{})",
+                        problem.1,
+                        b.url,
+                        b.source
+                            .as_ref()
+                            .map(|s| format!(", uit {s}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+            };
+            errors.push(DataError {
+                file,
+                line,
+                message: problem.0,
+                hint,
+            });
+        }
+    }
+    errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    errors
+}
+
+fn broken(
+    from: &str,
+    href: &str,
+    targets: &HashSet<String>,
+    ids: &HashMap<&str, &HashSet<String>>,
+) -> Option<(String, String)> {
+    let (path, fragment) = match href.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (href, None),
+    };
+    let path = path.split('?').next().unwrap_or("");
+    let path = if path.is_empty() {
+        from.to_string()
+    } else {
+        resolve(from, path)
+    };
+    let page = if targets.contains(&path) {
+        path.clone()
+    } else if !path.ends_with('/') && targets.contains(&format!("{path}/")) {
+        return Some((
+            format!("de link {href} mist de slash aan het eind"),
+            format!("Schrijf {path}/ (met / aan het eind)."),
+        ));
+    } else {
+        return Some((
+            format!("de link {href} leidt naar een pagina die niet bestaat"),
+            "Controleer het adres: een pagina content/a/b.md heeft het adres /a/b/.".into(),
+        ));
+    };
+    let fragment = fragment.filter(|f| !f.is_empty())?;
+    let known = ids.get(page.as_str())?;
+    if known.contains(fragment) || known.contains(&percent_decode(fragment)) {
+        return None;
+    }
+    let mut near: Vec<&String> = known.iter().filter(|id| !id.starts_with("__")).collect();
+    near.sort();
+    Some((
+        format!("het anker #{fragment} bestaat niet op {page}"),
+        format!(
+            "Ankers op die pagina: {}.",
+            near.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
+}
+
+/// Resolves a relative link against the URL of the page it is on.
+fn resolve(from: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    let base = &from[..from.rfind('/').map_or(0, |i| i + 1)];
+    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in path.split('/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let mut out = format!("/{}", parts.join("/"));
+    if path.ends_with('/') && !out.ends_with('/') {
+        out.push('/');
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_ids_and_internal_links() {
+        let s = scan(
+            r##"<a href="/a/">x</a><h2 id="kop">k</h2><a href="https://x.nl/">e</a><p>a="b"</p><img src="/i.png"><a href="#kop">t</a><a href="/q?x=1&amp;y=2">"##,
+        );
+        assert_eq!(s.hrefs, vec!["/a/", "/i.png", "#kop", "/q?x=1&y=2"]);
+        assert!(s.ids.contains("kop"));
+        assert_eq!(s.ids.len(), 1);
+    }
+
+    #[test]
+    fn resolves_relative_links() {
+        assert_eq!(resolve("/a/b/", "c/"), "/a/b/c/");
+        assert_eq!(resolve("/a/b/", "../c/"), "/a/c/");
+        assert_eq!(resolve("/a/b/", "/x/"), "/x/");
+    }
+
+    fn built(url: &str, html: &str, md: Vec<MdLink>) -> Built {
+        Built {
+            url: url.into(),
+            source: Some(format!("{}.md", url.trim_matches('/'))),
+            template: "page.html".into(),
+            scan: scan(html),
+            md_links: md,
+        }
+    }
+
+    #[test]
+    fn reports_missing_pages_and_anchors_with_lines() {
+        let pages = vec![
+            built("/a/", r#"<a href="/b/#er">1</a><a href="/c/">2</a><a href="/b">3</a><a href="/b/#niet">4</a><a href="#x">5</a>"#,
+                vec![MdLink { target: "/c/".into(), line: 9 }, MdLink { target: "/b/#niet".into(), line: 12 }]),
+            built("/b/", r#"<h2 id="er">er</h2>"#, vec![]),
+        ];
+        let targets: HashSet<String> = ["/a/", "/b/"].iter().map(|s| s.to_string()).collect();
+        let errors = check(&pages, &targets);
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 4, "{text:#?}");
+        assert!(
+            text.iter().any(
+                |t| t.starts_with("a.md:9: de link /c/ leidt naar een pagina die niet bestaat")
+            ),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("a.md:12: het anker #niet bestaat op /b/")
+                    && t.contains("er")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("mist de slash")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("templates/page.html: het anker #x bestaat niet op /a/")),
+            "{text:#?}"
+        );
+    }
+}

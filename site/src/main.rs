@@ -1,0 +1,111 @@
+//! The `cbt-site` command: build, check or serve the site.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use cbt_site::{build, DirSink, NullSink, Project};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cbt-site",
+    version,
+    about = "De site van de Commissie Balanstoets Telemarketing bouwen, controleren of lokaal tonen"
+)]
+struct Cli {
+    /// The folder that holds content/ and templates/.
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into a folder.
+    Build {
+        #[arg(long, default_value = "public")]
+        out: PathBuf,
+        /// The site's public address (overrides base_url in content/data/site.toml).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Make every check of a build, writing nothing.
+    Check,
+    /// Serve the site on 127.0.0.1, rebuilding and reloading on every change.
+    Serve {
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("fout: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut project = Project::at(&cli.root);
+    match cli.command {
+        Command::Build { out, base_url } => {
+            project.base_url = base_url;
+            let started = Instant::now();
+            let out = if out.is_absolute() {
+                out
+            } else {
+                cli.root.join(out)
+            };
+            let sink = DirSink::new(&out);
+            match build(&project, &sink) {
+                Ok(report) => {
+                    let stale = sink
+                        .remove_stale(&report.files)
+                        .with_context(|| format!("opruimen van {}", out.display()))?;
+                    eprintln!(
+                        "{} pagina's, {} bestanden in {} gebouwd in {} ms{}",
+                        report.pages,
+                        report.files.len(),
+                        out.display(),
+                        started.elapsed().as_millis(),
+                        if stale > 0 {
+                            format!(" ({stale} oude bestanden verwijderd)")
+                        } else {
+                            String::new()
+                        }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) => {
+                    eprintln!("{problems}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Check => match build(&project, &NullSink) {
+            Ok(report) => {
+                eprintln!(
+                    "in orde: {} pagina's, {} bestanden",
+                    report.pages,
+                    report.files.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(problems) => {
+                eprintln!("{problems}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Command::Serve { port } => {
+            cbt_site::serve::run(project, port)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

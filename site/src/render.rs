@@ -1,0 +1,604 @@
+//! From a loaded [`Library`] and the templates to the built site: every
+//! page through Tera (in parallel), `sitemap.xml`, `robots.txt`, the
+//! assets and static files, and then the link check over the result.
+
+use std::collections::HashSet;
+
+use cbt::DataError;
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera, Value};
+
+use crate::assets::Assets;
+use crate::content::{Library, Page, PageInfo, Section};
+use crate::front_matter::{PageKind, Role};
+use crate::links::{self, Built};
+use crate::markdown::Heading;
+use crate::output::Sink;
+
+/// What a build produced.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// HTML pages written.
+    pub pages: usize,
+    /// Every file written, by path under the output folder.
+    pub files: HashSet<String>,
+}
+
+/// The parts of every page's context that are the same for all pages:
+/// converted to Tera values once, not once a page.
+struct Shared {
+    config: Value,
+    rules: Value,
+    data: Value,
+    assets: Value,
+    nav: Value,
+    base: String,
+}
+
+#[derive(Serialize)]
+struct LinkCtx<'a> {
+    title: &'a str,
+    permalink: String,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+struct PageCtx<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    permalink: String,
+    path: &'a str,
+    slug: &'a str,
+    content: &'a str,
+    toc: &'a [Heading],
+    word_count: usize,
+    reading_time: usize,
+    weight: i64,
+    date: Option<String>,
+    /// FAQ: the question's anchor on the FAQ page.
+    anchor: Option<&'a str>,
+    /// Member: role as shown (`voorzitter`).
+    role: Option<&'static str>,
+    lower: Option<LinkCtx<'a>>,
+    higher: Option<LinkCtx<'a>>,
+    /// FAQ: the pages of the section named in `embed`.
+    embedded: Vec<PageCtx<'a>>,
+}
+
+#[derive(Serialize)]
+struct SectionCtx<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    permalink: String,
+    path: &'a str,
+    content: &'a str,
+    toc: &'a [Heading],
+    word_count: usize,
+    page_kind: PageKind,
+    pages: Vec<PageCtx<'a>>,
+    subsections: Vec<SubsectionCtx<'a>>,
+}
+
+#[derive(Serialize)]
+struct SubsectionCtx<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    permalink: String,
+    path: &'a str,
+    weight: i64,
+}
+
+#[derive(Serialize)]
+struct Crumb<'a> {
+    title: &'a str,
+    path: &'a str,
+}
+
+/// One thing to render.
+enum Job {
+    Section(usize),
+    Page(usize),
+}
+
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Chair => "voorzitter",
+        Role::Secretary => "secretaris",
+        Role::RotatingMember => "roulerend lid",
+    }
+}
+
+/// `/a/` -> `a/index.html`.
+pub fn output_path(url: &str) -> String {
+    let trimmed = url.trim_start_matches('/');
+    if trimmed.is_empty() {
+        "index.html".to_string()
+    } else if trimmed.ends_with('/') {
+        format!("{trimmed}index.html")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    // Our own context types always serialize.
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Renders and writes the whole site.
+pub fn render(
+    lib: &Library,
+    tera: &Tera,
+    assets: &Assets,
+    base_url: &str,
+    sink: &dyn Sink,
+) -> Result<Report, Vec<DataError>> {
+    let mut errors = check_templates(lib, tera);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let base = base_url.trim_end_matches('/').to_string();
+    let mut config = lib.rules.site.clone();
+    config.base_url = base.clone();
+    let root = &lib.sections[0];
+    let nav: Vec<SubsectionCtx<'_>> = root
+        .subsections
+        .iter()
+        .map(|&s| subsection_ctx(&lib.sections[s], &base))
+        .collect();
+    let shared = Shared {
+        config: to_value(&config),
+        rules: to_value(&serde_json::json!({
+            "fees": lib.rules.fees,
+            "periods": lib.rules.periods,
+            "values": cbt::values::values(&lib.rules),
+            "forms": lib.rules.forms,
+        })),
+        data: to_value(&serde_json::json!({ "balanstest": lib.worksheet })),
+        assets: to_value(&serde_json::json!({ "stylesheet": assets.stylesheet })),
+        nav: to_value(&nav),
+        base,
+    };
+
+    let mut jobs: Vec<Job> = (0..lib.sections.len()).map(Job::Section).collect();
+    jobs.extend(
+        lib.pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| lib.renders(p))
+            .map(|(i, _)| Job::Page(i)),
+    );
+
+    let results: Vec<Result<Built, DataError>> = jobs
+        .par_iter()
+        .map(|job| {
+            let (url, source, template, html, md_links) = match *job {
+                Job::Section(s) => {
+                    let section = &lib.sections[s];
+                    let (template, ctx) = section_context(lib, &shared, s);
+                    let html = tera
+                        .render(&template, &ctx)
+                        .map_err(|e| render_error(&section.file, &template, &e))?;
+                    (
+                        section.path.clone(),
+                        section.file.clone(),
+                        template,
+                        html,
+                        section.body.links.clone(),
+                    )
+                }
+                Job::Page(p) => {
+                    let page = &lib.pages[p];
+                    let (template, ctx) = page_context(lib, &shared, p);
+                    let html = tera
+                        .render(&template, &ctx)
+                        .map_err(|e| render_error(&page.file, &template, &e))?;
+                    (
+                        page.path.clone(),
+                        page.file.clone(),
+                        template,
+                        html,
+                        page.body.links.clone(),
+                    )
+                }
+            };
+            let scan = links::scan(&html);
+            let path = output_path(&url);
+            sink.put(&path, html.into_bytes())
+                .map_err(|e| write_error(&path, &e))?;
+            Ok(Built {
+                url,
+                source: Some(source),
+                template,
+                scan,
+                md_links,
+            })
+        })
+        .collect();
+
+    let mut built = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(b) => built.push(b),
+            Err(e) => errors.push(e),
+        }
+    }
+
+    let mut report = Report::default();
+    let mut targets: HashSet<String> = HashSet::new();
+    for b in &built {
+        report.files.insert(output_path(&b.url));
+        targets.insert(b.url.clone());
+    }
+    report.pages = built.len();
+
+    for asset in &assets.files {
+        match sink.copy(&asset.source, &asset.path) {
+            Ok(()) => {
+                targets.insert(format!("/{}", asset.path));
+                report.files.insert(asset.path.clone());
+            }
+            Err(e) => errors.push(write_error(&asset.path, &e)),
+        }
+    }
+    for (source, path) in &lib.static_files {
+        match sink.copy(source, path) {
+            Ok(()) => {
+                targets.insert(format!("/{path}"));
+                report.files.insert(path.clone());
+            }
+            Err(e) => errors.push(write_error(path, &e)),
+        }
+    }
+    let sitemap = sitemap(lib, &shared.base);
+    let robots = format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+        shared.base
+    );
+    for (path, bytes) in [
+        ("sitemap.xml", sitemap.into_bytes()),
+        ("robots.txt", robots.into_bytes()),
+    ] {
+        match sink.put(path, bytes) {
+            Ok(()) => {
+                targets.insert(format!("/{path}"));
+                report.files.insert(path.to_string());
+            }
+            Err(e) => errors.push(write_error(path, &e)),
+        }
+    }
+
+    errors.extend(links::check(&built, &targets));
+    errors.extend(check_menu(lib, &targets));
+    if errors.is_empty() {
+        Ok(report)
+    } else {
+        Err(errors)
+    }
+}
+
+fn render_error(file: &str, template: &str, e: &tera::Error) -> DataError {
+    DataError {
+        file: file.to_string(),
+        line: None,
+        message: format!("de template {template} faalt: {}", crate::templates::chain(e)),
+        hint: format!("Herstel templates/{template}, of de waarde in de front matter die de template gebruikt."),
+    }
+}
+
+fn write_error(path: &str, e: &std::io::Error) -> DataError {
+    DataError {
+        file: path.to_string(),
+        line: None,
+        message: format!("kan niet geschreven worden: {e}"),
+        hint: "Controleer de uitvoermap (--out): bestaat ze en mag erin geschreven worden?".into(),
+    }
+}
+
+fn section_template(lib: &Library, s: usize) -> String {
+    let section = &lib.sections[s];
+    section
+        .meta
+        .template
+        .clone()
+        .unwrap_or_else(|| if s == 0 { "index.html" } else { "section.html" }.to_string())
+}
+
+fn page_template(page: &Page) -> String {
+    let explicit = match &page.meta {
+        PageInfo::Page(m) => m.template.clone(),
+        _ => None,
+    };
+    explicit.unwrap_or_else(|| {
+        if page.is_not_found() {
+            "404.html"
+        } else {
+            "page.html"
+        }
+        .to_string()
+    })
+}
+
+/// Every template named in front matter (or by default) must exist.
+fn check_templates(lib: &Library, tera: &Tera) -> Vec<DataError> {
+    let known: Vec<&str> = tera
+        .get_template_names()
+        .filter(|n| !n.contains('/'))
+        .collect();
+    let mut errors = Vec::new();
+    let mut missing = |file: &str, line: Option<usize>, name: String| {
+        if tera.get_template(&name).is_err() {
+            let mut list = known.clone();
+            list.sort();
+            errors.push(DataError {
+                file: file.to_string(),
+                line,
+                message: format!("de template \"{name}\" bestaat niet"),
+                hint: format!("Kies een van: {}.", list.join(", ")),
+            });
+        }
+    };
+    for (i, s) in lib.sections.iter().enumerate() {
+        missing(&s.file, s.template_line, section_template(lib, i));
+    }
+    for p in lib.pages.iter().filter(|p| lib.renders(p)) {
+        missing(&p.file, p.template_line, page_template(p));
+    }
+    errors
+}
+
+fn subsection_ctx<'a>(s: &'a Section, base: &str) -> SubsectionCtx<'a> {
+    SubsectionCtx {
+        title: &s.meta.title,
+        description: s.meta.description.as_deref(),
+        permalink: format!("{base}{}", s.path),
+        path: &s.path,
+        weight: s.meta.weight,
+    }
+}
+
+fn page_ctx<'a>(lib: &'a Library, base: &str, p: usize, neighbours: bool) -> PageCtx<'a> {
+    let page = &lib.pages[p];
+    let (description, anchor, role, embed) = match &page.meta {
+        PageInfo::Page(m) => (m.description.as_deref(), None, None, None),
+        PageInfo::Faq(m) => (None, Some(m.anchor.as_str()), None, m.embed.as_deref()),
+        PageInfo::Member(m) => (None, None, Some(role_label(m.role)), None),
+    };
+    let (mut lower, mut higher) = (None, None);
+    if neighbours {
+        let list = &lib.sections[page.section].pages;
+        if let Some(pos) = list.iter().position(|&i| i == p) {
+            let link = |i: usize| LinkCtx {
+                title: lib.pages[i].title(),
+                permalink: format!("{base}{}", lib.pages[i].path),
+                path: &lib.pages[i].path,
+            };
+            lower = pos.checked_sub(1).map(|q| link(list[q]));
+            higher = list.get(pos + 1).map(|&q| link(q));
+        }
+    }
+    let embedded = embed
+        .and_then(|dir| lib.section_by_dir(dir))
+        .map(|s| {
+            lib.sections[s]
+                .pages
+                .iter()
+                .map(|&q| page_ctx(lib, base, q, false))
+                .collect()
+        })
+        .unwrap_or_default();
+    PageCtx {
+        title: page.title(),
+        description,
+        permalink: format!("{base}{}", page.path),
+        path: &page.path,
+        slug: &page.slug,
+        content: &page.body.html,
+        toc: &page.body.toc,
+        word_count: page.body.word_count,
+        reading_time: page.body.word_count.div_ceil(200).max(1),
+        weight: page.weight(),
+        date: page.date(),
+        anchor,
+        role,
+        lower,
+        higher,
+        embedded,
+    }
+}
+
+fn base_context(shared: &Shared, path: &str, title: &str, description: Option<&str>) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert("config", &shared.config);
+    ctx.insert("rules", &shared.rules);
+    ctx.insert("data", &shared.data);
+    ctx.insert("assets", &shared.assets);
+    ctx.insert("nav", &shared.nav);
+    ctx.insert("current_path", path);
+    ctx.insert("canonical", &format!("{}{}", shared.base, path));
+    ctx.insert("page_title", title);
+    ctx.insert("page_description", description.unwrap_or_default());
+    // A form on a built page starts empty; the function fills these in
+    // when it shows a form again with the applicant's values and errors.
+    ctx.insert("form_values", &serde_json::Map::new());
+    ctx.insert("form_errors", &serde_json::Map::new());
+    ctx
+}
+
+fn breadcrumbs<'a>(lib: &'a Library, mut section: Option<usize>) -> Vec<Crumb<'a>> {
+    let mut crumbs = Vec::new();
+    while let Some(s) = section {
+        let sec = &lib.sections[s];
+        crumbs.push(Crumb {
+            title: if s == 0 { "Home" } else { &sec.meta.title },
+            path: &sec.path,
+        });
+        section = sec.parent;
+    }
+    crumbs.reverse();
+    crumbs
+}
+
+fn section_context(lib: &Library, shared: &Shared, s: usize) -> (String, Context) {
+    let section = &lib.sections[s];
+    let ctx_value = SectionCtx {
+        title: &section.meta.title,
+        description: section.meta.description.as_deref(),
+        permalink: format!("{}{}", shared.base, section.path),
+        path: &section.path,
+        content: &section.body.html,
+        toc: &section.body.toc,
+        word_count: section.body.word_count,
+        page_kind: section.meta.page_kind,
+        pages: section
+            .pages
+            .iter()
+            .map(|&p| page_ctx(lib, &shared.base, p, false))
+            .collect(),
+        subsections: section
+            .subsections
+            .iter()
+            .map(|&x| subsection_ctx(&lib.sections[x], &shared.base))
+            .collect(),
+    };
+    let description = section
+        .meta
+        .description
+        .as_deref()
+        .or(Some(lib.rules.site.description.as_str()));
+    let mut ctx = base_context(shared, &section.path, &section.meta.title, description);
+    ctx.insert("section", &ctx_value);
+    ctx.insert("breadcrumbs", &breadcrumbs(lib, section.parent));
+    if section.meta.page_kind == PageKind::Faq {
+        ctx.insert("structured_data", &faq_json_ld(lib, section));
+    }
+    (section_template(lib, s), ctx)
+}
+
+fn page_context(lib: &Library, shared: &Shared, p: usize) -> (String, Context) {
+    let page = &lib.pages[p];
+    let value = page_ctx(lib, &shared.base, p, true);
+    let description = value
+        .description
+        .or(Some(lib.rules.site.description.as_str()));
+    let mut ctx = base_context(shared, &page.path, page.title(), description);
+    ctx.insert("page", &value);
+    let crumbs = if page.is_not_found() {
+        Vec::new()
+    } else {
+        breadcrumbs(lib, Some(page.section))
+    };
+    ctx.insert("breadcrumbs", &crumbs);
+    (page_template(page), ctx)
+}
+
+/// schema.org FAQPage for the FAQ section, as a string safe inside `<script>`.
+fn faq_json_ld(lib: &Library, section: &Section) -> String {
+    let entities: Vec<Value> = section
+        .pages
+        .iter()
+        .map(|&p| {
+            let page = &lib.pages[p];
+            let mut answer = page.body.plain.clone().unwrap_or_default();
+            if let PageInfo::Faq(m) = &page.meta {
+                if let Some(s) = m.embed.as_deref().and_then(|d| lib.section_by_dir(d)) {
+                    for &q in &lib.sections[s].pages {
+                        let member = &lib.pages[q];
+                        let role = match &member.meta {
+                            PageInfo::Member(m) => format!(" ({})", role_label(m.role)),
+                            _ => String::new(),
+                        };
+                        let text = strip_tags(&member.body.html);
+                        let text: Vec<&str> = text.split_whitespace().collect();
+                        answer.push_str(&format!(" {}{role}: {}", member.title(), text.join(" ")));
+                    }
+                }
+            }
+            serde_json::json!({
+                "@type": "Question",
+                "name": page.title(),
+                "acceptedAnswer": { "@type": "Answer", "text": answer.trim() },
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "FAQPage",
+        "mainEntity": entities,
+    });
+    // `<` only occurs inside JSON strings, where \u003c means the same and
+    // cannot close the script element.
+    doc.to_string().replace('<', "\\u003c")
+}
+
+/// Text of a rendered HTML fragment, for structured data.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+}
+
+fn check_menu(lib: &Library, targets: &HashSet<String>) -> Vec<DataError> {
+    let site = &lib.rules.site;
+    site.menu
+        .iter()
+        .chain(&site.footer)
+        .filter(|l| !targets.contains(l.url.split('#').next().unwrap_or("")))
+        .map(|l| DataError {
+            file: format!("data/{}", cbt::site::FILE.trim_start_matches("data/")),
+            line: None,
+            message: format!(
+                "de menulink \"{}\" leidt naar {}, een pagina die niet bestaat",
+                l.title, l.url
+            ),
+            hint: "Verwijs naar een bestaande pagina, met / aan het eind.".into(),
+        })
+        .collect()
+}
+
+fn sitemap(lib: &Library, base: &str) -> String {
+    let mut urls: Vec<(&str, Option<String>)> = lib
+        .sections
+        .iter()
+        .map(|s| (s.path.as_str(), None))
+        .collect();
+    urls.extend(
+        lib.pages
+            .iter()
+            .filter(|p| lib.renders(p) && !p.is_not_found())
+            .map(|p| (p.path.as_str(), p.date())),
+    );
+    urls.sort();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for (path, date) in urls {
+        xml.push_str("  <url><loc>");
+        xml.push_str(&xml_escape(&format!("{base}{path}")));
+        xml.push_str("</loc>");
+        if let Some(d) = date {
+            xml.push_str("<lastmod>");
+            xml.push_str(&xml_escape(&d));
+            xml.push_str("</lastmod>");
+        }
+        xml.push_str("</url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,324 @@
+//! `cbt-site serve`: the site from memory on 127.0.0.1, rebuilt on every
+//! change under `content/` or `templates/`, with the open tab reloaded.
+//!
+//! The reload snippet is added here, to the bytes served, and never by a
+//! template: a `build` can therefore never ship it.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::watch;
+
+use crate::{build, MemorySink, Project};
+
+/// One build as served.
+#[derive(Default)]
+pub struct Snapshot {
+    pub files: HashMap<String, Arc<Vec<u8>>>,
+    /// The problems of the last build, shown instead of the site.
+    pub problems: Option<String>,
+}
+
+/// What the server shares between requests and the watcher.
+#[derive(Clone)]
+pub struct State {
+    pub site: Arc<RwLock<Arc<Snapshot>>>,
+    /// Bumped after every rebuild; open tabs wait on it.
+    pub generation: watch::Sender<u64>,
+}
+
+impl State {
+    pub fn new() -> State {
+        State {
+            site: Arc::new(RwLock::new(Arc::new(Snapshot::default()))),
+            generation: watch::channel(0).0,
+        }
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.site.read().map(|s| Arc::clone(&s)).unwrap_or_default()
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+/// Builds `project` into memory and publishes it to `state`; returns how
+/// long it took.
+pub fn rebuild(project: &Project, state: &State) -> Duration {
+    let started = Instant::now();
+    let sink = MemorySink::default();
+    let snapshot = match build(project, &sink) {
+        Ok(_) => {
+            let files = sink
+                .files
+                .lock()
+                .map(|mut f| std::mem::take(&mut *f))
+                .unwrap_or_default();
+            Snapshot {
+                files,
+                problems: None,
+            }
+        }
+        Err(problems) => {
+            eprintln!("{problems}");
+            Snapshot {
+                files: HashMap::new(),
+                problems: Some(problems.to_string()),
+            }
+        }
+    };
+    if let Ok(mut site) = state.site.write() {
+        *site = Arc::new(snapshot);
+    }
+    state.generation.send_modify(|g| *g += 1);
+    started.elapsed()
+}
+
+/// Serves until interrupted.
+pub fn run(project: Project, port: u16) -> anyhow::Result<()> {
+    let state = State::new();
+    let took = rebuild(&project, &state);
+    eprintln!("gebouwd in {} ms", took.as_millis());
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(tx).context("bestanden volgen")?;
+    for dir in [&project.content, &project.templates] {
+        watcher
+            .watch(dir, RecursiveMode::Recursive)
+            .with_context(|| format!("{} volgen", dir.display()))?;
+    }
+    let watch_state = state.clone();
+    let watch_project = project.clone();
+    std::thread::spawn(move || {
+        while let Ok(first) = rx.recv() {
+            // Editors save in bursts (temp file, rename, touch): wait for quiet.
+            let mut relevant = is_relevant(&first);
+            while let Ok(next) = rx.recv_timeout(Duration::from_millis(30)) {
+                relevant |= is_relevant(&next);
+            }
+            if relevant {
+                let took = rebuild(&watch_project, &watch_state);
+                eprintln!("opnieuw gebouwd in {} ms", took.as_millis());
+            }
+        }
+    });
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio starten")?;
+    runtime.block_on(async move {
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("poort {port} openen"))?;
+        eprintln!("de site draait op http://{addr}/ (Ctrl-C stopt)");
+        serve(listener, state).await
+    })?;
+    drop(watcher);
+    Ok(())
+}
+
+fn is_relevant(event: &notify::Result<notify::Event>) -> bool {
+    match event {
+        Ok(e) => {
+            !matches!(e.kind, notify::EventKind::Access(_))
+                && e.paths.iter().any(|p| {
+                    !p.file_name().is_some_and(|n| {
+                        let n = n.to_string_lossy();
+                        n.starts_with('.') || n.ends_with('~') || n.ends_with(".swp")
+                    })
+                })
+        }
+        Err(_) => true,
+    }
+}
+
+/// Accepts connections on `listener` until Ctrl-C.
+pub async fn serve(listener: tokio::net::TcpListener, state: State) -> anyhow::Result<()> {
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted.context("verbinding aannemen")?,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(req, state.clone()));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+type Body = Full<Bytes>;
+
+async fn handle(req: Request<Incoming>, state: State) -> Result<Response<Body>, Infallible> {
+    let path = req.uri().path().to_string();
+    if path == "/__livereload" {
+        return Ok(long_poll(req.uri().query(), state).await);
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Ok(text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Deze methode wordt hier niet ondersteund.",
+        ));
+    }
+    let site = state.snapshot();
+    let generation = *state.generation.borrow();
+    if let Some(problems) = &site.problems {
+        return Ok(problems_page(problems, generation));
+    }
+    Ok(lookup(&site, &path, generation))
+}
+
+fn lookup(site: &Snapshot, path: &str, generation: u64) -> Response<Body> {
+    let decoded = percent_decode(path);
+    let rel = crate::render::output_path(&decoded);
+    if rel.split('/').any(|s| s == "..") {
+        return text(StatusCode::BAD_REQUEST, "Ongeldig pad.");
+    }
+    if let Some(bytes) = site.files.get(&rel) {
+        return file(StatusCode::OK, &rel, bytes, generation);
+    }
+    if !decoded.ends_with('/')
+        && site
+            .files
+            .contains_key(&format!("{}/index.html", decoded.trim_start_matches('/')))
+    {
+        return Response::builder()
+            .status(StatusCode::MOVED_PERMANENTLY)
+            .header(LOCATION, format!("{decoded}/"))
+            .body(Body::default())
+            .unwrap_or_default();
+    }
+    match site.files.get("404.html") {
+        Some(bytes) => file(StatusCode::NOT_FOUND, "404.html", bytes, generation),
+        None => text(StatusCode::NOT_FOUND, "Niet gevonden."),
+    }
+}
+
+fn file(status: StatusCode, rel: &str, bytes: &Arc<Vec<u8>>, generation: u64) -> Response<Body> {
+    let kind = content_type(rel);
+    let body = if kind.starts_with("text/html") {
+        Bytes::from(with_reload(bytes, generation))
+    } else {
+        Bytes::from(bytes.as_ref().clone())
+    };
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, kind)
+        .header(CACHE_CONTROL, "no-store")
+        .body(Full::new(body))
+        .unwrap_or_default()
+}
+
+/// The page's bytes with the reload script before `</body>`.
+pub fn with_reload(html: &[u8], generation: u64) -> Vec<u8> {
+    let script = format!(
+        "<script>(async()=>{{const g={generation};for(;;){{try{{const r=await fetch('/__livereload?since='+g);\
+         if((await r.text())!==String(g)){{location.reload();return}}}}catch(e){{await new Promise(r=>setTimeout(r,1000))}}}}}})()</script>"
+    );
+    let text = String::from_utf8_lossy(html);
+    match text.rfind("</body>") {
+        Some(i) => format!("{}{script}{}", &text[..i], &text[i..]).into_bytes(),
+        None => format!("{text}{script}").into_bytes(),
+    }
+}
+
+/// Answers when the site is rebuilt after generation `since`, or after 25 s.
+async fn long_poll(query: Option<&str>, state: State) -> Response<Body> {
+    let since: u64 = query
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("since=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut rx = state.generation.subscribe();
+    let _ = tokio::time::timeout(Duration::from_secs(25), rx.wait_for(|g| *g != since)).await;
+    let current = *rx.borrow();
+    text(StatusCode::OK, &current.to_string())
+}
+
+fn problems_page(problems: &str, generation: u64) -> Response<Body> {
+    let escaped = problems
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Fout: de site bouwt niet</title></head>\
+         <body><main><h1>De site bouwt niet</h1><pre>{escaped}</pre></main></body></html>"
+    );
+    Response::builder()
+        .status(StatusCode::INTERNAL_SERVER_ERROR)
+        .header(CONTENT_TYPE, "text/html; charset=utf-8")
+        .body(Full::new(Bytes::from(with_reload(
+            html.as_bytes(),
+            generation,
+        ))))
+        .unwrap_or_default()
+}
+
+fn text(status: StatusCode, body: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(CACHE_CONTROL, "no-store")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap_or_default()
+}
+
+pub fn content_type(path: &str) -> &'static str {
+    let ext = Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    match ext {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,264 @@
+//! The forms, defined as data (`content/data/forms/*.toml`): their fields
+//! with Dutch label, hint, type, limits, `autocomplete` token and error
+//! messages. The generator renders a form from its definition and the
+//! function checks a post against the same definition, so the form a
+//! browser shows is the form that is checked.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{invalid, DataError, Sources};
+use crate::fees::FeeSchedule;
+
+/// The forms' definition files, under `content/`.
+pub const APPLICATION_FILE: &str = "data/forms/aanvraag.toml";
+pub const CONTACT_FILE: &str = "data/forms/contact.toml";
+
+/// One form.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormDef {
+    /// Stable id (`aanvraag`), also the `id` of the `<form>` element.
+    pub id: String,
+    /// Where the form posts to, relative to the function's base URL.
+    pub action: String,
+    /// Text of the submit button.
+    pub submit: String,
+    /// Fields in groups; a group with a legend becomes a `<fieldset>`.
+    pub groups: Vec<Group>,
+    /// Filled in by [`FormDef::resolve`]: whether a field uploads a file,
+    /// which makes the form `multipart/form-data`.
+    #[serde(default, skip_deserializing)]
+    pub multipart: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub id: String,
+    /// The fieldset's legend; none for fields that need no grouping.
+    pub legend: Option<String>,
+    pub hint: Option<String>,
+    pub fields: Vec<Field>,
+}
+
+/// What kind of value a field takes; decides the HTML control and the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// One line of text.
+    Text,
+    /// Several lines of text.
+    Textarea,
+    /// One email address.
+    Email,
+    /// A phone number.
+    Tel,
+    /// A Dutch Chamber of Commerce number: 8 digits.
+    Kvk,
+    /// A postcode: Dutch (`1234 AB`) when the country is the Netherlands.
+    Postcode,
+    /// A country, from a list.
+    Country,
+    /// A Dutch or EU VAT id.
+    VatId,
+    /// A whole number within `min`..=`max`.
+    Number,
+    /// One of `options`.
+    Radio,
+    /// A box that must be ticked when required.
+    Checkbox,
+    /// An uploaded document.
+    File,
+    /// Invisible to people; a bot that fills it is ignored.
+    Honeypot,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// The form field's `name` and (with the form id) its element id.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    pub label: String,
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    /// Required only when another field has a value: `["namens", "vertegenwoordiger"]`.
+    pub required_if: Option<(String, String)>,
+    pub autocomplete: Option<String>,
+    pub max_length: Option<u32>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    /// Rows of a textarea.
+    pub rows: Option<u32>,
+    /// For `radio`: the choices. For `country`: not needed.
+    #[serde(default)]
+    pub options: Vec<Choice>,
+    /// For `radio`: take the choices from the fees (one per tariff).
+    #[serde(default)]
+    pub options_from_fees: bool,
+    /// For `file`: accepted extensions (`pdf`) and the largest size.
+    #[serde(default)]
+    pub accept: Vec<String>,
+    pub max_bytes: Option<u64>,
+    /// Suffix shown after the input, such as `jaar`.
+    pub suffix: Option<String>,
+    /// The value a new, empty form starts with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// A link shown with the field, such as the privacy statement.
+    pub link: Option<crate::site::Link>,
+    /// The error messages, by code (`required`, `too_long`, `invalid`, ...).
+    #[serde(default)]
+    pub messages: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub hint: Option<String>,
+}
+
+/// Both forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Forms {
+    pub application: FormDef,
+    pub contact: FormDef,
+}
+
+impl Forms {
+    pub fn parse(sources: &Sources, fees: Option<&FeeSchedule>) -> Result<Forms, Vec<DataError>> {
+        let mut errors = Vec::new();
+        let mut load = |file: &str| match sources.parse::<FormDef>(file) {
+            Ok(f) => match f.resolve(file, fees) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    errors.extend(e);
+                    None
+                }
+            },
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let application = load(APPLICATION_FILE);
+        let contact = load(CONTACT_FILE);
+        match (application, contact) {
+            (Some(application), Some(contact)) => Ok(Forms {
+                application,
+                contact,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl FormDef {
+    /// All fields, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.groups.iter().flat_map(|g| g.fields.iter())
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields().find(|f| f.name == name)
+    }
+
+    /// Checks what TOML cannot and fills in what follows from the fees.
+    fn resolve(
+        mut self,
+        file: &str,
+        fees: Option<&FeeSchedule>,
+    ) -> Result<FormDef, Vec<DataError>> {
+        let mut errors = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
+        let all: Vec<(String, FieldType)> =
+            self.fields().map(|f| (f.name.clone(), f.kind)).collect();
+        for group in &mut self.groups {
+            for field in &mut group.fields {
+                if !names.insert(field.name.clone()) {
+                    errors.push(invalid(
+                        file,
+                        format!("het veld \"{}\" staat er twee keer in", field.name),
+                        "Geef elk veld een eigen name.",
+                    ));
+                }
+                if field.name.is_empty()
+                    || !field
+                        .name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    errors.push(invalid(
+                        file,
+                        format!("name = \"{}\": alleen a-z, 0-9 en _", field.name),
+                        "Bijvoorbeeld name = \"organisatie_naam\".",
+                    ));
+                }
+                if field.options_from_fees {
+                    match fees {
+                        Some(fees) => {
+                            field.options = fees
+                                .tariffs
+                                .iter()
+                                .map(|t| Choice {
+                                    value: t.key.clone(),
+                                    label: t.label.clone(),
+                                    hint: Some(format!(
+                                        "{} excl. btw, {} incl. {}% btw",
+                                        t.excl_vat, t.total, fees.vat_percent
+                                    )),
+                                })
+                                .collect();
+                        }
+                        None => errors.push(invalid(
+                            file,
+                            format!("{}: options_from_fees zonder tarieven", field.name),
+                            "Controleer data/fees.toml.",
+                        )),
+                    }
+                }
+                if field.kind == FieldType::Radio && field.options.is_empty() {
+                    errors.push(invalid(
+                        file,
+                        format!("het keuzeveld \"{}\" heeft geen opties", field.name),
+                        "Voeg [[...options]] toe of zet options_from_fees = true.",
+                    ));
+                }
+                if let Some((other, _)) = &field.required_if {
+                    if !all.iter().any(|(n, _)| n == other) {
+                        errors.push(invalid(
+                            file,
+                            format!(
+                                "{}: required_if noemt het onbekende veld \"{other}\"",
+                                field.name
+                            ),
+                            "Noem een veld van dit formulier.",
+                        ));
+                    }
+                }
+                if field.kind == FieldType::File
+                    && (field.accept.is_empty() || field.max_bytes.is_none())
+                {
+                    errors.push(invalid(
+                        file,
+                        format!(
+                            "het bestandsveld \"{}\" mist accept of max_bytes",
+                            field.name
+                        ),
+                        "Bijvoorbeeld accept = [\"pdf\"] en max_bytes = 4194304.",
+                    ));
+                }
+            }
+        }
+        self.multipart = all.iter().any(|(_, k)| *k == FieldType::File);
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(errors)
+        }
+    }
+}

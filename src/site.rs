@@ -1,0 +1,98 @@
+//! Site settings: name, address, secretariat, menu.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{invalid, DataError};
+
+/// Where the settings live, under `content/`.
+pub const FILE: &str = "data/site.toml";
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub title: String,
+    pub short_title: String,
+    pub description: String,
+    /// Public address without a trailing slash once validated.
+    pub base_url: String,
+    pub language: String,
+    /// Where the forms post to; empty means the site's own origin.
+    #[serde(default)]
+    pub form_action_base: String,
+    pub secretariat: Secretariat,
+    pub menu: Vec<Link>,
+    #[serde(default)]
+    pub footer: Vec<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secretariat {
+    pub name: String,
+    pub email: String,
+}
+
+/// A menu or footer link to a page of the site.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+impl SiteConfig {
+    /// Checks what TOML cannot: the address is absolute, links are paths.
+    pub fn validate(&self) -> Vec<DataError> {
+        let mut errors = Vec::new();
+        if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
+            errors.push(invalid(
+                FILE,
+                format!("base_url = \"{}\" is geen volledig webadres", self.base_url),
+                "Begin met https://, bijvoorbeeld \"https://www.balanstoetstelemarketing.nl\".",
+            ));
+        }
+        if !(self.form_action_base.is_empty()
+            || self.form_action_base.starts_with("https://")
+            || self.form_action_base.starts_with("http://"))
+        {
+            errors.push(invalid(
+                FILE,
+                format!(
+                    "form_action_base = \"{}\" is geen volledig webadres",
+                    self.form_action_base
+                ),
+                "Laat het leeg (zelfde adres als de site) of begin met https://.",
+            ));
+        }
+        for link in self.menu.iter().chain(&self.footer) {
+            if !link.url.starts_with('/') {
+                errors.push(invalid(
+                    FILE,
+                    format!(
+                        "de link \"{}\" naar \"{}\" is geen pad binnen de site",
+                        link.title, link.url
+                    ),
+                    "Schrijf een pad dat met / begint, zoals \"/tarieven/\".",
+                ));
+            }
+        }
+        if self.secretariat.email.contains(char::is_whitespace)
+            || !self.secretariat.email.contains('@')
+        {
+            errors.push(invalid(
+                FILE,
+                format!(
+                    "secretariat.email = \"{}\" is geen e-mailadres",
+                    self.secretariat.email
+                ),
+                "Schrijf één adres, zoals \"aanvragen@balanstoetstelemarketing.nl\".",
+            ));
+        }
+        errors
+    }
+
+    /// The base URL without a trailing slash, for joining with a path.
+    pub fn base(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+}
