@@ -62,6 +62,7 @@ impl FeeFile {
             ));
         }
         let mut tariffs = Vec::with_capacity(self.tariffs.len());
+        let mut keys = std::collections::BTreeSet::new();
         for t in self.tariffs {
             if !valid_key(&t.key) {
                 errors.push(invalid(
@@ -73,7 +74,7 @@ impl FeeFile {
                     "Gebruik bijvoorbeeld \"commercieel\" of \"non_profit\".",
                 ));
             }
-            if tariffs.iter().any(|o: &Tariff| o.key == t.key) {
+            if !keys.insert(t.key.clone()) {
                 errors.push(invalid(
                     file,
                     format!("het tarief \"{}\" staat er twee keer in", t.key),

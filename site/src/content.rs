@@ -252,9 +252,9 @@ pub fn load(content_dir: &Path) -> Result<Library, Vec<DataError>> {
         .enumerate()
         .map(|(i, s)| (dir_of_index(&s.file).to_string(), i))
         .collect();
-    for i in 1..sections.len() {
-        let parent = nearest_section(&by_dir, parent_dir(dir_of_index(&sections[i].file)));
-        sections[i].parent = Some(parent);
+    for section in sections.iter_mut().skip(1) {
+        let parent = nearest_section(&by_dir, parent_dir(dir_of_index(&section.file)));
+        section.parent = Some(parent);
     }
 
     let parsed_pages: Vec<Result<Option<Page>, Vec<DataError>>> = page_files

@@ -9,6 +9,7 @@ use cbt::DataError;
 use serde::{Deserialize, Serialize};
 
 /// A Markdown file split into its front matter and its body.
+#[derive(Debug)]
 pub struct Split<'a> {
     pub front_matter: &'a str,
     /// Line (1-based) of the file on which the front matter starts.

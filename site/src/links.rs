@@ -92,7 +92,15 @@ pub struct Built {
 /// Checks every link of `built` against the built site: `targets` are the
 /// URL paths of every built file (HTML and not) and `ids` the anchors of
 /// each HTML file.
-pub fn check(built: &[Built], targets: &HashSet<String>) -> Vec<DataError> {
+///
+/// `inlined` holds the Markdown links of files that have no page of their
+/// own but appear inside another (FAQ entries, members), by target, so that
+/// a broken link there is still traced to its file and line.
+pub fn check(
+    built: &[Built],
+    targets: &HashSet<String>,
+    inlined: &HashMap<String, (String, usize)>,
+) -> Vec<DataError> {
     let ids: HashMap<&str, &HashSet<String>> = built
         .iter()
         .map(|b| (b.url.as_str(), &b.scan.ids))
@@ -108,10 +116,14 @@ pub fn check(built: &[Built], targets: &HashSet<String>) -> Vec<DataError> {
                 continue;
             };
             // Attribute it to the Markdown line that wrote it, else to the template.
-            let md = b.md_links.iter().find(|l| l.target == *href);
-            let (file, line, hint) = match (md, &b.source) {
-                (Some(l), Some(source)) => (source.clone(), Some(l.line), problem.1),
-                _ => (
+            let own = b.md_links.iter().find(|l| l.target == *href);
+            let md = match (own, &b.source) {
+                (Some(l), Some(source)) => Some((source.clone(), l.line)),
+                _ => inlined.get(href.as_str()).cloned(),
+            };
+            let (file, line, hint) = match md {
+                Some((file, line)) => (file, Some(line), problem.1),
+                None => (
                     format!("templates/{}", b.template),
                     None,
                     format!(
@@ -173,15 +185,15 @@ fn broken(
     }
     let mut near: Vec<&String> = known.iter().filter(|id| !id.starts_with("__")).collect();
     near.sort();
+    let hint = if near.is_empty() {
+        "Die pagina heeft geen ankers: verwijs naar de pagina zelf.".to_string()
+    } else {
+        let names: Vec<&str> = near.iter().map(|s| s.as_str()).collect();
+        format!("Ankers op die pagina: {}.", names.join(", "))
+    };
     Some((
         format!("het anker #{fragment} bestaat niet op {page}"),
-        format!(
-            "Ankers op die pagina: {}.",
-            near.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        hint,
     ))
 }
 
@@ -260,12 +272,24 @@ mod tests {
     #[test]
     fn reports_missing_pages_and_anchors_with_lines() {
         let pages = vec![
-            built("/a/", r#"<a href="/b/#er">1</a><a href="/c/">2</a><a href="/b">3</a><a href="/b/#niet">4</a><a href="#x">5</a>"#,
-                vec![MdLink { target: "/c/".into(), line: 9 }, MdLink { target: "/b/#niet".into(), line: 12 }]),
-            built("/b/", r#"<h2 id="er">er</h2>"#, vec![]),
+            built(
+                "/a/",
+                r##"<a href="/b/#er">1</a><a href="/c/">2</a><a href="/b">3</a><a href="/b/#niet">4</a><a href="#x">5</a>"##,
+                vec![
+                    MdLink {
+                        target: "/c/".into(),
+                        line: 9,
+                    },
+                    MdLink {
+                        target: "/b/#niet".into(),
+                        line: 12,
+                    },
+                ],
+            ),
+            built("/b/", r##"<h2 id="er">er</h2>"##, vec![]),
         ];
         let targets: HashSet<String> = ["/a/", "/b/"].iter().map(|s| s.to_string()).collect();
-        let errors = check(&pages, &targets);
+        let errors = check(&pages, &targets, &HashMap::new());
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errors.len(), 4, "{text:#?}");
         assert!(
@@ -275,9 +299,10 @@ mod tests {
             "{text:#?}"
         );
         assert!(
-            text.iter()
-                .any(|t| t.starts_with("a.md:12: het anker #niet bestaat op /b/")
-                    && t.contains("er")),
+            text.iter().any(
+                |t| t.starts_with("a.md:12: het anker #niet bestaat niet op /b/")
+                    && t.contains("er")
+            ),
             "{text:#?}"
         );
         assert!(
@@ -285,8 +310,9 @@ mod tests {
             "{text:#?}"
         );
         assert!(
-            text.iter()
-                .any(|t| t.starts_with("templates/page.html: het anker #x bestaat niet op /a/")),
+            text.iter().any(|t| t
+                .starts_with("templates/page.html: het anker #x bestaat niet op /a/")
+                && t.contains("geen ankers")),
             "{text:#?}"
         );
     }

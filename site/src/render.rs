@@ -269,7 +269,18 @@ pub fn render(
         }
     }
 
-    errors.extend(links::check(&built, &targets));
+    let inlined: std::collections::HashMap<String, (String, usize)> = lib
+        .pages
+        .iter()
+        .filter(|p| !lib.renders(p))
+        .flat_map(|p| {
+            p.body
+                .links
+                .iter()
+                .map(|l| (l.target.clone(), (p.file.clone(), l.line)))
+        })
+        .collect();
+    errors.extend(links::check(&built, &targets, &inlined));
     errors.extend(check_menu(lib, &targets));
     if errors.is_empty() {
         Ok(report)

@@ -1,0 +1,140 @@
+//! `cbt-site serve`, as an editor uses it: the site on 127.0.0.1, rebuilt
+//! on a change, with the reload snippet only in what it serves.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    Some((status, response))
+}
+
+fn wait_for(deadline: Duration, mut ok: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < deadline {
+        if ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn serves_rebuilds_on_change_and_reloads() {
+    let site = common::copy_of_real_site();
+    let port = free_port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_cbt-site"))
+            .arg("--root")
+            .arg(site.path())
+            .args(["serve", "--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start serve"),
+    );
+    assert!(
+        wait_for(Duration::from_secs(20), || get(port, "/").is_some()),
+        "serve did not start"
+    );
+
+    let (status, home) = get(port, "/").expect("home");
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("content-type: text/html; charset=utf-8"),
+        "{home}"
+    );
+    assert!(
+        home.contains("/__livereload?since="),
+        "serve adds the reload snippet"
+    );
+    assert!(home.contains("Commissie Balanstoets Telemarketing"));
+
+    let (status, response) = get(port, "/tarieven").expect("redirect");
+    assert_eq!(status, 301);
+    assert!(response.contains("location: /tarieven/"), "{response}");
+    let (status, response) = get(port, "/bestaat-niet/").expect("404");
+    assert_eq!(status, 404);
+    assert!(response.contains("Pagina niet gevonden"));
+    let css_path = home
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("css")
+        .to_string();
+    let (status, css) = get(port, &css_path).expect("css");
+    assert_eq!(status, 200);
+    assert!(css.contains("text/css") && !css.contains("__livereload"));
+
+    // An edit: the page changes and a waiting tab is told to reload.
+    let generation: String = home
+        .split("const g=")
+        .nth(1)
+        .and_then(|s| s.split(';').next())
+        .expect("generation")
+        .to_string();
+    let waiter =
+        std::thread::spawn(move || get(port, &format!("/__livereload?since={generation}")));
+    std::thread::sleep(Duration::from_millis(200));
+    let file = site.path().join("content/de-regeling.md");
+    let text = std::fs::read_to_string(&file).expect("page");
+    std::fs::write(
+        &file,
+        format!("{text}\nEen nieuwe alinea van de redactie.\n"),
+    )
+    .expect("edit");
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/de-regeling/")
+            .is_some_and(
+                |(_, b)| b.contains("Een nieuwe alinea van de redactie.")
+            )),
+        "the edit was not served"
+    );
+    let (status, answer) = waiter.join().expect("waiter").expect("long poll answered");
+    assert_eq!(status, 200);
+    assert!(
+        !answer.ends_with("\r\n\r\n"),
+        "answers with the new generation: {answer}"
+    );
+
+    // A mistake: the browser shows the problem instead of a stale site.
+    std::fs::write(&file, "+++\ntitel = \"x\"\n+++\n").expect("break");
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/").is_some_and(
+            |(s, b)| s == 500 && b.contains("unknown field `titel`")
+        )),
+        "the problem was not shown"
+    );
+}
