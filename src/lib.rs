@@ -16,6 +16,7 @@
 pub mod data;
 pub mod fees;
 pub mod forms;
+pub mod invoice;
 pub mod money;
 pub mod periods;
 pub mod site;

