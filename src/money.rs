@@ -4,7 +4,19 @@ use std::fmt;
 
 /// An amount in euro cents. Serialized as the whole number of cents, so a
 /// program reading it never meets a rounding question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Cents(pub i64);
 

@@ -5,8 +5,6 @@
 //! calendar year); everything else follows from the application, the fees
 //! and the supplier's details in `content/data/supplier.toml`.
 
-
-
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -57,14 +55,20 @@ impl std::str::FromStr for InvoiceNumber {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || BadInvoiceNumber(s.to_string());
         let (year, seq) = s.split_once('-').ok_or_else(bad)?;
-        if year.len() != 4 || seq.len() < 4 || !year.bytes().chain(seq.bytes()).all(|b| b.is_ascii_digit()) {
+        if year.len() != 4
+            || seq.len() < 4
+            || !year.bytes().chain(seq.bytes()).all(|b| b.is_ascii_digit())
+        {
             return Err(bad());
         }
         let seq: u32 = seq.parse().map_err(|_| bad())?;
         if seq == 0 {
             return Err(bad());
         }
-        Ok(InvoiceNumber { year: year.parse().map_err(|_| bad())?, seq })
+        Ok(InvoiceNumber {
+            year: year.parse().map_err(|_| bad())?,
+            seq,
+        })
     }
 }
 
@@ -132,8 +136,15 @@ pub enum InvoiceError {
 
 impl Invoice {
     /// Makes the invoice numbered `number`, dated `date`.
-    pub fn new(input: InvoiceInput<'_>, number: InvoiceNumber, date: NaiveDate) -> Result<Invoice, InvoiceError> {
-        let tariff = input.fees.tariff(input.tariff).ok_or_else(|| InvoiceError::UnknownTariff(input.tariff.to_string()))?;
+    pub fn new(
+        input: InvoiceInput<'_>,
+        number: InvoiceNumber,
+        date: NaiveDate,
+    ) -> Result<Invoice, InvoiceError> {
+        let tariff = input
+            .fees
+            .tariff(input.tariff)
+            .ok_or_else(|| InvoiceError::UnknownTariff(input.tariff.to_string()))?;
         let due_date = date
             .checked_add_days(chrono::Days::new(u64::from(input.payment_term_days)))
             .ok_or(InvoiceError::DateOutOfRange)?;
@@ -151,7 +162,11 @@ impl Invoice {
             supplier: input.supplier.clone(),
             customer: input.customer,
             reference: input.reference.to_string(),
-            line: Line { description, tariff: tariff.key.clone(), excl_vat: tariff.excl_vat },
+            line: Line {
+                description,
+                tariff: tariff.key.clone(),
+                excl_vat: tariff.excl_vat,
+            },
             vat_percent: input.fees.vat_percent,
             vat: tariff.vat,
             total: tariff.total,
@@ -162,7 +177,10 @@ impl Invoice {
     /// The supply: the advice is paid in advance, so the invoice states
     /// that it concerns an advance payment, dated the invoice date.
     pub fn supply_note(&self) -> String {
-        format!("Vooruitbetaling van het advies; datum van de vooruitbetaling: uiterlijk {}", dutch_date(self.due_date))
+        format!(
+            "Vooruitbetaling van het advies; datum van de vooruitbetaling: uiterlijk {}",
+            dutch_date(self.due_date)
+        )
     }
 }
 
@@ -170,9 +188,25 @@ impl Invoice {
 pub fn dutch_date(date: NaiveDate) -> String {
     use chrono::Datelike;
     const MONTHS: [&str; 12] = [
-        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december",
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
     ];
-    format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year())
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
 }
 
 #[cfg(test)]
@@ -184,8 +218,19 @@ mod tests {
         let n = InvoiceNumber { year: 2026, seq: 7 };
         assert_eq!(n.to_string(), "2026-0007");
         assert_eq!("2026-0007".parse::<InvoiceNumber>(), Ok(n));
-        assert_eq!("2026-12345".parse::<InvoiceNumber>().map(|n| n.seq), Ok(12345));
-        for bad in ["", "2026", "2026-7", "26-0007", "2026-0000", "2026-00a7", "2026/0007"] {
+        assert_eq!(
+            "2026-12345".parse::<InvoiceNumber>().map(|n| n.seq),
+            Ok(12345)
+        );
+        for bad in [
+            "",
+            "2026",
+            "2026-7",
+            "26-0007",
+            "2026-0000",
+            "2026-00a7",
+            "2026/0007",
+        ] {
             assert!(bad.parse::<InvoiceNumber>().is_err(), "{bad}");
         }
     }
