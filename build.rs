@@ -1,5 +1,5 @@
-//! Embeds the shared rules' data files (`content/data/`) into the `cbt`
-//! library, and checks them, so that:
+//! Embeds the shared rules' data files (`content/data/`) and the templates
+//! (`templates/`) into the `cbt` library, and checks the data, so that:
 //! - the function binary needs no files at run time;
 //! - a changed fee or field rebuilds every binary that uses it;
 //! - a mistake in a data file fails `cargo build` with its file and line.
@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 
 // The parsing code is the library's own, compiled into the build script too,
 // so the check here and the parse at run time cannot disagree.
+#[path = "src/assets.rs"]
+#[allow(dead_code)]
+mod assets;
 #[path = "src/data.rs"]
 #[allow(dead_code)]
 mod data;
@@ -63,6 +66,27 @@ fn main() {
 
     check(&sources);
 
+    // The templates, for the pages and mails the function renders itself.
+    let templates = root.join("templates");
+    println!("cargo:rerun-if-changed={}", templates.display());
+    let mut template_files = Vec::new();
+    collect_templates(&templates, &mut template_files);
+    template_files.sort();
+    generated.push_str("pub const TEMPLATES: &[(&str, &str)] = &[\n");
+    for path in &template_files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let rel = path.strip_prefix(&templates).expect("collected under templates/").to_string_lossy().replace('\\', "/");
+        writeln!(generated, "    ({rel:?}, include_str!({:?})),", path.display().to_string()).expect("write to String");
+    }
+    generated.push_str("];\n");
+    let css = templates.join("assets/style.css");
+    println!("cargo:rerun-if-changed={}", css.display());
+    let stylesheet = match fs::read(&css) {
+        Ok(bytes) => format!("/assets/{}", assets::hashed_name("style.css", &bytes)),
+        Err(_) => String::new(),
+    };
+    writeln!(generated, "pub const STYLESHEET: &str = {stylesheet:?};").expect("write to String");
+
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     fs::write(&out, generated).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
 }
@@ -77,6 +101,22 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
             println!("cargo:rerun-if-changed={}", path.display());
             collect(&path, files);
         } else if path.extension().is_some_and(|e| e == "toml") {
+            files.push(path);
+        }
+    }
+}
+
+fn collect_templates(dir: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "assets") {
+                continue;
+            }
+            println!("cargo:rerun-if-changed={}", path.display());
+            collect_templates(&path, files);
+        } else if path.extension().is_some_and(|e| e == "html" || e == "txt") {
             files.push(path);
         }
     }

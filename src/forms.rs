@@ -19,6 +19,8 @@ pub const CONTACT_FILE: &str = "data/forms/contact.toml";
 pub struct FormDef {
     /// Stable id (`aanvraag`), also the `id` of the `<form>` element.
     pub id: String,
+    /// The heading of the page that shows the form again (with errors).
+    pub title: String,
     /// Where the form posts to, relative to the function's base URL.
     pub action: String,
     /// Text of the submit button.
@@ -120,6 +122,37 @@ pub struct Choice {
     pub value: String,
     pub label: String,
     pub hint: Option<String>,
+}
+
+impl Field {
+    /// Every error code the check can give this field: each needs a message.
+    pub fn codes(&self) -> Vec<&'static str> {
+        let mut codes = Vec::new();
+        if self.required || self.required_if.is_some() {
+            codes.push("required");
+        }
+        match self.kind {
+            FieldType::Text | FieldType::Country => codes.push("one_line"),
+            FieldType::Email | FieldType::Tel | FieldType::Kvk | FieldType::VatId => codes.push("invalid"),
+            FieldType::Postcode => codes.extend(["invalid", "one_line"]),
+            FieldType::Number => codes.push("invalid"),
+            FieldType::Radio | FieldType::Checkbox => codes.push("invalid"),
+            FieldType::File => codes.extend(["too_large", "wrong_type"]),
+            FieldType::Textarea | FieldType::Honeypot => {}
+        }
+        if self.max_length.is_some() && !matches!(self.kind, FieldType::Radio | FieldType::Checkbox | FieldType::File | FieldType::Honeypot) {
+            codes.push("too_long");
+        }
+        if self.kind == FieldType::Number {
+            if self.min.is_some() {
+                codes.push("too_small");
+            }
+            if self.max.is_some() {
+                codes.push("too_large");
+            }
+        }
+        codes
+    }
 }
 
 /// Both forms.
@@ -237,6 +270,14 @@ impl FormDef {
                             "Noem een veld van dit formulier.",
                         ));
                     }
+                }
+                let missing: Vec<&str> = field.codes().into_iter().filter(|c| !field.messages.contains_key(*c)).collect();
+                if !missing.is_empty() {
+                    errors.push(invalid(
+                        file,
+                        format!("het veld \"{}\" mist een foutmelding voor: {}", field.name, missing.join(", ")),
+                        "Voeg die toe aan messages, zoals messages = { required = \"Vul ... in\" }.",
+                    ));
                 }
                 if field.kind == FieldType::File
                     && (field.accept.is_empty() || field.max_bytes.is_none())

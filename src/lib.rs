@@ -13,13 +13,22 @@
 //! [`values`] turns the rules into the `{{ name }}` values that Markdown pages
 //! may use, so that no page types an amount or a period by hand.
 
+pub mod application;
+pub mod assets;
 pub mod data;
+pub mod deadlines;
 pub mod fees;
+pub mod formats;
 pub mod forms;
 pub mod invoice;
+pub mod mail;
 pub mod money;
+pub mod pages;
 pub mod periods;
 pub mod site;
+pub mod summary;
+pub mod templates;
+pub mod validate;
 pub mod values;
 
 pub use data::{DataError, Sources};
@@ -30,7 +39,7 @@ pub use periods::Periods;
 pub use site::SiteConfig;
 
 /// The data files `build.rs` embedded, as (path under `content/`, text).
-mod embedded {
+pub(crate) mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
@@ -41,6 +50,7 @@ pub struct Rules {
     pub fees: FeeSchedule,
     pub periods: Periods,
     pub forms: Forms,
+    pub supplier: invoice::Supplier,
 }
 
 impl Rules {
@@ -60,16 +70,16 @@ impl Rules {
             .parse::<Periods>(periods::FILE)
             .map_err(|e| errors.push(e));
         let forms = Forms::parse(sources, fees.as_ref().ok()).map_err(|e| errors.extend(e));
-        match (site, fees, periods, forms) {
-            (Ok(site), Ok(fees), Ok(periods), Ok(forms)) => {
+        let supplier = sources
+            .parse::<invoice::Supplier>(invoice::SUPPLIER_FILE)
+            .map_err(|e| vec![e])
+            .and_then(|s| s.validate(invoice::SUPPLIER_FILE))
+            .map_err(|e| errors.extend(e));
+        match (site, fees, periods, forms, supplier) {
+            (Ok(site), Ok(fees), Ok(periods), Ok(forms), Ok(supplier)) => {
                 errors.extend(site.validate());
                 if errors.is_empty() {
-                    Ok(Rules {
-                        site,
-                        fees,
-                        periods,
-                        forms,
-                    })
+                    Ok(Rules { site, fees, periods, forms, supplier })
                 } else {
                     Err(errors)
                 }

@@ -6,7 +6,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use cbt::DataError;
-use sha2::{Digest, Sha256};
 
 /// A file to publish: its source and the path it gets under the site.
 pub struct Asset {
@@ -20,15 +19,7 @@ pub struct Assets {
     pub stylesheet: Option<String>,
 }
 
-/// `style.css` -> `style.<10 hex digits>.css`.
-pub fn hashed_name(name: &str, bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let hex: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
-    match name.rsplit_once('.') {
-        Some((stem, ext)) => format!("{stem}.{hex}.{ext}"),
-        None => format!("{name}.{hex}"),
-    }
-}
+pub use cbt::assets::hashed_name;
 
 pub fn load(templates: &Path) -> Result<Assets, DataError> {
     let dir = templates.join("assets");
@@ -63,18 +54,4 @@ pub fn load(templates: &Path) -> Result<Assets, DataError> {
         files.push(Asset { source, path });
     }
     Ok(Assets { files, stylesheet })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hash_follows_content() {
-        let a = super::hashed_name("style.css", b"a{}");
-        assert!(
-            a.starts_with("style.") && a.ends_with(".css") && a.len() == "style..css".len() + 10,
-            "{a}"
-        );
-        assert_ne!(a, super::hashed_name("style.css", b"b{}"));
-        assert_eq!(a, super::hashed_name("style.css", b"a{}"));
-    }
 }

@@ -5,11 +5,14 @@
 //! calendar year); everything else follows from the application, the fees
 //! and the supplier's details in `content/data/supplier.toml`.
 
+pub mod pdf;
+
 use std::fmt;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::data::{invalid, DataError};
 use crate::fees::FeeSchedule;
 use crate::money::Cents;
 
@@ -30,6 +33,29 @@ pub struct Supplier {
     pub iban: String,
     pub bic: String,
     pub email: String,
+}
+
+impl Supplier {
+    /// Checks the numbers an invoice must get right, and normalises them.
+    pub fn validate(mut self, file: &str) -> Result<Supplier, Vec<DataError>> {
+        let mut errors = Vec::new();
+        let mut fix = |value: &mut String, what: &str, example: &str, f: fn(&str) -> Result<String, crate::formats::FormatError>| {
+            match f(value) {
+                Ok(v) => *value = v,
+                Err(_) => errors.push(invalid(file, format!("{what} \"{value}\" is niet geldig"), format!("Bijvoorbeeld {example}."))),
+            }
+        };
+        fix(&mut self.kvk, "het KvK-nummer", "\"12345678\" (8 cijfers)", crate::formats::normalize_kvk);
+        fix(&mut self.vat_id, "het btw-id", "\"NL004495445B01\"", crate::formats::normalize_vat_id);
+        fix(&mut self.iban, "de IBAN", "\"NL91ABNA0417164300\"", crate::formats::normalize_iban);
+        fix(&mut self.postcode, "de postcode", "\"1234 AB\"", crate::formats::normalize_postcode_nl);
+        fix(&mut self.email, "het e-mailadres", "\"aanvragen@balanstoetstelemarketing.nl\"", crate::formats::normalize_email);
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 /// `2026-0007`: the year and the place in that year's sequence.

@@ -1,0 +1,176 @@
+//! The emails, rendered from `templates/emails/` into complete messages:
+//! subject, recipients, reply-to, a text and an HTML part, attachments.
+//!
+//! User text reaches a message only through templates (escaped in HTML) and
+//! through [`Address`] and [`Message::subject`], which refuse line breaks:
+//! no value a visitor types can add or change a header.
+
+use serde::Serialize;
+use tera::Context;
+
+use crate::formats;
+use crate::templates::{TemplateError, Templates};
+
+/// A mailbox: an address that passed [`formats::normalize_email`], and an
+/// optional display name without line breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Address {
+    pub name: Option<String>,
+    pub email: String,
+}
+
+/// Why a message could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("\"{0}\" is geen bruikbaar e-mailadres")]
+    BadAddress(String),
+    #[error("template: {0}")]
+    Template(#[from] TemplateError),
+}
+
+impl Address {
+    pub fn new(email: &str, name: Option<&str>) -> Result<Address, MailError> {
+        let email = formats::normalize_email(email).map_err(|_| MailError::BadAddress(email.to_string()))?;
+        let name = name.map(header_text).filter(|n| !n.is_empty());
+        Ok(Address { name, email })
+    }
+}
+
+/// An attached file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// Which mail a message is; the store keeps the status of each per case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// To the applicant's contact: what was received, what happens next.
+    ApplicationConfirmation,
+    /// To the invoice address: the invoice.
+    Invoice,
+    /// To the secretariat: the whole application and the document.
+    ApplicationSecretariat,
+    /// To the secretariat: a contact message.
+    ContactSecretariat,
+    /// To the sender of a contact message: received.
+    ContactAcknowledgement,
+}
+
+impl MailKind {
+    /// The template files' base name under `templates/emails/`.
+    pub fn template(self) -> &'static str {
+        match self {
+            MailKind::ApplicationConfirmation => "aanvraag-bevestiging",
+            MailKind::Invoice => "factuur",
+            MailKind::ApplicationSecretariat => "aanvraag-secretariaat",
+            MailKind::ContactSecretariat => "contact-secretariaat",
+            MailKind::ContactAcknowledgement => "contact-ontvangst",
+        }
+    }
+}
+
+/// A complete message, ready for a mailer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub kind: MailKind,
+    pub from: Address,
+    pub to: Vec<Address>,
+    pub reply_to: Option<Address>,
+    subject: String,
+    pub text: String,
+    pub html: String,
+    pub attachments: Vec<Attachment>,
+}
+
+impl Message {
+    /// The subject, one line.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+}
+
+/// What a message needs besides its template context.
+pub struct Envelope {
+    pub from: Address,
+    pub to: Vec<Address>,
+    pub reply_to: Option<Address>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Renders the `kind` mail with `context`: `emails/<name>.subject.txt`,
+/// `.txt` and `.html`.
+pub fn render(templates: &Templates, kind: MailKind, context: &Context, envelope: Envelope) -> Result<Message, MailError> {
+    let base = format!("emails/{}", kind.template());
+    let subject = header_text(&templates.render(&format!("{base}.subject.txt"), context)?);
+    let text = templates.render(&format!("{base}.txt"), context)?;
+    let html = templates.render(&format!("{base}.html"), context)?;
+    Ok(Message {
+        kind,
+        from: envelope.from,
+        to: envelope.to,
+        reply_to: envelope.reply_to,
+        subject,
+        text: tidy_text(&text),
+        html,
+        attachments: envelope.attachments,
+    })
+}
+
+/// Text safe in a header: one line, no control characters, bounded.
+pub fn header_text(s: &str) -> String {
+    let one: String = s.chars().map(|c| if c.is_control() || c == '\u{2028}' || c == '\u{2029}' { ' ' } else { c }).collect();
+    let collapsed = one.split_whitespace().collect::<Vec<_>>().join(" ");
+    collapsed.chars().take(200).collect()
+}
+
+/// Templates leave blank lines where a block was left out: at most one
+/// blank line in a row, none at the start, one newline at the end.
+fn tidy_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !out.is_empty() && blank > 0 {
+            out.push('\n');
+        }
+        blank = 0;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_take_one_line() {
+        assert_eq!(header_text("Aanvraag\r\nBcc: x@y.nl"), "Aanvraag Bcc: x@y.nl");
+        assert_eq!(header_text(" a\u{2028}b\t"), "a b");
+        assert_eq!(header_text(&"x".repeat(500)).len(), 200);
+    }
+
+    #[test]
+    fn addresses_are_checked() {
+        assert!(Address::new("a@b.nl\r\nBcc: c@d.nl", None).is_err());
+        assert!(Address::new("a@b.nl, c@d.nl", None).is_err());
+        let a = Address::new(" Jan@Voorbeeld.NL ", Some("Jan\r\nBcc: x")).expect("valid");
+        assert_eq!(a.email, "Jan@voorbeeld.nl");
+        assert_eq!(a.name.as_deref(), Some("Jan Bcc: x"));
+    }
+
+    #[test]
+    fn text_is_tidied() {
+        assert_eq!(tidy_text("\n\na\n\n\n\nb  \n\n"), "a\n\nb\n");
+    }
+}

@@ -1,0 +1,279 @@
+//! Checking a posted form against its definition ([`crate::forms`]).
+//!
+//! Forgiving in what it accepts, strict in what it keeps: every value that
+//! passes comes out normalised (`1234 AB`, `+31201234567`), every value that
+//! does not gets an error per field, with a code for programs and the
+//! field's Dutch message for people. The values entered are always handed
+//! back, so a form shown again loses nothing.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::formats::{self, DocumentKind, FormatError};
+use crate::forms::{Field, FieldType, FormDef};
+
+/// A form as posted, before any check.
+#[derive(Debug, Clone, Default)]
+pub struct Posted {
+    /// Text fields in the order posted; a name may repeat.
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<PostedFile>,
+}
+
+/// An uploaded file as posted.
+#[derive(Debug, Clone)]
+pub struct PostedFile {
+    pub field: String,
+    /// The name the browser sent: shown, never trusted.
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Posted {
+    /// The first value posted for `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A document that passed the checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Document {
+    pub field: String,
+    /// A safe file name, with the extension of what the bytes are.
+    pub filename: String,
+    pub kind: DocumentKind,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    pub size: usize,
+}
+
+/// A form that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Submission {
+    pub form: String,
+    /// Normalised values by field name; optional fields left empty are absent.
+    pub values: BTreeMap<String, String>,
+    pub document: Option<Document>,
+}
+
+impl Submission {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+}
+
+/// One field's problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    /// For programs: `required`, `invalid`, `one_line`, `too_long`,
+    /// `too_small`, `too_large`, `wrong_type`.
+    pub code: &'static str,
+    /// For people, in Dutch.
+    pub message: String,
+}
+
+/// A form that did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// In the order of the form.
+    pub errors: Vec<FieldError>,
+    /// What was entered (cleaned), to show the form again with it.
+    pub entered: BTreeMap<String, String>,
+    /// An upload that passed its own checks, kept so that the applicant
+    /// need not choose it again.
+    pub document: Option<Document>,
+}
+
+/// What a check concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    Valid(Submission),
+    /// The honeypot was filled: a bot. Answer as if all went well; keep
+    /// and send nothing.
+    Bot,
+}
+
+/// Checks `posted` against `def`.
+pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
+    let mut errors = Vec::new();
+    let mut values = BTreeMap::new();
+    let mut entered = BTreeMap::new();
+    let mut document = None;
+
+    if def.fields().any(|f| f.kind == FieldType::Honeypot && posted.get(&f.name).is_some_and(|v| !v.trim().is_empty())) {
+        return Ok(Checked::Bot);
+    }
+    let dutch_address = def
+        .fields()
+        .find(|f| f.kind == FieldType::Country)
+        .map(|f| posted.get(&f.name).map(formats::clean_text).unwrap_or_default())
+        .is_none_or(|country| is_netherlands(&country));
+
+    for field in def.fields() {
+        if field.kind == FieldType::Honeypot {
+            continue;
+        }
+        if field.kind == FieldType::File {
+            match check_file(field, posted) {
+                Ok(Some(doc)) => {
+                    entered.insert(field.name.clone(), doc.filename.clone());
+                    document = Some(doc);
+                }
+                Ok(None) if required(field, &values, posted) => errors.push(error(field, "required")),
+                Ok(None) => {}
+                Err(code) => errors.push(error(field, code)),
+            }
+            continue;
+        }
+        let raw = posted.get(&field.name).unwrap_or("");
+        let cleaned = formats::clean_text(raw);
+        if !cleaned.is_empty() {
+            entered.insert(field.name.clone(), cleaned.clone());
+        }
+        if cleaned.is_empty() {
+            if required(field, &values, posted) {
+                errors.push(error(field, "required"));
+            }
+            continue;
+        }
+        match check_value(field, &cleaned, dutch_address) {
+            Ok(v) => {
+                values.insert(field.name.clone(), v);
+            }
+            Err(code) => errors.push(error(field, code)),
+        }
+    }
+
+    if errors.is_empty() {
+        Ok(Checked::Valid(Submission { form: def.id.clone(), values, document }))
+    } else {
+        Err(Rejected { errors, entered, document })
+    }
+}
+
+fn is_netherlands(country: &str) -> bool {
+    let c = country.trim().to_lowercase();
+    c.is_empty() || matches!(c.as_str(), "nederland" | "nl" | "the netherlands" | "netherlands" | "holland")
+}
+
+/// Whether `field` must have a value, given the values checked so far.
+fn required(field: &Field, values: &BTreeMap<String, String>, posted: &Posted) -> bool {
+    match &field.required_if {
+        Some((other, wanted)) => {
+            values.get(other).map(String::as_str).or_else(|| posted.get(other)).is_some_and(|v| v.trim() == wanted)
+        }
+        None => field.required,
+    }
+}
+
+fn too_long(field: &Field, value: &str) -> bool {
+    field.max_length.is_some_and(|max| value.chars().count() > max as usize)
+}
+
+fn format_code(e: FormatError) -> &'static str {
+    e.code()
+}
+
+/// The normalised value of a non-empty text field, or an error code.
+fn check_value(field: &Field, value: &str, dutch_address: bool) -> Result<String, &'static str> {
+    let v = match field.kind {
+        FieldType::Text | FieldType::Country => formats::one_line(value).map_err(format_code)?,
+        FieldType::Textarea => value.to_string(),
+        FieldType::Email => formats::normalize_email(value).map_err(format_code)?,
+        FieldType::Tel => formats::normalize_phone(value).map_err(format_code)?,
+        FieldType::Kvk => formats::normalize_kvk(value).map_err(format_code)?,
+        FieldType::VatId => formats::normalize_vat_id(value).map_err(format_code)?,
+        FieldType::Postcode if dutch_address => formats::normalize_postcode_nl(value).map_err(format_code)?,
+        FieldType::Postcode => formats::one_line(value).map_err(format_code)?,
+        FieldType::Number => {
+            let n = formats::parse_whole_number(value).map_err(format_code)?;
+            if field.min.is_some_and(|min| n < min) {
+                return Err("too_small");
+            }
+            if field.max.is_some_and(|max| n > max) {
+                return Err("too_large");
+            }
+            n.to_string()
+        }
+        FieldType::Radio => {
+            let v = value.trim();
+            if !field.options.iter().any(|o| o.value == v) {
+                return Err("invalid");
+            }
+            v.to_string()
+        }
+        // Browsers send "on" for a box without a value; ours sends "ja".
+        FieldType::Checkbox => {
+            if !matches!(value.trim(), "ja" | "on") {
+                return Err("invalid");
+            }
+            "ja".to_string()
+        }
+        FieldType::File | FieldType::Honeypot => return Err("invalid"),
+    };
+    if too_long(field, &v) {
+        return Err("too_long");
+    }
+    Ok(v)
+}
+
+/// The uploaded document of `field`: `Ok(None)` when none was chosen.
+fn check_file(field: &Field, posted: &Posted) -> Result<Option<Document>, &'static str> {
+    // A browser posts an empty part when no file was chosen.
+    let Some(file) = posted.files.iter().find(|f| f.field == field.name && !(f.bytes.is_empty() && f.filename.is_empty())) else {
+        return Ok(None);
+    };
+    if field.max_bytes.is_some_and(|max| file.bytes.len() as u64 > max) {
+        return Err("too_large");
+    }
+    let kind = formats::sniff_document(&file.bytes).ok_or("wrong_type")?;
+    if !field.accept.iter().any(|ext| ext == kind.extension()) {
+        return Err("wrong_type");
+    }
+    Ok(Some(Document {
+        field: field.name.clone(),
+        filename: safe_filename(&file.filename, kind),
+        kind,
+        size: file.bytes.len(),
+        bytes: file.bytes.clone(),
+    }))
+}
+
+/// A name that is safe in a mail header, a path and a page: the browser's
+/// name reduced to letters, digits, `-` and `_`, with the extension of what
+/// the bytes really are.
+pub fn safe_filename(name: &str, kind: DocumentKind) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
+    let mut clean: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .take(80)
+        .collect();
+    let trimmed = clean.trim_matches('_').to_string();
+    clean = if trimmed.is_empty() { "balanstest".to_string() } else { trimmed };
+    format!("{clean}.{}", kind.extension())
+}
+
+/// The field's message for `code`, or a plain Dutch default.
+fn error(field: &Field, code: &'static str) -> FieldError {
+    let message = field.messages.get(code).cloned().unwrap_or_else(|| default_message(field, code));
+    FieldError { field: field.name.clone(), code, message }
+}
+
+fn default_message(field: &Field, code: &str) -> String {
+    let label = &field.label;
+    match code {
+        "required" => format!("Vul “{label}” in"),
+        "one_line" => format!("“{label}” moet op één regel staan"),
+        "too_long" => format!("“{label}” mag hoogstens {} tekens lang zijn", field.max_length.unwrap_or_default()),
+        "too_small" => format!("“{label}” moet minstens {} zijn", field.min.unwrap_or_default()),
+        "too_large" if field.kind == FieldType::File => format!("“{label}” is te groot"),
+        "too_large" => format!("“{label}” mag hoogstens {} zijn", field.max.unwrap_or_default()),
+        "wrong_type" => format!("“{label}” heeft niet de juiste bestandssoort"),
+        _ => format!("“{label}” is niet goed ingevuld"),
+    }
+}
