@@ -75,8 +75,17 @@ fn main() {
     generated.push_str("pub const TEMPLATES: &[(&str, &str)] = &[\n");
     for path in &template_files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let rel = path.strip_prefix(&templates).expect("collected under templates/").to_string_lossy().replace('\\', "/");
-        writeln!(generated, "    ({rel:?}, include_str!({:?})),", path.display().to_string()).expect("write to String");
+        let rel = path
+            .strip_prefix(&templates)
+            .expect("collected under templates/")
+            .to_string_lossy()
+            .replace('\\', "/");
+        writeln!(
+            generated,
+            "    ({rel:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .expect("write to String");
     }
     generated.push_str("];\n");
     let css = templates.join("assets/style.css");
@@ -107,7 +116,9 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
 }
 
 fn collect_templates(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

@@ -47,8 +47,16 @@ pub fn customer(submission: &Submission) -> Customer {
 }
 
 /// The invoice for `submission`, numbered `number`, dated `date`.
-pub fn invoice(rules: &Rules, submission: &Submission, number: InvoiceNumber, date: NaiveDate) -> Result<Invoice, invoice::InvoiceError> {
-    let years = submission.get("klanttermijn_jaren").and_then(|v| v.parse().ok()).unwrap_or_default();
+pub fn invoice(
+    rules: &Rules,
+    submission: &Submission,
+    number: InvoiceNumber,
+    date: NaiveDate,
+) -> Result<Invoice, invoice::InvoiceError> {
+    let years = submission
+        .get("klanttermijn_jaren")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default();
     Invoice::new(
         InvoiceInput {
             supplier: &rules.supplier,
@@ -116,8 +124,12 @@ pub fn follow_up(
         iban: crate::formats::format_iban(&invoice.supplier.iban),
         document: submission.document.as_ref(),
     };
-    let context = Context::from_serialize(&ctx).map_err(|e| MailError::Template(crate::templates::TemplateError::from_tera(&e)))?;
-    let secretariat = Address::new(&rules.site.secretariat.email, Some(&rules.site.secretariat.name))?;
+    let context = Context::from_serialize(&ctx)
+        .map_err(|e| MailError::Template(crate::templates::TemplateError::from_tera(&e)))?;
+    let secretariat = Address::new(
+        &rules.site.secretariat.email,
+        Some(&rules.site.secretariat.name),
+    )?;
     let contact = Address::new(get("contact_email"), Some(get("contact_naam")))?;
     let invoice_to = Address::new(&invoice.customer.email, Some(&invoice.customer.name))?;
 
@@ -125,7 +137,12 @@ pub fn follow_up(
         templates,
         MailKind::ApplicationConfirmation,
         &context,
-        Envelope { from: from.clone(), to: vec![contact.clone()], reply_to: Some(secretariat.clone()), attachments: Vec::new() },
+        Envelope {
+            from: from.clone(),
+            to: vec![contact.clone()],
+            reply_to: Some(secretariat.clone()),
+            attachments: Vec::new(),
+        },
     )?;
     let invoice_mail = mail::render(
         templates,
@@ -145,15 +162,28 @@ pub fn follow_up(
     let document = submission
         .document
         .iter()
-        .map(|d| Attachment { filename: d.filename.clone(), content_type: d.kind.mime().to_string(), bytes: d.bytes.clone() })
+        .map(|d| Attachment {
+            filename: d.filename.clone(),
+            content_type: d.kind.mime().to_string(),
+            bytes: d.bytes.clone(),
+        })
         .collect();
     let for_secretariat = mail::render(
         templates,
         MailKind::ApplicationSecretariat,
         &context,
-        Envelope { from: from.clone(), to: vec![secretariat], reply_to: Some(contact), attachments: document },
+        Envelope {
+            from: from.clone(),
+            to: vec![secretariat],
+            reply_to: Some(contact),
+            attachments: document,
+        },
     )?;
-    Ok(FollowUp { invoice, pdf, mails: vec![confirmation, invoice_mail, for_secretariat] })
+    Ok(FollowUp {
+        invoice,
+        pdf,
+        mails: vec![confirmation, invoice_mail, for_secretariat],
+    })
 }
 
 #[derive(Serialize)]
@@ -179,20 +209,37 @@ pub fn contact_mails(
         values: &submission.values,
         rows: summary::rows(&rules.forms.contact, submission),
     };
-    let context = Context::from_serialize(&ctx).map_err(|e| MailError::Template(crate::templates::TemplateError::from_tera(&e)))?;
-    let secretariat = Address::new(&rules.site.secretariat.email, Some(&rules.site.secretariat.name))?;
-    let sender = Address::new(submission.get("email").unwrap_or_default(), submission.get("naam"))?;
+    let context = Context::from_serialize(&ctx)
+        .map_err(|e| MailError::Template(crate::templates::TemplateError::from_tera(&e)))?;
+    let secretariat = Address::new(
+        &rules.site.secretariat.email,
+        Some(&rules.site.secretariat.name),
+    )?;
+    let sender = Address::new(
+        submission.get("email").unwrap_or_default(),
+        submission.get("naam"),
+    )?;
     let notification = mail::render(
         templates,
         MailKind::ContactSecretariat,
         &context,
-        Envelope { from: from.clone(), to: vec![secretariat.clone()], reply_to: Some(sender.clone()), attachments: Vec::new() },
+        Envelope {
+            from: from.clone(),
+            to: vec![secretariat.clone()],
+            reply_to: Some(sender.clone()),
+            attachments: Vec::new(),
+        },
     )?;
     let acknowledgement = mail::render(
         templates,
         MailKind::ContactAcknowledgement,
         &context,
-        Envelope { from: from.clone(), to: vec![sender], reply_to: Some(secretariat), attachments: Vec::new() },
+        Envelope {
+            from: from.clone(),
+            to: vec![sender],
+            reply_to: Some(secretariat),
+            attachments: Vec::new(),
+        },
     )?;
     Ok(vec![notification, acknowledgement])
 }

@@ -20,7 +20,10 @@ mod tests {
     #[test]
     fn hash_follows_content() {
         let a = super::hashed_name("style.css", b"a{}");
-        assert!(a.starts_with("style.") && a.ends_with(".css") && a.len() == "style..css".len() + 10, "{a}");
+        assert!(
+            a.starts_with("style.") && a.ends_with(".css") && a.len() == "style..css".len() + 10,
+            "{a}"
+        );
         assert_ne!(a, super::hashed_name("style.css", b"b{}"));
         assert_eq!(a, super::hashed_name("style.css", b"a{}"));
     }

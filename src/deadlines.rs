@@ -49,7 +49,10 @@ impl Timeline {
             amend_until: plus_days(dates.paid, periods.amend_days_after_payment),
             completion_due: plus_days(dates.completion_requested, periods.complete_days),
             advice_due: plus_days(dates.in_handling, periods.advice_weeks.saturating_mul(7)),
-            advice_target: plus_days(dates.paid, periods.target_weeks_after_payment.saturating_mul(7)),
+            advice_target: plus_days(
+                dates.paid,
+                periods.target_weeks_after_payment.saturating_mul(7),
+            ),
         }
     }
 }
@@ -76,10 +79,28 @@ mod tests {
     #[test]
     fn nothing_is_due_before_it_starts() {
         let t = Timeline::new(&periods(), CaseDates::default());
-        assert_eq!(t, Timeline { payment_due: None, amend_until: None, completion_due: None, advice_due: None, advice_target: None });
-        let t = Timeline::new(&periods(), CaseDates { submitted: Some(d(2026, 3, 2)), ..CaseDates::default() });
+        assert_eq!(
+            t,
+            Timeline {
+                payment_due: None,
+                amend_until: None,
+                completion_due: None,
+                advice_due: None,
+                advice_target: None
+            }
+        );
+        let t = Timeline::new(
+            &periods(),
+            CaseDates {
+                submitted: Some(d(2026, 3, 2)),
+                ..CaseDates::default()
+            },
+        );
         assert_eq!(t.payment_due, Some(d(2026, 4, 1)));
-        assert_eq!((t.amend_until, t.advice_due, t.advice_target), (None, None, None));
+        assert_eq!(
+            (t.amend_until, t.advice_due, t.advice_target),
+            (None, None, None)
+        );
     }
 
     #[test]
@@ -120,9 +141,21 @@ mod tests {
 
     #[test]
     fn leap_years() {
-        let t = Timeline::new(&periods(), CaseDates { paid: Some(d(2028, 2, 25)), ..CaseDates::default() });
+        let t = Timeline::new(
+            &periods(),
+            CaseDates {
+                paid: Some(d(2028, 2, 25)),
+                ..CaseDates::default()
+            },
+        );
         assert_eq!(t.amend_until, Some(d(2028, 3, 3)));
-        let t = Timeline::new(&periods(), CaseDates { paid: Some(d(2027, 2, 25)), ..CaseDates::default() });
+        let t = Timeline::new(
+            &periods(),
+            CaseDates {
+                paid: Some(d(2027, 2, 25)),
+                ..CaseDates::default()
+            },
+        );
         assert_eq!(t.amend_until, Some(d(2027, 3, 4)));
     }
 
@@ -131,14 +164,28 @@ mod tests {
         let mut p = periods();
         p.amend_days_after_payment = 10;
         p.advice_weeks = 6;
-        let t = Timeline::new(&p, CaseDates { paid: Some(d(2026, 1, 1)), in_handling: Some(d(2026, 1, 1)), ..CaseDates::default() });
+        let t = Timeline::new(
+            &p,
+            CaseDates {
+                paid: Some(d(2026, 1, 1)),
+                in_handling: Some(d(2026, 1, 1)),
+                ..CaseDates::default()
+            },
+        );
         assert_eq!(t.amend_until, Some(d(2026, 1, 11)));
         assert_eq!(t.advice_due, Some(d(2026, 2, 12)));
     }
 
     #[test]
     fn the_end_of_the_calendar_does_not_panic() {
-        let t = Timeline::new(&periods(), CaseDates { submitted: Some(NaiveDate::MAX), paid: Some(NaiveDate::MAX), ..CaseDates::default() });
+        let t = Timeline::new(
+            &periods(),
+            CaseDates {
+                submitted: Some(NaiveDate::MAX),
+                paid: Some(NaiveDate::MAX),
+                ..CaseDates::default()
+            },
+        );
         assert_eq!((t.payment_due, t.amend_until), (None, None));
     }
 }

@@ -133,14 +133,21 @@ impl Field {
         }
         match self.kind {
             FieldType::Text | FieldType::Country => codes.push("one_line"),
-            FieldType::Email | FieldType::Tel | FieldType::Kvk | FieldType::VatId => codes.push("invalid"),
+            FieldType::Email | FieldType::Tel | FieldType::Kvk | FieldType::VatId => {
+                codes.push("invalid")
+            }
             FieldType::Postcode => codes.extend(["invalid", "one_line"]),
             FieldType::Number => codes.push("invalid"),
             FieldType::Radio | FieldType::Checkbox => codes.push("invalid"),
             FieldType::File => codes.extend(["too_large", "wrong_type"]),
             FieldType::Textarea | FieldType::Honeypot => {}
         }
-        if self.max_length.is_some() && !matches!(self.kind, FieldType::Radio | FieldType::Checkbox | FieldType::File | FieldType::Honeypot) {
+        if self.max_length.is_some()
+            && !matches!(
+                self.kind,
+                FieldType::Radio | FieldType::Checkbox | FieldType::File | FieldType::Honeypot
+            )
+        {
             codes.push("too_long");
         }
         if self.kind == FieldType::Number {
@@ -271,7 +278,11 @@ impl FormDef {
                         ));
                     }
                 }
-                let missing: Vec<&str> = field.codes().into_iter().filter(|c| !field.messages.contains_key(*c)).collect();
+                let missing: Vec<&str> = field
+                    .codes()
+                    .into_iter()
+                    .filter(|c| !field.messages.contains_key(*c))
+                    .collect();
                 if !missing.is_empty() {
                     errors.push(invalid(
                         file,

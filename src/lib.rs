@@ -31,6 +31,7 @@ pub mod templates;
 pub mod validate;
 pub mod values;
 
+pub use chrono::NaiveDate;
 pub use data::{DataError, Sources};
 pub use fees::{FeeSchedule, Tariff};
 pub use forms::{FormDef, Forms};
@@ -79,7 +80,13 @@ impl Rules {
             (Ok(site), Ok(fees), Ok(periods), Ok(forms), Ok(supplier)) => {
                 errors.extend(site.validate());
                 if errors.is_empty() {
-                    Ok(Rules { site, fees, periods, forms, supplier })
+                    Ok(Rules {
+                        site,
+                        fees,
+                        periods,
+                        forms,
+                        supplier,
+                    })
                 } else {
                     Err(errors)
                 }

@@ -30,7 +30,8 @@ pub enum MailError {
 
 impl Address {
     pub fn new(email: &str, name: Option<&str>) -> Result<Address, MailError> {
-        let email = formats::normalize_email(email).map_err(|_| MailError::BadAddress(email.to_string()))?;
+        let email = formats::normalize_email(email)
+            .map_err(|_| MailError::BadAddress(email.to_string()))?;
         let name = name.map(header_text).filter(|n| !n.is_empty());
         Ok(Address { name, email })
     }
@@ -46,7 +47,9 @@ pub struct Attachment {
 }
 
 /// Which mail a message is; the store keeps the status of each per case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Hash, PartialOrd, Ord,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MailKind {
     /// To the applicant's contact: what was received, what happens next.
@@ -104,7 +107,12 @@ pub struct Envelope {
 
 /// Renders the `kind` mail with `context`: `emails/<name>.subject.txt`,
 /// `.txt` and `.html`.
-pub fn render(templates: &Templates, kind: MailKind, context: &Context, envelope: Envelope) -> Result<Message, MailError> {
+pub fn render(
+    templates: &Templates,
+    kind: MailKind,
+    context: &Context,
+    envelope: Envelope,
+) -> Result<Message, MailError> {
     let base = format!("emails/{}", kind.template());
     let subject = header_text(&templates.render(&format!("{base}.subject.txt"), context)?);
     let text = templates.render(&format!("{base}.txt"), context)?;
@@ -123,7 +131,16 @@ pub fn render(templates: &Templates, kind: MailKind, context: &Context, envelope
 
 /// Text safe in a header: one line, no control characters, bounded.
 pub fn header_text(s: &str) -> String {
-    let one: String = s.chars().map(|c| if c.is_control() || c == '\u{2028}' || c == '\u{2029}' { ' ' } else { c }).collect();
+    let one: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
     let collapsed = one.split_whitespace().collect::<Vec<_>>().join(" ");
     collapsed.chars().take(200).collect()
 }
@@ -155,7 +172,10 @@ mod tests {
 
     #[test]
     fn headers_take_one_line() {
-        assert_eq!(header_text("Aanvraag\r\nBcc: x@y.nl"), "Aanvraag Bcc: x@y.nl");
+        assert_eq!(
+            header_text("Aanvraag\r\nBcc: x@y.nl"),
+            "Aanvraag Bcc: x@y.nl"
+        );
         assert_eq!(header_text(" a\u{2028}b\t"), "a b");
         assert_eq!(header_text(&"x".repeat(500)).len(), 200);
     }

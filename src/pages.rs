@@ -18,7 +18,10 @@ use crate::Rules;
 fn base(rules: &Rules, path: &str, title: &str) -> Context {
     let mut ctx = Context::new();
     ctx.insert("config", &rules.site);
-    ctx.insert("assets", &serde_json::json!({ "stylesheet": crate::embedded::STYLESHEET }));
+    ctx.insert(
+        "assets",
+        &serde_json::json!({ "stylesheet": crate::embedded::STYLESHEET }),
+    );
     ctx.insert("current_path", path);
     ctx.insert("canonical", &format!("{}{}", rules.site.base(), path));
     ctx.insert("page_title", title);
@@ -38,9 +41,16 @@ pub fn form_with_errors(
     errors: &[FieldError],
     kept_document: Option<&str>,
 ) -> Result<String, TemplateError> {
-    let title = if errors.is_empty() { form.title.clone() } else { format!("Fout: {}", form.title) };
+    let title = if errors.is_empty() {
+        form.title.clone()
+    } else {
+        format!("Fout: {}", form.title)
+    };
     let mut ctx = base(rules, form.action.as_str(), &title);
-    let messages: BTreeMap<&str, &str> = errors.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+    let messages: BTreeMap<&str, &str> = errors
+        .iter()
+        .map(|e| (e.field.as_str(), e.message.as_str()))
+        .collect();
     ctx.insert("form", form);
     ctx.insert("heading", &form.title);
     ctx.insert("form_values", entered);
@@ -77,7 +87,11 @@ pub struct Confirmation<'a> {
     pub total: String,
 }
 
-pub fn confirmation(rules: &Rules, templates: &Templates, c: &Confirmation<'_>) -> Result<String, TemplateError> {
+pub fn confirmation(
+    rules: &Rules,
+    templates: &Templates,
+    c: &Confirmation<'_>,
+) -> Result<String, TemplateError> {
     let mut ctx = base(rules, "/aanvraag/ontvangen", "Uw aanvraag is ontvangen");
     ctx.insert("c", c);
     ctx.insert("periods", &rules.periods);
@@ -85,7 +99,12 @@ pub fn confirmation(rules: &Rules, templates: &Templates, c: &Confirmation<'_>) 
 }
 
 /// A plain page with a heading, paragraphs and links onward.
-pub fn message(rules: &Rules, templates: &Templates, title: &str, paragraphs: &[&str]) -> Result<String, TemplateError> {
+pub fn message(
+    rules: &Rules,
+    templates: &Templates,
+    title: &str,
+    paragraphs: &[&str],
+) -> Result<String, TemplateError> {
     let mut ctx = base(rules, "/", title);
     ctx.insert("paragraphs", paragraphs);
     templates.render("melding.html", &ctx)

@@ -30,7 +30,9 @@ pub fn rows(def: &FormDef, submission: &Submission) -> Vec<Row> {
             }
             let value = match field.kind {
                 FieldType::File => match &submission.document {
-                    Some(d) if d.field == field.name => format!("{} ({})", d.filename, size(d.size)),
+                    Some(d) if d.field == field.name => {
+                        format!("{} ({})", d.filename, size(d.size))
+                    }
                     _ => String::new(),
                 },
                 FieldType::Radio => submission
@@ -38,7 +40,12 @@ pub fn rows(def: &FormDef, submission: &Submission) -> Vec<Row> {
                     .and_then(|v| field.options.iter().find(|o| o.value == v))
                     .map(|o| o.label.clone())
                     .unwrap_or_default(),
-                FieldType::Checkbox => if submission.get(&field.name).is_some() { "Ja" } else { "Nee" }.to_string(),
+                FieldType::Checkbox => if submission.get(&field.name).is_some() {
+                    "Ja"
+                } else {
+                    "Nee"
+                }
+                .to_string(),
                 FieldType::Number => match (submission.get(&field.name), &field.suffix) {
                     (Some(v), Some(suffix)) => format!("{v} {suffix}"),
                     (Some(v), None) => v.to_string(),
@@ -52,13 +59,26 @@ pub fn rows(def: &FormDef, submission: &Submission) -> Vec<Row> {
                 continue;
             }
             let control_id = match field.kind {
-                FieldType::Radio => format!("{}-{}-{}", def.id, field.name, field.options.first().map(|o| o.value.as_str()).unwrap_or_default()),
+                FieldType::Radio => format!(
+                    "{}-{}-{}",
+                    def.id,
+                    field.name,
+                    field
+                        .options
+                        .first()
+                        .map(|o| o.value.as_str())
+                        .unwrap_or_default()
+                ),
                 _ => format!("{}-{}", def.id, field.name),
             };
             rows.push(Row {
                 field: field.name.clone(),
                 label: field.label.clone(),
-                value: if value.is_empty() { "Niet ingevuld".to_string() } else { value },
+                value: if value.is_empty() {
+                    "Niet ingevuld".to_string()
+                } else {
+                    value
+                },
                 group: group.legend.clone(),
                 control_id,
             });

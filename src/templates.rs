@@ -32,13 +32,16 @@ impl Templates {
     /// Templates from (name, text) pairs.
     pub fn from_sources(files: &[(&str, &str)]) -> Result<Templates, TemplateError> {
         let mut tera = Tera::default();
-        tera.add_raw_templates(files.iter().copied()).map_err(|e| TemplateError::from_tera(&e))?;
+        tera.add_raw_templates(files.iter().copied())
+            .map_err(|e| TemplateError::from_tera(&e))?;
         register(&mut tera);
         Ok(Templates { tera })
     }
 
     pub fn render(&self, name: &str, context: &Context) -> Result<String, TemplateError> {
-        self.tera.render(name, context).map_err(|e| TemplateError::from_tera(&e))
+        self.tera
+            .render(name, context)
+            .map_err(|e| TemplateError::from_tera(&e))
     }
 }
 
@@ -68,14 +71,19 @@ pub fn escape_html(input: &str) -> String {
 
 /// `{{ cents | euro }}`: an amount in cents as Dutch text, `€ 3.680,00`.
 fn euro(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let cents = value.as_i64().ok_or_else(|| tera::Error::msg("euro: verwacht een bedrag in centen"))?;
+    let cents = value
+        .as_i64()
+        .ok_or_else(|| tera::Error::msg("euro: verwacht een bedrag in centen"))?;
     Ok(Value::String(crate::Cents(cents).to_string()))
 }
 
 /// `{{ "2026-11-30" | datum }}`: a date as Dutch text, `30 november 2026`.
 fn datum(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let text = value.as_str().ok_or_else(|| tera::Error::msg("datum: verwacht een datum als JJJJ-MM-DD"))?;
-    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| tera::Error::msg(format!("datum: {e}")))?;
+    let text = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("datum: verwacht een datum als JJJJ-MM-DD"))?;
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| tera::Error::msg(format!("datum: {e}")))?;
     Ok(Value::String(crate::invoice::dutch_date(date)))
 }
 
@@ -97,12 +105,16 @@ mod tests {
 
     #[test]
     fn filters_and_escaping() {
-        let t = Templates::from_sources(&[("t.html", "{{ a | euro }} {{ d | datum }} {{ u }}")]).expect("parses");
+        let t = Templates::from_sources(&[("t.html", "{{ a | euro }} {{ d | datum }} {{ u }}")])
+            .expect("parses");
         let mut ctx = Context::new();
         ctx.insert("a", &445_280);
         ctx.insert("d", "2027-01-04");
         ctx.insert("u", "/a/ <b> & \"c\"");
-        assert_eq!(t.render("t.html", &ctx).expect("renders"), "€\u{a0}4.452,80 4 januari 2027 /a/ &lt;b&gt; &amp; &quot;c&quot;");
+        assert_eq!(
+            t.render("t.html", &ctx).expect("renders"),
+            "€\u{a0}4.452,80 4 januari 2027 /a/ &lt;b&gt; &amp; &quot;c&quot;"
+        );
     }
 
     #[test]

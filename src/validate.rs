@@ -33,7 +33,10 @@ pub struct PostedFile {
 impl Posted {
     /// The first value posted for `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -103,13 +106,20 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
     let mut entered = BTreeMap::new();
     let mut document = None;
 
-    if def.fields().any(|f| f.kind == FieldType::Honeypot && posted.get(&f.name).is_some_and(|v| !v.trim().is_empty())) {
+    if def.fields().any(|f| {
+        f.kind == FieldType::Honeypot && posted.get(&f.name).is_some_and(|v| !v.trim().is_empty())
+    }) {
         return Ok(Checked::Bot);
     }
     let dutch_address = def
         .fields()
         .find(|f| f.kind == FieldType::Country)
-        .map(|f| posted.get(&f.name).map(formats::clean_text).unwrap_or_default())
+        .map(|f| {
+            posted
+                .get(&f.name)
+                .map(formats::clean_text)
+                .unwrap_or_default()
+        })
         .is_none_or(|country| is_netherlands(&country));
 
     for field in def.fields() {
@@ -122,7 +132,9 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
                     entered.insert(field.name.clone(), doc.filename.clone());
                     document = Some(doc);
                 }
-                Ok(None) if required(field, &values, posted) => errors.push(error(field, "required")),
+                Ok(None) if required(field, &values, posted) => {
+                    errors.push(error(field, "required"))
+                }
                 Ok(None) => {}
                 Err(code) => errors.push(error(field, code)),
             }
@@ -148,29 +160,45 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
     }
 
     if errors.is_empty() {
-        Ok(Checked::Valid(Submission { form: def.id.clone(), values, document }))
+        Ok(Checked::Valid(Submission {
+            form: def.id.clone(),
+            values,
+            document,
+        }))
     } else {
-        Err(Rejected { errors, entered, document })
+        Err(Rejected {
+            errors,
+            entered,
+            document,
+        })
     }
 }
 
 fn is_netherlands(country: &str) -> bool {
     let c = country.trim().to_lowercase();
-    c.is_empty() || matches!(c.as_str(), "nederland" | "nl" | "the netherlands" | "netherlands" | "holland")
+    c.is_empty()
+        || matches!(
+            c.as_str(),
+            "nederland" | "nl" | "the netherlands" | "netherlands" | "holland"
+        )
 }
 
 /// Whether `field` must have a value, given the values checked so far.
 fn required(field: &Field, values: &BTreeMap<String, String>, posted: &Posted) -> bool {
     match &field.required_if {
-        Some((other, wanted)) => {
-            values.get(other).map(String::as_str).or_else(|| posted.get(other)).is_some_and(|v| v.trim() == wanted)
-        }
+        Some((other, wanted)) => values
+            .get(other)
+            .map(String::as_str)
+            .or_else(|| posted.get(other))
+            .is_some_and(|v| v.trim() == wanted),
         None => field.required,
     }
 }
 
 fn too_long(field: &Field, value: &str) -> bool {
-    field.max_length.is_some_and(|max| value.chars().count() > max as usize)
+    field
+        .max_length
+        .is_some_and(|max| value.chars().count() > max as usize)
 }
 
 fn format_code(e: FormatError) -> &'static str {
@@ -186,7 +214,9 @@ fn check_value(field: &Field, value: &str, dutch_address: bool) -> Result<String
         FieldType::Tel => formats::normalize_phone(value).map_err(format_code)?,
         FieldType::Kvk => formats::normalize_kvk(value).map_err(format_code)?,
         FieldType::VatId => formats::normalize_vat_id(value).map_err(format_code)?,
-        FieldType::Postcode if dutch_address => formats::normalize_postcode_nl(value).map_err(format_code)?,
+        FieldType::Postcode if dutch_address => {
+            formats::normalize_postcode_nl(value).map_err(format_code)?
+        }
         FieldType::Postcode => formats::one_line(value).map_err(format_code)?,
         FieldType::Number => {
             let n = formats::parse_whole_number(value).map_err(format_code)?;
@@ -223,10 +253,17 @@ fn check_value(field: &Field, value: &str, dutch_address: bool) -> Result<String
 /// The uploaded document of `field`: `Ok(None)` when none was chosen.
 fn check_file(field: &Field, posted: &Posted) -> Result<Option<Document>, &'static str> {
     // A browser posts an empty part when no file was chosen.
-    let Some(file) = posted.files.iter().find(|f| f.field == field.name && !(f.bytes.is_empty() && f.filename.is_empty())) else {
+    let Some(file) = posted
+        .files
+        .iter()
+        .find(|f| f.field == field.name && !(f.bytes.is_empty() && f.filename.is_empty()))
+    else {
         return Ok(None);
     };
-    if field.max_bytes.is_some_and(|max| file.bytes.len() as u64 > max) {
+    if field
+        .max_bytes
+        .is_some_and(|max| file.bytes.len() as u64 > max)
+    {
         return Err("too_large");
     }
     let kind = formats::sniff_document(&file.bytes).ok_or("wrong_type")?;
@@ -250,18 +287,36 @@ pub fn safe_filename(name: &str, kind: DocumentKind) -> String {
     let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
     let mut clean: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect();
     let trimmed = clean.trim_matches('_').to_string();
-    clean = if trimmed.is_empty() { "balanstest".to_string() } else { trimmed };
+    clean = if trimmed.is_empty() {
+        "balanstest".to_string()
+    } else {
+        trimmed
+    };
     format!("{clean}.{}", kind.extension())
 }
 
 /// The field's message for `code`, or a plain Dutch default.
 fn error(field: &Field, code: &'static str) -> FieldError {
-    let message = field.messages.get(code).cloned().unwrap_or_else(|| default_message(field, code));
-    FieldError { field: field.name.clone(), code, message }
+    let message = field
+        .messages
+        .get(code)
+        .cloned()
+        .unwrap_or_else(|| default_message(field, code));
+    FieldError {
+        field: field.name.clone(),
+        code,
+        message,
+    }
 }
 
 fn default_message(field: &Field, code: &str) -> String {
@@ -269,10 +324,19 @@ fn default_message(field: &Field, code: &str) -> String {
     match code {
         "required" => format!("Vul “{label}” in"),
         "one_line" => format!("“{label}” moet op één regel staan"),
-        "too_long" => format!("“{label}” mag hoogstens {} tekens lang zijn", field.max_length.unwrap_or_default()),
-        "too_small" => format!("“{label}” moet minstens {} zijn", field.min.unwrap_or_default()),
+        "too_long" => format!(
+            "“{label}” mag hoogstens {} tekens lang zijn",
+            field.max_length.unwrap_or_default()
+        ),
+        "too_small" => format!(
+            "“{label}” moet minstens {} zijn",
+            field.min.unwrap_or_default()
+        ),
         "too_large" if field.kind == FieldType::File => format!("“{label}” is te groot"),
-        "too_large" => format!("“{label}” mag hoogstens {} zijn", field.max.unwrap_or_default()),
+        "too_large" => format!(
+            "“{label}” mag hoogstens {} zijn",
+            field.max.unwrap_or_default()
+        ),
         "wrong_type" => format!("“{label}” heeft niet de juiste bestandssoort"),
         _ => format!("“{label}” is niet goed ingevuld"),
     }

@@ -9,46 +9,8 @@ fn rules() -> Rules {
     Rules::embedded().expect("the embedded rules parse")
 }
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-/// A complete, valid application, as a browser posts it.
-fn application() -> Posted {
-    let fields = [
-        ("organisatie_naam", "  Voorbeeld Energie B.V. "),
-        ("kvk_nummer", "1234 5678"),
-        ("soort_organisatie", "commercieel"),
-        ("namens", "eigen_organisatie"),
-        ("vertegenwoordigde_organisaties", ""),
-        ("contact_naam", "Jan de Vries"),
-        ("contact_functie", "Privacy officer"),
-        ("contact_email", "jan.devries@Voorbeeld.NL"),
-        ("contact_telefoon", "020-123 4567"),
-        ("relatie", "oud_klanten"),
-        ("klanttermijn_jaren", " 5 "),
-        ("motivering", "Onze klanten sluiten contracten van vijf jaar.\r\nZij verwachten een belletje."),
-        ("factuur_naam", "Voorbeeld Energie B.V."),
-        ("factuur_straat", "Stationsplein 1"),
-        ("factuur_postcode", "1012ab"),
-        ("factuur_plaats", "Amsterdam"),
-        ("factuur_land", "Nederland"),
-        ("factuur_email", "crediteuren@voorbeeld.nl"),
-        ("factuur_extra", "PO-12345"),
-        ("btw_nummer", "nl 0044.95445 b01"),
-        ("akkoord_factuur", "ja"),
-        ("akkoord_privacy", "ja"),
-        ("website", ""),
-    ];
-    Posted {
-        fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        files: vec![PostedFile { field: "balanstest".into(), filename: "C:\\Users\\jan\\Balanstest 2026 (def).pdf".into(), bytes: PDF.to_vec() }],
-    }
-}
-
-fn with(mut posted: Posted, name: &str, value: &str) -> Posted {
-    posted.fields.retain(|(k, _)| k != name);
-    posted.fields.push((name.to_string(), value.to_string()));
-    posted
-}
+mod common;
+use common::{application, with, PDF};
 
 fn valid(posted: &Posted) -> Submission {
     match check(&rules().forms.application, posted) {
@@ -73,11 +35,18 @@ fn a_complete_application_passes_normalised() {
     assert_eq!(s.get("contact_email"), Some("jan.devries@voorbeeld.nl"));
     assert_eq!(s.get("contact_telefoon"), Some("+31201234567"));
     assert_eq!(s.get("klanttermijn_jaren"), Some("5"));
-    assert_eq!(s.get("motivering"), Some("Onze klanten sluiten contracten van vijf jaar.\nZij verwachten een belletje."));
+    assert_eq!(
+        s.get("motivering"),
+        Some("Onze klanten sluiten contracten van vijf jaar.\nZij verwachten een belletje.")
+    );
     assert_eq!(s.get("factuur_postcode"), Some("1012 AB"));
     assert_eq!(s.get("btw_nummer"), Some("NL004495445B01"));
     assert_eq!(s.get("akkoord_privacy"), Some("ja"));
-    assert_eq!(s.get("vertegenwoordigde_organisaties"), None, "an empty optional field is absent");
+    assert_eq!(
+        s.get("vertegenwoordigde_organisaties"),
+        None,
+        "an empty optional field is absent"
+    );
     assert_eq!(s.get("website"), None, "the honeypot is never kept");
     let doc = s.document.expect("the document");
     assert_eq!(doc.filename, "Balanstest_2026__def.pdf");
@@ -99,7 +68,11 @@ const INVALID: &[(&str, &str, &str)] = &[
     ("contact_email", "jan", "invalid"),
     ("contact_email", "a@b.nl, c@d.nl", "invalid"),
     ("contact_email", "Jan <jan@voorbeeld.nl>", "invalid"),
-    ("contact_email", "jan@voorbeeld.nl\r\nBcc: x@y.nl", "invalid"),
+    (
+        "contact_email",
+        "jan@voorbeeld.nl\r\nBcc: x@y.nl",
+        "invalid",
+    ),
     ("contact_telefoon", "12345", "invalid"),
     ("contact_telefoon", "bel me", "invalid"),
     ("relatie", "", "required"),
@@ -125,8 +98,15 @@ fn every_rule_has_its_error_code_and_dutch_message() {
         let r = rejected(&with(application(), field, value));
         assert_eq!(r.errors.len(), 1, "{field}={value:?}: {:#?}", r.errors);
         let e = &r.errors[0];
-        assert_eq!((e.field.as_str(), e.code), (*field, *code), "{field}={value:?}");
-        let expected = form.field(field).and_then(|f| f.messages.get(*code)).unwrap_or_else(|| panic!("{field} has a message for {code}"));
+        assert_eq!(
+            (e.field.as_str(), e.code),
+            (*field, *code),
+            "{field}={value:?}"
+        );
+        let expected = form
+            .field(field)
+            .and_then(|f| f.messages.get(*code))
+            .unwrap_or_else(|| panic!("{field} has a message for {code}"));
         assert_eq!(&e.message, expected);
     }
 }
@@ -135,13 +115,20 @@ fn every_rule_has_its_error_code_and_dutch_message() {
 fn too_long_text_is_refused_by_the_configured_limit() {
     let r = rejected(&with(application(), "motivering", &"a".repeat(2001)));
     assert_eq!(r.errors[0].code, "too_long");
-    assert_eq!(r.errors[0].message, "De toelichting mag hoogstens 2.000 tekens lang zijn");
+    assert_eq!(
+        r.errors[0].message,
+        "De toelichting mag hoogstens 2.000 tekens lang zijn"
+    );
     valid(&with(application(), "motivering", &"é".repeat(2000)));
 }
 
 #[test]
 fn a_foreign_address_takes_a_foreign_postcode() {
-    let posted = with(with(application(), "factuur_land", "België"), "factuur_postcode", "1000");
+    let posted = with(
+        with(application(), "factuur_land", "België"),
+        "factuur_postcode",
+        "1000",
+    );
     assert_eq!(valid(&posted).get("factuur_postcode"), Some("1000"));
 }
 
@@ -149,9 +136,19 @@ fn a_foreign_address_takes_a_foreign_postcode() {
 fn representatives_must_name_whom_they_represent() {
     let posted = with(application(), "namens", "vertegenwoordiger");
     let r = rejected(&posted);
-    assert_eq!((r.errors[0].field.as_str(), r.errors[0].code), ("vertegenwoordigde_organisaties", "required"));
-    let posted = with(posted, "vertegenwoordigde_organisaties", "A B.V. 12345678\nC B.V. 87654321");
-    assert_eq!(valid(&posted).get("vertegenwoordigde_organisaties"), Some("A B.V. 12345678\nC B.V. 87654321"));
+    assert_eq!(
+        (r.errors[0].field.as_str(), r.errors[0].code),
+        ("vertegenwoordigde_organisaties", "required")
+    );
+    let posted = with(
+        posted,
+        "vertegenwoordigde_organisaties",
+        "A B.V. 12345678\nC B.V. 87654321",
+    );
+    assert_eq!(
+        valid(&posted).get("vertegenwoordigde_organisaties"),
+        Some("A B.V. 12345678\nC B.V. 87654321")
+    );
 }
 
 #[test]
@@ -159,8 +156,14 @@ fn the_document_is_judged_by_its_bytes() {
     let mut posted = application();
     posted.files[0].bytes = b"MZ\x90\x00 not a pdf".to_vec();
     let r = rejected(&posted);
-    assert_eq!((r.errors[0].field.as_str(), r.errors[0].code), ("balanstest", "wrong_type"));
-    assert_eq!(r.errors[0].message, "Het bestand moet een PDF, DOCX of ODT zijn");
+    assert_eq!(
+        (r.errors[0].field.as_str(), r.errors[0].code),
+        ("balanstest", "wrong_type")
+    );
+    assert_eq!(
+        r.errors[0].message,
+        "Het bestand moet een PDF, DOCX of ODT zijn"
+    );
 
     let mut posted = application();
     posted.files[0].bytes = [PDF, &vec![b' '; 4 * 1024 * 1024]].concat();
@@ -172,27 +175,57 @@ fn the_document_is_judged_by_its_bytes() {
 
     // What a browser sends when no file was chosen.
     let mut posted = application();
-    posted.files[0] = PostedFile { field: "balanstest".into(), filename: String::new(), bytes: Vec::new() };
+    posted.files[0] = PostedFile {
+        field: "balanstest".into(),
+        filename: String::new(),
+        bytes: Vec::new(),
+    };
     assert_eq!(rejected(&posted).errors[0].code, "required");
 }
 
 #[test]
 fn errors_come_in_the_order_of_the_form_and_nothing_entered_is_lost() {
-    let posted = with(with(with(application(), "factuur_postcode", "99"), "kvk_nummer", "12"), "contact_email", "");
+    let posted = with(
+        with(
+            with(application(), "factuur_postcode", "99"),
+            "kvk_nummer",
+            "12",
+        ),
+        "contact_email",
+        "",
+    );
     let r = rejected(&posted);
     let fields: Vec<&str> = r.errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["kvk_nummer", "contact_email", "factuur_postcode"]);
     assert_eq!(r.entered.get("kvk_nummer").map(String::as_str), Some("12"));
-    assert_eq!(r.entered.get("factuur_postcode").map(String::as_str), Some("99"));
-    assert_eq!(r.entered.get("organisatie_naam").map(String::as_str), Some("Voorbeeld Energie B.V."));
-    assert!(r.document.is_some(), "a good upload is kept while other fields are fixed");
+    assert_eq!(
+        r.entered.get("factuur_postcode").map(String::as_str),
+        Some("99")
+    );
+    assert_eq!(
+        r.entered.get("organisatie_naam").map(String::as_str),
+        Some("Voorbeeld Energie B.V.")
+    );
+    assert!(
+        r.document.is_some(),
+        "a good upload is kept while other fields are fixed"
+    );
 }
 
 #[test]
 fn a_filled_honeypot_is_a_bot() {
-    assert_eq!(check(&rules().forms.application, &with(application(), "website", "http://spam.example")), Ok(Checked::Bot));
+    assert_eq!(
+        check(
+            &rules().forms.application,
+            &with(application(), "website", "http://spam.example")
+        ),
+        Ok(Checked::Bot)
+    );
     // Even when everything else is wrong: a bot learns nothing from errors.
-    let bot = Posted { fields: vec![("website".into(), "x".into())], files: vec![] };
+    let bot = Posted {
+        fields: vec![("website".into(), "x".into())],
+        files: vec![],
+    };
     assert_eq!(check(&rules().forms.contact, &bot), Ok(Checked::Bot));
 }
 
@@ -200,21 +233,47 @@ fn a_filled_honeypot_is_a_bot() {
 fn the_contact_form() {
     let form = rules().forms.contact;
     let posted = Posted {
-        fields: [("naam", "Els"), ("email", "els@voorbeeld.nl"), ("onderwerp", "Vraag"), ("bericht", "Hoe lang duurt het?"), ("akkoord_privacy", "on")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        fields: [
+            ("naam", "Els"),
+            ("email", "els@voorbeeld.nl"),
+            ("onderwerp", "Vraag"),
+            ("bericht", "Hoe lang duurt het?"),
+            ("akkoord_privacy", "on"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
         files: vec![],
     };
-    let Ok(Checked::Valid(s)) = check(&form, &posted) else { panic!("valid contact message") };
+    let Ok(Checked::Valid(s)) = check(&form, &posted) else {
+        panic!("valid contact message")
+    };
     assert_eq!(s.get("organisatie"), None);
     assert_eq!(s.get("akkoord_privacy"), Some("ja"));
     let r = check(&form, &Posted::default()).expect_err("empty");
-    let codes: Vec<(&str, &str)> = r.errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
-    assert_eq!(codes, [("naam", "required"), ("email", "required"), ("onderwerp", "required"), ("bericht", "required"), ("akkoord_privacy", "required")]);
-    let long = Posted { fields: vec![("bericht".into(), "x".repeat(5001))], files: vec![] };
+    let codes: Vec<(&str, &str)> = r
+        .errors
+        .iter()
+        .map(|e| (e.field.as_str(), e.code))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("naam", "required"),
+            ("email", "required"),
+            ("onderwerp", "required"),
+            ("bericht", "required"),
+            ("akkoord_privacy", "required")
+        ]
+    );
+    let long = Posted {
+        fields: vec![("bericht".into(), "x".repeat(5001))],
+        files: vec![],
+    };
     let r = check(&form, &long).expect_err("too long");
-    assert!(r.errors.iter().any(|e| e.field == "bericht" && e.code == "too_long" && e.message == "Uw bericht mag hoogstens 5.000 tekens lang zijn"));
+    assert!(r.errors.iter().any(|e| e.field == "bericht"
+        && e.code == "too_long"
+        && e.message == "Uw bericht mag hoogstens 5.000 tekens lang zijn"));
 }
 
 mod no_input_panics {

@@ -39,17 +39,50 @@ impl Supplier {
     /// Checks the numbers an invoice must get right, and normalises them.
     pub fn validate(mut self, file: &str) -> Result<Supplier, Vec<DataError>> {
         let mut errors = Vec::new();
-        let mut fix = |value: &mut String, what: &str, example: &str, f: fn(&str) -> Result<String, crate::formats::FormatError>| {
-            match f(value) {
-                Ok(v) => *value = v,
-                Err(_) => errors.push(invalid(file, format!("{what} \"{value}\" is niet geldig"), format!("Bijvoorbeeld {example}."))),
-            }
-        };
-        fix(&mut self.kvk, "het KvK-nummer", "\"12345678\" (8 cijfers)", crate::formats::normalize_kvk);
-        fix(&mut self.vat_id, "het btw-id", "\"NL004495445B01\"", crate::formats::normalize_vat_id);
-        fix(&mut self.iban, "de IBAN", "\"NL91ABNA0417164300\"", crate::formats::normalize_iban);
-        fix(&mut self.postcode, "de postcode", "\"1234 AB\"", crate::formats::normalize_postcode_nl);
-        fix(&mut self.email, "het e-mailadres", "\"aanvragen@balanstoetstelemarketing.nl\"", crate::formats::normalize_email);
+        let mut fix =
+            |value: &mut String,
+             what: &str,
+             example: &str,
+             f: fn(&str) -> Result<String, crate::formats::FormatError>| {
+                match f(value) {
+                    Ok(v) => *value = v,
+                    Err(_) => errors.push(invalid(
+                        file,
+                        format!("{what} \"{value}\" is niet geldig"),
+                        format!("Bijvoorbeeld {example}."),
+                    )),
+                }
+            };
+        fix(
+            &mut self.kvk,
+            "het KvK-nummer",
+            "\"12345678\" (8 cijfers)",
+            crate::formats::normalize_kvk,
+        );
+        fix(
+            &mut self.vat_id,
+            "het btw-id",
+            "\"NL004495445B01\"",
+            crate::formats::normalize_vat_id,
+        );
+        fix(
+            &mut self.iban,
+            "de IBAN",
+            "\"NL91ABNA0417164300\"",
+            crate::formats::normalize_iban,
+        );
+        fix(
+            &mut self.postcode,
+            "de postcode",
+            "\"1234 AB\"",
+            crate::formats::normalize_postcode_nl,
+        );
+        fix(
+            &mut self.email,
+            "het e-mailadres",
+            "\"aanvragen@balanstoetstelemarketing.nl\"",
+            crate::formats::normalize_email,
+        );
         if errors.is_empty() {
             Ok(self)
         } else {

@@ -64,7 +64,16 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
 
     // Letterhead: the supplier on the left, its numbers on the right.
     let mut y = TOP - 12.0;
-    y = c.paragraph(Bold, 15.0, 18.0, ACCENT, LEFT, y, COL2 - LEFT - 20.0, &s.name);
+    y = c.paragraph(
+        Bold,
+        15.0,
+        18.0,
+        ACCENT,
+        LEFT,
+        y,
+        COL2 - LEFT - 20.0,
+        &s.name,
+    );
     y -= 2.0;
     let supplier_address = address_lines(&s.street, &s.postcode, &s.city, &s.country);
     for line in &supplier_address {
@@ -102,7 +111,16 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
         y -= 4.0;
     }
     if let Some(vat_id) = &k.vat_id {
-        y = c.paragraph(Regular, 10.0, 14.0, INK, LEFT, y, width, &format!("Btw-id: {vat_id}"));
+        y = c.paragraph(
+            Regular,
+            10.0,
+            14.0,
+            INK,
+            LEFT,
+            y,
+            width,
+            &format!("Btw-id: {vat_id}"),
+        );
     }
     if let Some(extra) = &k.extra {
         let text = format!("Uw referentie: {extra}");
@@ -131,16 +149,39 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
 
     let row_y = band_top - 20.0 - 17.0;
     let description_width = COL_VAT - 62.0 - LEFT - PAD;
-    let y = c.paragraph(Regular, 10.0, 14.0, INK, LEFT + PAD, row_y, description_width, &invoice.line.description);
+    let y = c.paragraph(
+        Regular,
+        10.0,
+        14.0,
+        INK,
+        LEFT + PAD,
+        row_y,
+        description_width,
+        &invoice.line.description,
+    );
     let rate = format!("{}%", invoice.vat_percent);
     c.text_right(Regular, 10.0, INK, COL_VAT, row_y, &rate);
-    c.text_right(Regular, 10.0, INK, RIGHT - PAD, row_y, &invoice.line.excl_vat.to_string());
+    c.text_right(
+        Regular,
+        10.0,
+        INK,
+        RIGHT - PAD,
+        row_y,
+        &invoice.line.excl_vat.to_string(),
+    );
     let rule_y = y + 14.0 - 9.0;
     c.hline(RULE, 0.6, LEFT, RIGHT, rule_y);
 
     let y = rule_y - 17.0;
     c.text(Regular, 10.0, INK, COL2, y, "Totaal excl. btw");
-    c.text_right(Regular, 10.0, INK, RIGHT - PAD, y, &invoice.line.excl_vat.to_string());
+    c.text_right(
+        Regular,
+        10.0,
+        INK,
+        RIGHT - PAD,
+        y,
+        &invoice.line.excl_vat.to_string(),
+    );
     let y = y - 15.0;
     c.text(Regular, 10.0, INK, COL2, y, &format!("Btw {rate}"));
     c.text_right(Regular, 10.0, INK, RIGHT - PAD, y, &invoice.vat.to_string());
@@ -152,7 +193,16 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
 
     // The supply (an advance payment) and how to pay.
     let y = y - 34.0;
-    let y = c.paragraph(Regular, 9.5, 13.0, INK, LEFT, y, RIGHT - LEFT, &invoice.supply_note());
+    let y = c.paragraph(
+        Regular,
+        9.5,
+        13.0,
+        INK,
+        LEFT,
+        y,
+        RIGHT - LEFT,
+        &invoice.supply_note(),
+    );
 
     let payment = format!(
         "Gelieve het totaalbedrag van {} binnen {} dagen, uiterlijk {}, over te maken op IBAN {} (BIC {}) t.n.v. {}, onder vermelding van {}.",
@@ -206,10 +256,14 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
 /// The address as printed: street, postcode and city, and the country
 /// unless it is the Netherlands.
 fn address_lines(street: &str, postcode: &str, city: &str, country: &str) -> Vec<String> {
-    let mut lines = vec![street.to_string(), format!("{postcode} {city}").trim().to_string()];
+    let mut lines = vec![
+        street.to_string(),
+        format!("{postcode} {city}").trim().to_string(),
+    ];
     let country = country.trim();
-    if !country.is_empty() && !["nederland", "nl", "the netherlands", "netherlands"]
-        .contains(&country.to_lowercase().as_str())
+    if !country.is_empty()
+        && !["nederland", "nl", "the netherlands", "netherlands"]
+            .contains(&country.to_lowercase().as_str())
     {
         lines.push(country.to_string());
     }
@@ -291,7 +345,11 @@ impl Font {
     }
 
     fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars().map(|c| self.advance(self.glyph(c))).sum::<f32>() * size / 1000.0
+        text.chars()
+            .map(|c| self.advance(self.glyph(c)))
+            .sum::<f32>()
+            * size
+            / 1000.0
     }
 
     /// The text as two-byte CIDs, noting the glyphs used.
@@ -389,12 +447,11 @@ impl Font {
         pdf.cmap(cmap_ref, &deflate(&cmap.finish()))
             .filter(Filter::FlateDecode);
 
-        let subset = subsetter::subset(self.data, 0, &self.glyphs).map_err(|e| {
-            PdfError::Subset {
+        let subset =
+            subsetter::subset(self.data, 0, &self.glyphs).map_err(|e| PdfError::Subset {
                 font: self.name,
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         let length = i32::try_from(subset.len()).map_err(|_| PdfError::Subset {
             font: self.name,
             reason: "te groot".to_string(),
@@ -483,7 +540,15 @@ impl Canvas {
     }
 
     /// One line of text ending at `right`.
-    fn text_right(&mut self, style: Style, size: f32, color: Color, right: f32, y: f32, text: &str) {
+    fn text_right(
+        &mut self,
+        style: Style,
+        size: f32,
+        color: Color,
+        right: f32,
+        y: f32,
+        text: &str,
+    ) {
         let x = right - self.width(style, size, text);
         self.text(style, size, color, x, y, text);
     }
@@ -563,7 +628,16 @@ impl Canvas {
         value: &str,
     ) -> f32 {
         self.text(Regular, size, MUTED, label_x, y, label);
-        self.paragraph(style, size, leading, INK, value_x, y, RIGHT - value_x, value)
+        self.paragraph(
+            style,
+            size,
+            leading,
+            INK,
+            value_x,
+            y,
+            RIGHT - value_x,
+            value,
+        )
     }
 
     fn fill_rect(&mut self, color: Color, x: f32, y: f32, w: f32, h: f32) {
@@ -687,7 +761,10 @@ mod tests {
         let doc = lopdf::Document::load_mem(pdf).expect("a readable PDF");
         let pages = doc.get_pages().len();
         let text = doc.extract_text(&[1]).expect("text");
-        let words: Vec<&str> = text.split(char::is_whitespace).filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> = text
+            .split(char::is_whitespace)
+            .filter(|w| !w.is_empty())
+            .collect();
         (pages, words.join(" "))
     }
 
@@ -755,8 +832,10 @@ mod tests {
     fn long_names_and_descriptions_wrap_and_stay_on_one_page() {
         let mut invoice = sample();
         invoice.customer.name = "Stichting tot Bevordering van Verantwoorde Telefonische Verkoop en Klantcontact in Nederland, België en Luxemburg (afdeling Noord-Holland)".into();
-        invoice.customer.street = "Lange Leidsedwarsstraat 1234 bis, derde verdieping achter".into();
-        invoice.customer.extra = Some("Inkooporder PO-2026-000123456, kostenplaats 4711-Telemarketing-Advies".into());
+        invoice.customer.street =
+            "Lange Leidsedwarsstraat 1234 bis, derde verdieping achter".into();
+        invoice.customer.extra =
+            Some("Inkooporder PO-2026-000123456, kostenplaats 4711-Telemarketing-Advies".into());
         invoice.line.description = "Adviesaanvraag Commissie Balanstoets Telemarketing: klanttermijn van 3 jaar (commercieel), referentie CBT-2026-0001. ".repeat(4).trim_end().to_string();
         invoice.customer.vat_id = Some("NL123456789B01".into());
         let pdf = render(&invoice).expect("render");
@@ -788,7 +867,10 @@ mod tests {
     #[test]
     fn ibans_are_grouped_in_fours() {
         assert_eq!(grouped_iban("NL91ABNA0417164300"), "NL91 ABNA 0417 1643 00");
-        assert_eq!(grouped_iban("nl91 abna 0417 1643 00"), "NL91 ABNA 0417 1643 00");
+        assert_eq!(
+            grouped_iban("nl91 abna 0417 1643 00"),
+            "NL91 ABNA 0417 1643 00"
+        );
     }
 
     /// Writes the sample to `$CBT_INVOICE_PDF` and prints the size and the
@@ -806,6 +888,38 @@ mod tests {
         }
         let each = start.elapsed() / runs;
         println!("{} bytes, {each:?} per render", pdf.len());
+        {
+            let mut c = Canvas::new().unwrap();
+            c.text(Regular, 10.0, INK, 0.0, 0.0, "Adviesaanvraag Commissie Balanstoets Telemarketing: klanttermijn van 3 jaar (commercieel), referentie CBT-2026-0001 € 4.452,80 NL91 ABNA 0417 1643 00 Factuur 2026-0001 Gelieve");
+            let t = std::time::Instant::now();
+            for _ in 0..runs {
+                std::hint::black_box(Font::new("x", REGULAR).unwrap());
+            }
+            println!("face parse {:?}", t.elapsed() / runs);
+            let t = std::time::Instant::now();
+            let mut sub = vec![];
+            for _ in 0..runs {
+                sub = subsetter::subset(REGULAR, 0, &c.regular.glyphs).unwrap();
+            }
+            println!(
+                "subset {:?} -> {} bytes, {} glyphs",
+                t.elapsed() / runs,
+                sub.len(),
+                c.regular.glyphs.num_gids()
+            );
+            for level in [1u8, 3, 6, 9] {
+                let t = std::time::Instant::now();
+                let mut z = vec![];
+                for _ in 0..runs {
+                    z = miniz_oxide::deflate::compress_to_vec_zlib(&sub, level);
+                }
+                println!("deflate {level} {:?} -> {}", t.elapsed() / runs, z.len());
+            }
+            let face = Face::parse(&sub, 0).unwrap();
+            for t in face.raw_face().table_records {
+                println!("{:?} {}", t.tag, t.length);
+            }
+        }
         if let Some(path) = std::env::var_os("CBT_INVOICE_PDF") {
             std::fs::write(path, &pdf).expect("write");
         }

@@ -1,0 +1,306 @@
+//! The mails and the invoice as people receive them: golden files under
+//! `tests/golden/` (rewrite them with `UPDATE_GOLDEN=1` after a deliberate
+//! change, and read the diff), the invoice's legal elements one by one, and
+//! user text that tries to break out of a header or into the HTML.
+
+mod common;
+
+use cbt::application::{contact_mails, follow_up, reference};
+use cbt::invoice::InvoiceNumber;
+use cbt::mail::{Address, MailKind, Message};
+use cbt::templates::Templates;
+use cbt::validate::{check, Checked, Posted, Submission};
+use cbt::Rules;
+use chrono::NaiveDate;
+use common::{application, with};
+
+fn rules() -> Rules {
+    Rules::embedded().expect("embedded rules")
+}
+
+fn submission(posted: &Posted, form: &cbt::FormDef) -> Submission {
+    match check(form, posted) {
+        Ok(Checked::Valid(s)) => s,
+        other => panic!("{other:#?}"),
+    }
+}
+
+fn date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).expect("date")
+}
+
+fn from() -> Address {
+    Address::new(
+        "noreply@balanstoetstelemarketing.nl",
+        Some("Commissie Balanstoets Telemarketing"),
+    )
+    .expect("from")
+}
+
+const NUMBER: InvoiceNumber = InvoiceNumber { year: 2026, seq: 7 };
+
+fn application_mails(posted: &Posted) -> Vec<Message> {
+    let rules = rules();
+    let s = submission(posted, &rules.forms.application);
+    let templates = Templates::embedded().expect("templates");
+    follow_up(&rules, &templates, &s, NUMBER, date(), &from())
+        .expect("follow-up")
+        .mails
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(
+        actual, expected,
+        "{name} differs from its golden file (UPDATE_GOLDEN=1 rewrites it)"
+    );
+}
+
+fn as_golden(m: &Message) -> String {
+    let to: Vec<String> =
+        m.to.iter()
+            .map(|a| format!("{} <{}>", a.name.as_deref().unwrap_or(""), a.email))
+            .collect();
+    let reply = m
+        .reply_to
+        .as_ref()
+        .map(|a| a.email.clone())
+        .unwrap_or_default();
+    let attachments: Vec<String> = m
+        .attachments
+        .iter()
+        .map(|a| format!("{} ({})", a.filename, a.content_type))
+        .collect();
+    format!(
+        "From: {}\nTo: {}\nReply-To: {reply}\nSubject: {}\nAttachments: {}\n\n{}",
+        m.from.email,
+        to.join(", "),
+        m.subject(),
+        attachments.join(", "),
+        m.text
+    )
+}
+
+#[test]
+fn application_mails_match_their_golden_files() {
+    let mails = application_mails(&application());
+    let kinds: Vec<MailKind> = mails.iter().map(|m| m.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            MailKind::ApplicationConfirmation,
+            MailKind::Invoice,
+            MailKind::ApplicationSecretariat
+        ]
+    );
+    for m in &mails {
+        golden(&format!("{}.txt", m.kind.template()), &as_golden(m));
+        golden(&format!("{}.html", m.kind.template()), &m.html);
+    }
+}
+
+#[test]
+fn contact_mails_match_their_golden_files() {
+    let rules = rules();
+    let posted = Posted {
+        fields: [
+            ("naam", "Els Jansen"),
+            ("organisatie", "Stichting Voorbeeld"),
+            ("email", "els@voorbeeld.nl"),
+            ("telefoon", "06 1234 5678"),
+            ("onderwerp", "Vraag over de termijn"),
+            (
+                "bericht",
+                "Geldt de termijn ook voor oud-leden?\nMet groet, Els",
+            ),
+            ("akkoord_privacy", "ja"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        files: vec![],
+    };
+    let s = submission(&posted, &rules.forms.contact);
+    let templates = Templates::embedded().expect("templates");
+    let mails = contact_mails(&rules, &templates, &s, date(), &from()).expect("mails");
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[0].kind, MailKind::ContactSecretariat);
+    assert_eq!(
+        mails[0].reply_to.as_ref().map(|a| a.email.as_str()),
+        Some("els@voorbeeld.nl"),
+        "the secretariat replies to the sender"
+    );
+    assert_eq!(mails[1].to[0].email, "els@voorbeeld.nl");
+    for m in &mails {
+        golden(&format!("{}.txt", m.kind.template()), &as_golden(m));
+        golden(&format!("{}.html", m.kind.template()), &m.html);
+    }
+}
+
+#[test]
+fn the_invoice_carries_every_element_dutch_law_requires() {
+    let rules = rules();
+    let s = submission(&application(), &rules.forms.application);
+    let templates = Templates::embedded().expect("templates");
+    let f = follow_up(&rules, &templates, &s, NUMBER, date(), &from()).expect("follow-up");
+    let inv = &f.invoice;
+    assert_eq!(inv.number.to_string(), "2026-0007");
+    assert_eq!(reference(inv.number), "CBT-2026-0007");
+    assert_eq!(
+        inv.due_date,
+        NaiveDate::from_ymd_opt(2026, 12, 30).expect("date")
+    );
+    assert_eq!(
+        (inv.line.excl_vat.0, inv.vat.0, inv.total.0, inv.vat_percent),
+        (368_000, 77_280, 445_280, 21)
+    );
+    let mail = f
+        .mails
+        .iter()
+        .find(|m| m.kind == MailKind::Invoice)
+        .expect("invoice mail");
+    let text = &mail.text;
+    let sup = &rules.supplier;
+    let required = [
+        ("supplier name", sup.name.as_str()),
+        ("supplier address", sup.street.as_str()),
+        ("supplier postcode", sup.postcode.as_str()),
+        ("supplier city", sup.city.as_str()),
+        ("supplier KvK", sup.kvk.as_str()),
+        ("supplier btw-id", sup.vat_id.as_str()),
+        ("customer name", "Voorbeeld Energie B.V."),
+        ("customer address", "Stationsplein 1"),
+        ("customer postcode and city", "1012 AB Amsterdam"),
+        ("invoice date", "Factuurdatum: 30 november 2026"),
+        ("invoice number", "FACTUUR 2026-0007"),
+        (
+            "description",
+            "Adviesaanvraag Commissie Balanstoets Telemarketing: klanttermijn van 5 jaar",
+        ),
+        ("advance payment", "Vooruitbetaling"),
+        ("amount excl. VAT", "Bedrag excl. btw: € 3.680,00"),
+        ("VAT rate and amount", "Btw 21%: € 772,80"),
+        ("total", "Totaal: € 4.452,80"),
+        (
+            "payment term",
+            "binnen 30 dagen, uiterlijk 30 december 2026",
+        ),
+        ("IBAN", "NL91 ABNA 0417 1643 00"),
+        ("customer reference", "Uw referentie: PO-12345"),
+        ("customer VAT id", "NL004495445B01"),
+    ];
+    let text = text.replace('\u{a0}', " ");
+    for (what, needle) in required {
+        assert!(
+            text.contains(needle),
+            "the invoice lacks the {what}: {needle:?}\n{text}"
+        );
+    }
+    let pdf = mail
+        .attachments
+        .iter()
+        .find(|a| a.content_type == "application/pdf")
+        .expect("PDF attached");
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    assert_eq!(pdf.filename, "factuur-2026-0007.pdf");
+    let doc = f
+        .mails
+        .iter()
+        .find(|m| m.kind == MailKind::ApplicationSecretariat)
+        .and_then(|m| m.attachments.first())
+        .expect("document for the secretariat");
+    assert_eq!(doc.bytes, common::PDF);
+}
+
+#[test]
+fn the_non_profit_fee_is_invoiced_for_non_profits() {
+    let rules = rules();
+    let s = submission(
+        &with(application(), "soort_organisatie", "non_profit"),
+        &rules.forms.application,
+    );
+    let inv = cbt::application::invoice(&rules, &s, NUMBER, date()).expect("invoice");
+    assert_eq!(
+        (inv.line.excl_vat.0, inv.vat.0, inv.total.0),
+        (299_000, 62_790, 361_790)
+    );
+}
+
+#[test]
+fn user_text_cannot_add_a_header_or_markup() {
+    // One-line fields refuse line breaks outright (see validate.rs); what
+    // passes may still carry markup, which the HTML part must escape.
+    let posted = with(
+        with(
+            application(),
+            "organisatie_naam",
+            "<script>alert(1)</script> & Zn",
+        ),
+        "motivering",
+        "<img src=x onerror=alert(1)>\nTweede regel",
+    );
+    let mails = application_mails(&posted);
+    for m in &mails {
+        assert!(
+            !m.subject().contains('\n')
+                && !m.subject().contains('\r')
+                && !m.subject().contains('\u{2028}'),
+            "{:?}",
+            m.subject()
+        );
+        assert!(
+            !m.html.contains("<script>alert(1)</script>"),
+            "{}",
+            m.kind.template()
+        );
+        assert!(!m.html.contains("<img src=x"), "{}", m.kind.template());
+    }
+    let secretariat = mails
+        .iter()
+        .find(|m| m.kind == MailKind::ApplicationSecretariat)
+        .expect("mail");
+    assert!(
+        secretariat
+            .subject()
+            .starts_with("Nieuwe aanvraag CBT-2026-0007: <script>alert(1)</script> & Zn"),
+        "{}",
+        secretariat.subject()
+    );
+    assert!(secretariat
+        .html
+        .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Zn"));
+
+    // Even a value that skipped the checks cannot break a header: the
+    // subject is made one line when the message is made.
+    let rules = rules();
+    let mut s = submission(&application(), &rules.forms.application);
+    s.values.insert(
+        "organisatie_naam".into(),
+        "Zn\r\nBcc: x@y.nl\u{2028}X".into(),
+    );
+    s.values
+        .insert("contact_naam".into(), "Jan\r\nBcc: x@y.nl".into());
+    let templates = Templates::embedded().expect("templates");
+    let f = follow_up(&rules, &templates, &s, NUMBER, date(), &from()).expect("follow-up");
+    for m in &f.mails {
+        assert!(
+            !m.subject().contains(['\r', '\n', '\u{2028}']),
+            "{:?}",
+            m.subject()
+        );
+        for a in m.to.iter().chain(&m.reply_to) {
+            assert!(
+                !a.name.as_deref().unwrap_or_default().contains(['\r', '\n']),
+                "{a:?}"
+            );
+        }
+    }
+}
