@@ -1,1 +1,28 @@
-//! Placeholder until the function issue: see README.
+//! `cbt-function`: the CBT's form intake. An AWS Lambda (Function URL or
+//! HTTP API) that receives the application and contact forms, checks them
+//! with the shared rules ([`cbt`]), stores them, and sends the invoice and
+//! the mails.
+//!
+//! - [`handler`]: the core, a plain async function from request to
+//!   response over the [`ports`];
+//! - [`event`]: the Lambda event (payload format 2.0) to and from a
+//!   request, decoding base64 bodies with care;
+//! - [`body`]: form-urlencoded, multipart and JSON bodies;
+//! - [`adapters`]: the ports on a local folder, and (feature `aws`) on
+//!   DynamoDB, S3 and SES v2;
+//! - [`mime`]: a message as raw MIME;
+//! - [`config`]: the environment.
+//!
+//! Store first, then mail: an application is safe once stored; a mail that
+//! fails stays pending and the scheduled retry ([`handler::retry_pending`])
+//! sends it.
+
+pub mod adapters;
+pub mod body;
+pub mod config;
+pub mod event;
+pub mod handler;
+pub mod mime;
+pub mod ports;
+
+pub use handler::{handle, App, Clock};

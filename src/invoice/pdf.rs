@@ -10,6 +10,8 @@
 //! The same invoice always gives the same bytes: the document has no random
 //! id, and its creation date is the invoice date.
 
+use std::cell::RefCell;
+
 use chrono::Datelike;
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -44,7 +46,7 @@ const TOP: f32 = PAGE_H - 50.0;
 const BOTTOM: f32 = 36.0;
 /// Where the right-hand columns (supplier details, invoice details,
 /// totals) start.
-const COL2: f32 = 322.0;
+const COL2: f32 = 300.0;
 /// The right edge of the VAT-rate column in the table.
 const COL_VAT: f32 = 424.0;
 /// Inner padding of the table cells.
@@ -285,6 +287,9 @@ fn grouped_iban(iban: &str) -> String {
         .join(" ")
 }
 
+/// Characters below this have their glyph looked up once per document.
+const CACHED: usize = 0x250;
+
 #[derive(Clone, Copy, PartialEq)]
 struct Color(f32, f32, f32);
 
@@ -297,6 +302,10 @@ use Style::{Bold, Regular};
 
 /// One of the two built-in fonts and the glyphs this document uses of it.
 struct Font {
+    /// Glyph and advance by character, for the characters below
+    /// [`CACHED`], filled as they are met: a Dutch invoice looks up the
+    /// same few dozen characters over and over.
+    cache: RefCell<Vec<Option<(GlyphId, f32)>>>,
     /// The PostScript name.
     name: &'static str,
     data: &'static [u8],
@@ -315,12 +324,27 @@ impl Font {
         let face = Face::parse(data, 0).map_err(|_| PdfError::Font(name))?;
         let scale = 1000.0 / f32::from(face.units_per_em());
         Ok(Font {
+            cache: RefCell::new(vec![None; CACHED]),
             name,
             data,
             face,
             scale,
             glyphs: GlyphRemapper::new(),
             chars: vec![None],
+        })
+    }
+
+    /// The glyph for `c` and its advance in thousandths of an em.
+    fn lookup(&self, c: char) -> (GlyphId, f32) {
+        let slot = c as usize;
+        if slot >= CACHED {
+            let glyph = self.glyph(c);
+            return (glyph, self.advance(glyph));
+        }
+        let mut cache = self.cache.borrow_mut();
+        *cache[slot].get_or_insert_with(|| {
+            let glyph = self.glyph(c);
+            (glyph, self.advance(glyph))
         })
     }
 
@@ -345,18 +369,14 @@ impl Font {
     }
 
     fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars()
-            .map(|c| self.advance(self.glyph(c)))
-            .sum::<f32>()
-            * size
-            / 1000.0
+        text.chars().map(|c| self.lookup(c).1).sum::<f32>() * size / 1000.0
     }
 
     /// The text as two-byte CIDs, noting the glyphs used.
     fn encode(&mut self, text: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len() * 2);
         for c in text.chars() {
-            let glyph = self.glyph(c).0;
+            let glyph = self.lookup(c).0 .0;
             let cid = self.glyphs.remap(glyph);
             let slot = usize::from(cid);
             if self.chars.len() <= slot {
@@ -464,7 +484,7 @@ impl Font {
 }
 
 fn deflate(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+    miniz_oxide::deflate::compress_to_vec_zlib(data, 1)
 }
 
 /// Hands out object numbers.
@@ -577,7 +597,7 @@ impl Canvas {
             }
             line_width = 0.0;
             for c in word.chars() {
-                let w = font.advance(font.glyph(c)) * size / 1000.0;
+                let w = font.lookup(c).1 * size / 1000.0;
                 if !line.is_empty() && line_width + w > max {
                     lines.push(std::mem::take(&mut line));
                     line_width = 0.0;
@@ -915,6 +935,7 @@ mod tests {
                 }
                 println!("deflate {level} {:?} -> {}", t.elapsed() / runs, z.len());
             }
+            std::fs::write("/tmp/sub.ttf", &sub).unwrap();
             let face = Face::parse(&sub, 0).unwrap();
             for t in face.raw_face().table_records {
                 println!("{:?} {}", t.tag, t.length);
