@@ -38,6 +38,10 @@ enum Command {
     Serve {
         #[arg(long, default_value_t = 1111)]
         port: u16,
+        /// Where the forms keep what they receive: store, uploads, and every
+        /// sent mail as a .eml file in outbox/.
+        #[arg(long, default_value = ".cbt-local")]
+        data: PathBuf,
     },
 }
 
@@ -103,8 +107,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
-        Command::Serve { port } => {
-            cbt_site::serve::run(project, port)?;
+        Command::Serve { port, data } => {
+            let data = if data.is_absolute() { data } else { cli.root.join(data) };
+            cbt_site::serve::run(project, port, &data)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,5 +1,7 @@
 //! `cbt-site serve`: the site from memory on 127.0.0.1, rebuilt on every
-//! change under `content/` or `templates/`, with the open tab reloaded.
+//! change under `content/` or `templates/`, with the open tab reloaded,
+//! and the forms answered by the function's own handler over its local
+//! adapters (a data folder: store, uploads, and an outbox of `.eml` files).
 //!
 //! The reload snippet is added here, to the bytes served, and never by a
 //! template: a `build` can therefore never ship it.
@@ -22,6 +24,8 @@ use hyper_util::rt::TokioIo;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::watch;
 
+use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
+
 use crate::{build, MemorySink, Project};
 
 /// One build as served.
@@ -38,13 +42,19 @@ pub struct State {
     pub site: Arc<RwLock<Arc<Snapshot>>>,
     /// Bumped after every rebuild; open tabs wait on it.
     pub generation: watch::Sender<u64>,
+    /// Answers the forms; `None` serves the site alone.
+    pub function: Option<Arc<LocalFunction>>,
 }
+
+/// The function as `serve` runs it: the real handler, local adapters.
+pub type LocalFunction = cbt_function::App<LocalStore, Outbox, LocalFiles>;
 
 impl State {
     pub fn new() -> State {
         State {
             site: Arc::new(RwLock::new(Arc::new(Snapshot::default()))),
             generation: watch::channel(0).0,
+            function: None,
         }
     }
 
@@ -91,9 +101,38 @@ pub fn rebuild(project: &Project, state: &State) -> Duration {
     started.elapsed()
 }
 
-/// Serves until interrupted.
-pub fn run(project: Project, port: u16) -> anyhow::Result<()> {
-    let state = State::new();
+/// The function over a local data folder, for `serve` on `port`.
+pub fn local_function(data_dir: &Path, port: u16) -> anyhow::Result<LocalFunction> {
+    let origin = format!("http://127.0.0.1:{port}");
+    let vars: std::collections::BTreeMap<String, String> = [
+        ("MAIL_FROM", "noreply@balanstoetstelemarketing.nl".to_string()),
+        ("SITE_URL", origin.clone()),
+        ("ALLOWED_ORIGINS", format!("{origin},http://localhost:{port}")),
+        // A person trying the forms locally posts more than a visitor would.
+        ("RATE_LIMIT_PER_HOUR", "1000".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let config = cbt_function::config::Config::from_vars(&vars).context("configuratie van de functie")?;
+    let rules = cbt::Rules::embedded().map_err(|e| anyhow::anyhow!("regels: {}", crate::Problems(e)))?;
+    let templates = cbt::templates::Templates::embedded().context("templates van de functie")?;
+    Ok(cbt_function::App {
+        rules: Arc::new(rules),
+        templates: Arc::new(templates),
+        config,
+        store: LocalStore::new(data_dir),
+        mailer: Outbox::new(data_dir),
+        files: LocalFiles::new(data_dir),
+        clock: cbt_function::Clock::System,
+    })
+}
+
+/// Serves until interrupted; the forms' data goes to `data_dir`.
+pub fn run(project: Project, port: u16, data_dir: &Path) -> anyhow::Result<()> {
+    let mut state = State::new();
+    state.function = Some(Arc::new(local_function(data_dir, port)?));
+    eprintln!("formulieren: opslag, uploads en verstuurde e-mail (outbox/*.eml) in {}", data_dir.display());
     let took = rebuild(&project, &state);
     eprintln!("gebouwd in {} ms", took.as_millis());
 
@@ -160,7 +199,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: State) -> anyhow::R
         };
         let state = state.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, state.clone()));
+            let peer = stream.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+            let service = service_fn(move |req| handle(req, state.clone(), peer.clone()));
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -170,10 +210,19 @@ pub async fn serve(listener: tokio::net::TcpListener, state: State) -> anyhow::R
 
 type Body = Full<Bytes>;
 
-async fn handle(req: Request<Incoming>, state: State) -> Result<Response<Body>, Infallible> {
+/// Whether a request is the function's: every post, and the pages it
+/// serves after one.
+fn for_function(method: &Method, path: &str) -> bool {
+    method == Method::POST || matches!(path.trim_end_matches('/'), "/aanvraag/wijzigen" | "/aanvraag/ontvangen" | "/contact/bedankt")
+}
+
+async fn handle(req: Request<Incoming>, state: State, peer: String) -> Result<Response<Body>, Infallible> {
     let path = req.uri().path().to_string();
     if path == "/__livereload" {
         return Ok(long_poll(req.uri().query(), state).await);
+    }
+    if let (Some(function), true) = (&state.function, for_function(req.method(), &path)) {
+        return Ok(call_function(function, req, &peer).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Ok(text(
@@ -241,6 +290,26 @@ pub fn with_reload(html: &[u8], generation: u64) -> Vec<u8> {
         Some(i) => format!("{}{script}{}", &text[..i], &text[i..]).into_bytes(),
         None => format!("{text}{script}").into_bytes(),
     }
+}
+
+/// Hands the request to the function's handler, as Lambda would.
+async fn call_function(function: &LocalFunction, req: Request<Incoming>, peer: &str) -> Response<Body> {
+    use http_body_util::BodyExt as _;
+    let (mut parts, body) = req.into_parts();
+    let limit = function.config.max_body_bytes;
+    let bytes = match http_body_util::Limited::new(body, limit + 1).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        // Over the limit: let the handler answer 413 as it would in Lambda.
+        Err(_) => Bytes::from(vec![0u8; limit + 1]),
+    };
+    // The client's address comes from the socket, never from the client.
+    parts.headers.remove(cbt_function::handler::SOURCE_IP_HEADER);
+    if let Ok(v) = hyper::header::HeaderValue::from_str(peer) {
+        parts.headers.insert(cbt_function::handler::SOURCE_IP_HEADER, v);
+    }
+    let response = cbt_function::handle(function, Request::from_parts(parts, bytes)).await;
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, Full::new(body))
 }
 
 /// Answers when the site is rebuilt after generation `since`, or after 25 s.

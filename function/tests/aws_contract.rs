@@ -1,0 +1,263 @@
+//! The contract (`contract.rs`) against the AWS adapters, over the wire:
+//! DynamoDB, S3 and SES v2 on moto server, and SES v2 once more on
+//! aws-ses-v2-local (which keeps every part of a mail, so the mail itself
+//! is checked). `tests/run` starts both emulators (`tests/emulators.sh`)
+//! and exports their endpoints; without them these tests fail, they do not
+//! skip.
+
+#![cfg(feature = "aws")]
+
+mod contract;
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification};
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use base64::Engine as _;
+use cbt_function::adapters::aws::{DynamoStore, S3Files, SesMailer};
+use cbt_function::ports::Mailer as _;
+
+const SENDER_DOMAIN: &str = "balanstoetstelemarketing.nl";
+
+/// An endpoint `tests/run` exports; missing means the emulators are not
+/// running, which is a failure.
+fn endpoint(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v.trim().trim_end_matches('/').to_string(),
+        _ => panic!(
+            "{name} is not set: the AWS adapter tests run against emulators. Run `tests/run`, or \
+             `tests/emulators.sh start && eval \"$(tests/emulators.sh env)\"` before \
+             `cargo test -p cbt-function --features aws`"
+        ),
+    }
+}
+
+async fn sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "emulator"))
+        .load()
+        .await
+}
+
+async fn moto() -> SdkConfig {
+    sdk_config(&endpoint("CBT_MOTO_ENDPOINT")).await
+}
+
+/// A name no other test (or earlier run on the same emulator) uses.
+fn unique(prefix: &str) -> String {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).expect("random");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{hex}")
+}
+
+/// A table as the template creates it: `pk`/`sk` strings, on demand, TTL
+/// on `expires_at`.
+async fn create_table(config: &SdkConfig, name: &str) {
+    let client = aws_sdk_dynamodb::Client::new(config);
+    let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build().expect("key");
+    let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().expect("attribute");
+    client
+        .create_table()
+        .table_name(name)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("sk"))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create table");
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("expires_at").build().expect("ttl"))
+        .send()
+        .await
+        .expect("enable TTL");
+}
+
+async fn create_bucket(config: &SdkConfig, name: &str) -> S3Files {
+    let files = S3Files::new(config, name);
+    files
+        .client
+        .create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::EuWest1).build())
+        .send()
+        .await
+        .expect("create bucket");
+    files
+}
+
+/// moto sends only from identities; SES in production needs the same.
+async fn verify_sender(config: &SdkConfig) {
+    let client = aws_sdk_sesv2::Client::new(config);
+    for identity in [SENDER_DOMAIN.to_string(), format!("noreply@{SENDER_DOMAIN}")] {
+        client.create_email_identity().email_identity(identity).send().await.expect("create email identity");
+    }
+}
+
+/// A plain HTTP/1.0 request to an emulator's own API; (status, body).
+fn http(method: &str, url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").expect("an http:// address");
+    let (host, path) = match rest.split_once('/') {
+        Some((h, p)) => (h, format!("/{p}")),
+        None => (rest, "/".to_string()),
+    };
+    let mut stream = TcpStream::connect(host).expect("connect to the emulator");
+    write!(stream, "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").expect("send request");
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).expect("read response");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    (status, body.to_string())
+}
+
+fn http_json(method: &str, url: &str) -> serde_json::Value {
+    let (status, body) = http(method, url);
+    assert_eq!(status, 200, "{method} {url}: {body}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
+/// Every raw mail in moto's `/moto-api/data.json` `ses` section, wherever
+/// it sits in the structure (by account and region).
+fn raw_mails(value: &serde_json::Value) -> Vec<&serde_json::Value> {
+    match value {
+        serde_json::Value::Object(map) if map.contains_key("raw_data") => vec![value],
+        serde_json::Value::Object(map) => map.values().flat_map(raw_mails).collect(),
+        serde_json::Value::Array(list) => list.iter().flat_map(raw_mails).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn dynamo_store_keeps_the_contract() {
+    let config = moto().await;
+    let table = unique("cbt-contract");
+    create_table(&config, &table).await;
+    let store = DynamoStore::new(&config, &table);
+    contract::store_contract(&store, "aws").await;
+
+    // The layout operators read about in the module documentation.
+    let item = |pk: &str, sk: &str| {
+        let client = store.client.clone();
+        let table = table.clone();
+        let (pk, sk) = (pk.to_string(), sk.to_string());
+        async move {
+            client
+                .get_item()
+                .table_name(table)
+                .key("pk", AttributeValue::S(pk))
+                .key("sk", AttributeValue::S(sk))
+                .send()
+                .await
+                .expect("get item")
+                .item
+                .unwrap_or_default()
+        }
+    };
+    let draft = item("DRAFT#aws-d1", "DRAFT").await;
+    let expires = contract::t(2031, 3, 1, 12) + chrono::Duration::hours(24);
+    assert_eq!(draft.get("expires_at"), Some(&AttributeValue::N(expires.timestamp().to_string())), "the draft's TTL");
+    let marker = item("DRAFT#aws-d1", "CONFIRMED").await;
+    let reference = marker.get("reference").and_then(|r| r.as_s().ok()).expect("the marker names the application").clone();
+    assert!(item(&format!("APP#{reference}"), "APP").await.contains_key("data"));
+    assert_eq!(item("COUNTER#2031", "COUNTER").await.get("last"), Some(&AttributeValue::N("2".into())));
+    assert!(!item(&format!("SENT#APP#{reference}"), "invoice").await.is_empty(), "the invoice is marked sent");
+    let pending = store
+        .client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", AttributeValue::S("PENDING".into()))
+        .send()
+        .await
+        .expect("query pending");
+    let keys: Vec<&str> = pending.items().iter().filter_map(|i| i.get("sk").and_then(|s| s.as_s().ok())).map(String::as_str).collect();
+    assert!(keys.contains(&format!("2031-03-01T12:00:00.000000Z#APP#{reference}#application_confirmation").as_str()), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.ends_with(&format!("APP#{reference}#invoice"))), "sent mail is no longer pending: {keys:?}");
+    let ttl = store.client.describe_time_to_live().table_name(&table).send().await.expect("describe TTL");
+    assert_eq!(ttl.time_to_live_description().and_then(|d| d.attribute_name()), Some("expires_at"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamo_store_numbers_50_concurrent_confirmations_without_gaps() {
+    let config = moto().await;
+    let table = unique("cbt-concurrent");
+    create_table(&config, &table).await;
+    let store = DynamoStore::new(&config, &table);
+    let seqs = contract::concurrent_confirmations(Arc::new(store), "aws", 50).await;
+    assert_eq!(seqs.len(), 50);
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "one unbroken sequence: {seqs:?}");
+    assert_eq!(seqs, (1..=50).collect::<Vec<u32>>(), "a new year starts at 1");
+}
+
+#[tokio::test]
+async fn s3_files_keep_the_contract_encrypted() {
+    let config = moto().await;
+    let bucket = unique("cbt-uploads");
+    let files = create_bucket(&config, &bucket).await;
+    contract::files_contract(&files, "aws").await;
+    let head = files.client.head_object().bucket(&bucket).key("drafts/aws/balanstest.pdf").send().await.expect("head");
+    assert_eq!(head.content_type(), Some("application/pdf"));
+    assert_eq!(head.server_side_encryption(), Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256));
+}
+
+#[tokio::test]
+async fn s3_files_fail_on_a_missing_bucket() {
+    let files = S3Files::new(&moto().await, unique("cbt-no-such-bucket"));
+    use cbt_function::ports::Files as _;
+    assert!(files.put("a/b.pdf", b"x", "application/pdf").await.is_err());
+    assert!(files.get("a/b.pdf").await.is_err(), "a missing bucket is an error, not a missing file");
+}
+
+#[tokio::test]
+async fn ses_on_moto_keeps_the_contract() {
+    let config = moto().await;
+    verify_sender(&config).await;
+    let mailer = SesMailer::new(&config, None);
+    let to = format!("{}@voorbeeld.nl", unique("els"));
+    let message = contract::message(&to);
+    let id = mailer.send(&message).await.expect("send");
+    assert!(!id.is_empty());
+    contract::mailer_contract(&mailer).await;
+
+    let data = http_json("GET", &format!("{}/moto-api/data.json", endpoint("CBT_MOTO_ENDPOINT")));
+    let raw: Vec<String> = raw_mails(&data["ses"]).into_iter().filter(|m| m["destinations"].to_string().contains(&to)).filter_map(|m| m["raw_data"].as_str().map(str::to_string)).collect();
+    assert_eq!(raw.len(), 1, "one raw mail to {to}; ses section: {}", &data["ses"].to_string().chars().take(2000).collect::<String>());
+    assert!(raw[0].contains(&format!("@{SENDER_DOMAIN}>")), "our Message-ID: {}", raw[0]);
+    assert!(raw[0].contains("factuur-2031-0001.pdf"));
+}
+
+#[tokio::test]
+async fn ses_on_ses_local_delivers_subject_text_reply_to_and_attachment() {
+    let base = endpoint("CBT_SES_LOCAL_ENDPOINT");
+    let mailer = SesMailer::new(&sdk_config(&base).await, Some("cbt".into()));
+    let to = format!("{}@voorbeeld.nl", unique("els"));
+    let message = contract::message(&to);
+    let id = mailer.send(&message).await.expect("send");
+
+    let store = http_json("GET", &format!("{base}/store"));
+    let mail = store["emails"].as_array().into_iter().flatten().find(|m| m["messageId"] == id.as_str()).unwrap_or_else(|| panic!("mail {id} is in the store: {store}"));
+    assert_eq!(mail["subject"], message.subject(), "{mail}");
+    let text = mail["body"]["text"].as_str().expect("a text part");
+    let first_line = message.text.lines().find(|l| !l.trim().is_empty()).expect("text");
+    assert!(text.contains(first_line.trim()), "{text}");
+    assert!(mail["body"]["html"].as_str().is_some_and(|h| h.contains("<")), "an HTML part: {mail}");
+    let reply_to = message.reply_to.as_ref().expect("the message has a Reply-To");
+    assert!(mail["replyTo"].to_string().contains(&reply_to.email), "Reply-To: {mail}");
+    assert!(mail["destination"]["to"].to_string().contains(&to), "{mail}");
+    assert!(mail["from"].as_str().is_some_and(|f| f.contains(&format!("noreply@{SENDER_DOMAIN}"))), "{mail}");
+    let attachment = mail["attachments"].as_array().into_iter().flatten().find(|a| a["filename"] == "factuur-2031-0001.pdf").unwrap_or_else(|| panic!("the invoice is attached: {mail}"));
+    assert_eq!(attachment["contentType"], "application/pdf");
+    let content = base64::engine::general_purpose::STANDARD.decode(attachment["content"].as_str().expect("content")).expect("base64");
+    assert_eq!(content, b"%PDF-1.4 invoice");
+}
