@@ -86,8 +86,9 @@ pub struct Rejected {
     /// What was entered (cleaned), to show the form again with it.
     pub entered: BTreeMap<String, String>,
     /// An upload that passed its own checks, kept so that the applicant
-    /// need not choose it again.
-    pub document: Option<Document>,
+    /// need not choose it again. Boxed: a rejection travels by value
+    /// through every `Result`, the document rarely comes along.
+    pub document: Option<Box<Document>>,
 }
 
 /// What a check concluded.
@@ -169,7 +170,7 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
         Err(Rejected {
             errors,
             entered,
-            document,
+            document: document.map(Box::new),
         })
     }
 }

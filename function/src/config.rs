@@ -36,38 +36,80 @@ impl Config {
     /// Reads the configuration from `vars` (the process environment, or a
     /// map in tests).
     pub fn from_vars(vars: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
-        let required = |name: &'static str| vars.get(name).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_string()).ok_or(ConfigError::Missing(name));
+        let required = |name: &'static str| {
+            vars.get(name)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| v.trim().to_string())
+                .ok_or(ConfigError::Missing(name))
+        };
         let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
             match vars.get(name) {
                 None => Ok(default),
-                Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError::Invalid { name, why: format!("\"{v}\" is not a positive whole number") }),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError::Invalid {
+                        name,
+                        why: format!("\"{v}\" is not a positive whole number"),
+                    }),
             }
         };
         let mail_from = required("MAIL_FROM")?;
-        cbt::formats::normalize_email(&mail_from).map_err(|_| ConfigError::Invalid { name: "MAIL_FROM", why: format!("\"{mail_from}\" is not one email address") })?;
+        cbt::formats::normalize_email(&mail_from).map_err(|_| ConfigError::Invalid {
+            name: "MAIL_FROM",
+            why: format!("\"{mail_from}\" is not one email address"),
+        })?;
         let site_url = required("SITE_URL")?.trim_end_matches('/').to_string();
         if !url_like(&site_url) {
-            return Err(ConfigError::Invalid { name: "SITE_URL", why: format!("\"{site_url}\" is not an http(s) address") });
+            return Err(ConfigError::Invalid {
+                name: "SITE_URL",
+                why: format!("\"{site_url}\" is not an http(s) address"),
+            });
         }
         let allowed_origins: Vec<String> = match vars.get("ALLOWED_ORIGINS") {
-            Some(list) => list.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect(),
+            Some(list) => list
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
             None => vec![site_url.clone()],
         };
         if let Some(bad) = allowed_origins.iter().find(|o| !url_like(o)) {
-            return Err(ConfigError::Invalid { name: "ALLOWED_ORIGINS", why: format!("\"{bad}\" is not an http(s) origin") });
+            return Err(ConfigError::Invalid {
+                name: "ALLOWED_ORIGINS",
+                why: format!("\"{bad}\" is not an http(s) origin"),
+            });
         }
         if allowed_origins.is_empty() {
-            return Err(ConfigError::Invalid { name: "ALLOWED_ORIGINS", why: "the list is empty".into() });
+            return Err(ConfigError::Invalid {
+                name: "ALLOWED_ORIGINS",
+                why: "the list is empty".into(),
+            });
         }
-        let small = |name: &'static str, n: u64| u32::try_from(n).map_err(|_| ConfigError::Invalid { name, why: "too large".into() });
+        let small = |name: &'static str, n: u64| {
+            u32::try_from(n).map_err(|_| ConfigError::Invalid {
+                name,
+                why: "too large".into(),
+            })
+        };
         Ok(Config {
             mail_from,
             site_url,
             allowed_origins,
             rate_limit_per_hour: small("RATE_LIMIT_PER_HOUR", number("RATE_LIMIT_PER_HOUR", 10)?)?,
-            contact_retention_days: small("CONTACT_RETENTION_DAYS", number("CONTACT_RETENTION_DAYS", 365)?)?,
+            contact_retention_days: small(
+                "CONTACT_RETENTION_DAYS",
+                number("CONTACT_RETENTION_DAYS", 365)?,
+            )?,
             draft_hours: small("DRAFT_HOURS", number("DRAFT_HOURS", 24)?)?,
-            max_body_bytes: usize::try_from(number("MAX_BODY_BYTES", 6 * 1024 * 1024)?).map_err(|_| ConfigError::Invalid { name: "MAX_BODY_BYTES", why: "too large".into() })?,
+            max_body_bytes: usize::try_from(number("MAX_BODY_BYTES", 6 * 1024 * 1024)?).map_err(
+                |_| ConfigError::Invalid {
+                    name: "MAX_BODY_BYTES",
+                    why: "too large".into(),
+                },
+            )?,
         })
     }
 
@@ -78,7 +120,9 @@ impl Config {
 }
 
 fn url_like(s: &str) -> bool {
-    (s.starts_with("https://") || s.starts_with("http://")) && s.len() > "https://".len() && !s.contains(char::is_whitespace)
+    (s.starts_with("https://") || s.starts_with("http://"))
+        && s.len() > "https://".len()
+        && !s.contains(char::is_whitespace)
 }
 
 #[cfg(test)]
@@ -86,23 +130,53 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn defaults_and_required() {
-        let c = Config::from_vars(&vars(&[("MAIL_FROM", "noreply@cbt.nl"), ("SITE_URL", "https://www.cbt.nl/")])).expect("valid");
+        let c = Config::from_vars(&vars(&[
+            ("MAIL_FROM", "noreply@cbt.nl"),
+            ("SITE_URL", "https://www.cbt.nl/"),
+        ]))
+        .expect("valid");
         assert_eq!(c.site_url, "https://www.cbt.nl");
         assert_eq!(c.allowed_origins, ["https://www.cbt.nl"]);
-        assert_eq!((c.rate_limit_per_hour, c.contact_retention_days, c.draft_hours), (10, 365, 24));
-        assert_eq!(Config::from_vars(&vars(&[("SITE_URL", "https://x.nl")])), Err(ConfigError::Missing("MAIL_FROM")));
-        assert_eq!(Config::from_vars(&vars(&[("MAIL_FROM", "a@b.nl")])), Err(ConfigError::Missing("SITE_URL")));
+        assert_eq!(
+            (
+                c.rate_limit_per_hour,
+                c.contact_retention_days,
+                c.draft_hours
+            ),
+            (10, 365, 24)
+        );
+        assert_eq!(
+            Config::from_vars(&vars(&[("SITE_URL", "https://x.nl")])),
+            Err(ConfigError::Missing("MAIL_FROM"))
+        );
+        assert_eq!(
+            Config::from_vars(&vars(&[("MAIL_FROM", "a@b.nl")])),
+            Err(ConfigError::Missing("SITE_URL"))
+        );
     }
 
     #[test]
     fn malformed_values_are_named() {
-        let base = [("MAIL_FROM", "noreply@cbt.nl"), ("SITE_URL", "https://www.cbt.nl")];
-        for (name, value) in [("RATE_LIMIT_PER_HOUR", "veel"), ("RATE_LIMIT_PER_HOUR", "0"), ("ALLOWED_ORIGINS", "www.cbt.nl"), ("MAIL_FROM", "a@b.nl, c@d.nl"), ("SITE_URL", "cbt.nl"), ("MAX_BODY_BYTES", "-1")] {
+        let base = [
+            ("MAIL_FROM", "noreply@cbt.nl"),
+            ("SITE_URL", "https://www.cbt.nl"),
+        ];
+        for (name, value) in [
+            ("RATE_LIMIT_PER_HOUR", "veel"),
+            ("RATE_LIMIT_PER_HOUR", "0"),
+            ("ALLOWED_ORIGINS", "www.cbt.nl"),
+            ("MAIL_FROM", "a@b.nl, c@d.nl"),
+            ("SITE_URL", "cbt.nl"),
+            ("MAX_BODY_BYTES", "-1"),
+        ] {
             let mut v = vars(&base);
             v.insert(name.to_string(), value.to_string());
             match Config::from_vars(&v) {

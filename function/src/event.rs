@@ -60,7 +60,8 @@ pub enum EventError {
 
 /// The request in `event`, and its request id for the logs.
 pub fn to_request(event: Value) -> Result<(Request<Bytes>, String), EventError> {
-    let event: HttpEvent = serde_json::from_value(event).map_err(|e| EventError::NotHttp(e.to_string()))?;
+    let event: HttpEvent =
+        serde_json::from_value(event).map_err(|e| EventError::NotHttp(e.to_string()))?;
     let body = match (event.body, event.is_base64_encoded) {
         (None, _) => Bytes::new(),
         (Some(text), false) => Bytes::from(text),
@@ -75,12 +76,17 @@ pub fn to_request(event: Value) -> Result<(Request<Bytes>, String), EventError> 
     } else {
         format!("{}?{}", event.raw_path, event.raw_query_string)
     };
-    let mut builder = Request::builder().method(event.request_context.http.method.as_str()).uri(if uri.is_empty() { "/".to_string() } else { uri });
+    let mut builder = Request::builder()
+        .method(event.request_context.http.method.as_str())
+        .uri(if uri.is_empty() { "/".to_string() } else { uri });
     for (name, value) in &event.headers {
         if name.eq_ignore_ascii_case(SOURCE_IP_HEADER) {
             continue;
         }
-        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
             builder = builder.header(n, v);
         }
     }
@@ -92,7 +98,9 @@ pub fn to_request(event: Value) -> Result<(Request<Bytes>, String), EventError> 
     if let Ok(v) = HeaderValue::from_str(&event.request_context.http.source_ip) {
         builder = builder.header(SOURCE_IP_HEADER, v);
     }
-    let request = builder.body(body).map_err(|e| EventError::NotHttp(e.to_string()))?;
+    let request = builder
+        .body(body)
+        .map_err(|e| EventError::NotHttp(e.to_string()))?;
     Ok((request, event.request_context.request_id))
 }
 
@@ -112,14 +120,20 @@ pub fn from_response(response: Response<Bytes>) -> Value {
         .is_none_or(|ct| ct.starts_with("text/") || ct.starts_with("application/json"));
     let (body, encoded) = match (text, std::str::from_utf8(&body)) {
         (true, Ok(s)) => (s.to_string(), false),
-        _ => (base64::engine::general_purpose::STANDARD.encode(&body), true),
+        _ => (
+            base64::engine::general_purpose::STANDARD.encode(&body),
+            true,
+        ),
     };
     json!({ "statusCode": parts.status.as_u16(), "headers": headers, "body": body, "isBase64Encoded": encoded })
 }
 
 /// One Lambda invocation: event in, response out. A broken event is a 400
 /// page; nothing here panics.
-pub async fn handle_event<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, event: Value) -> Value {
+pub async fn handle_event<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    event: Value,
+) -> Value {
     match to_request(event) {
         Ok((request, request_id)) => {
             let span = tracing::info_span!("request", request_id = %request_id);
@@ -129,7 +143,13 @@ pub async fn handle_event<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, eve
         Err(e) => {
             tracing::warn!(error = %e, "unusable event");
             let title = "Het formulier kwam beschadigd aan";
-            let html = cbt::pages::message(&app.rules, &app.templates, title, &["Probeer het opnieuw via het formulier op de site."]).unwrap_or_else(|_| title.to_string());
+            let html = cbt::pages::message(
+                &app.rules,
+                &app.templates,
+                title,
+                &["Probeer het opnieuw via het formulier op de site."],
+            )
+            .unwrap_or_else(|_| title.to_string());
             let response = Response::builder()
                 .status(StatusCode::BAD_REQUEST)
                 .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")

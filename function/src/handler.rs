@@ -25,7 +25,9 @@ use serde_json::json;
 
 use crate::body::{self, BodyError};
 use crate::config::Config;
-use crate::ports::{Application, ContactMessage, Draft, Files, Mailer, Owner, Store, StoredDocument};
+use crate::ports::{
+    Application, ContactMessage, Draft, Files, Mailer, Owner, Store, StoredDocument,
+};
 
 /// Where the time comes from: the system, or a fixed moment in tests.
 #[derive(Clone)]
@@ -62,7 +64,10 @@ enum Wants {
 }
 
 fn wants(headers: &HeaderMap) -> Wants {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if accept.contains("application/json") && !accept.contains("text/html") {
         Wants::Json
     } else {
@@ -71,13 +76,23 @@ fn wants(headers: &HeaderMap) -> Wants {
 }
 
 /// The mails of an application, in the order they go out.
-pub const APPLICATION_MAILS: [MailKind; 3] = [MailKind::ApplicationConfirmation, MailKind::Invoice, MailKind::ApplicationSecretariat];
+pub const APPLICATION_MAILS: [MailKind; 3] = [
+    MailKind::ApplicationConfirmation,
+    MailKind::Invoice,
+    MailKind::ApplicationSecretariat,
+];
 /// The mails of a contact message.
-pub const CONTACT_MAILS: [MailKind; 2] = [MailKind::ContactSecretariat, MailKind::ContactAcknowledgement];
+pub const CONTACT_MAILS: [MailKind; 2] = [
+    MailKind::ContactSecretariat,
+    MailKind::ContactAcknowledgement,
+];
 
 /// Handles one request. Never panics on input; every failure is a proper
 /// page (or JSON, by `Accept`).
-pub async fn handle<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, req: Request<Bytes>) -> Response<Bytes> {
+pub async fn handle<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    req: Request<Bytes>,
+) -> Response<Bytes> {
     let wants = wants(req.headers());
     let path = req.uri().path().trim_end_matches('/').to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -88,10 +103,26 @@ pub async fn handle<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, req: Requ
         (&Method::GET, "/aanvraag/ontvangen") => received(app, &query, wants).await,
         (&Method::POST, "/contact") => post_contact(app, req, wants).await,
         (&Method::GET, "/contact/bedankt") => Ok(thanks(app, wants)),
-        (_, "/aanvraag" | "/aanvraag/bevestig" | "/aanvraag/wijzigen" | "/aanvraag/ontvangen" | "/contact" | "/contact/bedankt") => {
-            Err(Failure::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Deze pagina kan zo niet worden opgevraagd", &["Gebruik het formulier op de site."]))
-        }
-        _ => Err(Failure::new(StatusCode::NOT_FOUND, "not_found", "Pagina niet gevonden", &["Deze pagina bestaat niet (meer)."])),
+        (
+            _,
+            "/aanvraag"
+            | "/aanvraag/bevestig"
+            | "/aanvraag/wijzigen"
+            | "/aanvraag/ontvangen"
+            | "/contact"
+            | "/contact/bedankt",
+        ) => Err(Failure::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Deze pagina kan zo niet worden opgevraagd",
+            &["Gebruik het formulier op de site."],
+        )),
+        _ => Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Pagina niet gevonden",
+            &["Deze pagina bestaat niet (meer)."],
+        )),
     };
     match result {
         Ok(response) => response,
@@ -111,8 +142,20 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(status: StatusCode, code: &'static str, title: &'static str, paragraphs: &[&str]) -> Failure {
-        Failure { status, code, title, paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(), page: None, errors: Vec::new() }
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        paragraphs: &[&str],
+    ) -> Failure {
+        Failure {
+            status,
+            code,
+            title,
+            paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
+            page: None,
+            errors: Vec::new(),
+        }
     }
 
     fn unavailable(what: &str) -> Failure {
@@ -121,21 +164,32 @@ impl Failure {
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "Er ging iets mis aan onze kant",
-            &["Uw gegevens zijn niet verstuurd. Probeer het over enkele minuten opnieuw.", "Lukt het dan nog niet, mail dan naar het secretariaat."],
+            &[
+                "Uw gegevens zijn niet verstuurd. Probeer het over enkele minuten opnieuw.",
+                "Lukt het dan nog niet, mail dan naar het secretariaat.",
+            ],
         )
     }
 
     fn respond<S, M, F>(self, app: &App<S, M, F>, wants: Wants) -> Response<Bytes> {
         match wants {
             Wants::Json => {
-                let errors: Vec<_> = self.errors.iter().map(|e| json!({ "field": e.field, "code": e.code, "message": e.message })).collect();
-                json_response(self.status, &json!({ "error": self.code, "message": self.title, "errors": errors }))
+                let errors: Vec<_> = self
+                    .errors
+                    .iter()
+                    .map(|e| json!({ "field": e.field, "code": e.code, "message": e.message }))
+                    .collect();
+                json_response(
+                    self.status,
+                    &json!({ "error": self.code, "message": self.title, "errors": errors }),
+                )
             }
             Wants::Html => {
                 let page = match self.page {
                     Some(page) => Ok(page),
                     None => {
-                        let paragraphs: Vec<&str> = self.paragraphs.iter().map(String::as_str).collect();
+                        let paragraphs: Vec<&str> =
+                            self.paragraphs.iter().map(String::as_str).collect();
                         cbt::pages::message(&app.rules, &app.templates, self.title, &paragraphs)
                     }
                 };
@@ -180,7 +234,9 @@ fn plain_response(status: StatusCode, text: &str) -> Response<Bytes> {
 }
 
 fn see_other(location: &str) -> Response<Bytes> {
-    let mut r = base_headers(Response::builder().status(StatusCode::SEE_OTHER)).body(Bytes::new()).unwrap_or_else(|_| Response::new(Bytes::new()));
+    let mut r = base_headers(Response::builder().status(StatusCode::SEE_OTHER))
+        .body(Bytes::new())
+        .unwrap_or_else(|_| Response::new(Bytes::new()));
     if let Ok(v) = HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
     }
@@ -189,32 +245,58 @@ fn see_other(location: &str) -> Response<Bytes> {
 
 /// The checks every post goes through before its body is read: where it
 /// comes from, how large it is, and how often this source posted.
-async fn admit<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, req: &Request<Bytes>) -> Result<(), Failure> {
+async fn admit<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    req: &Request<Bytes>,
+) -> Result<(), Failure> {
     // Browsers send Origin with every POST; a missing one is a script,
     // which the rate limit still covers.
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
         if !app.config.allowed_origins.iter().any(|o| o == origin) {
-            return Err(Failure::new(StatusCode::FORBIDDEN, "forbidden_origin", "Dit formulier kan alleen via onze eigen site worden verstuurd", &["Ga naar de site en vul het formulier daar in."]));
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "forbidden_origin",
+                "Dit formulier kan alleen via onze eigen site worden verstuurd",
+                &["Ga naar de site en vul het formulier daar in."],
+            ));
         }
     }
     if req.body().len() > app.config.max_body_bytes {
         return Err(too_large(app));
     }
     let now = app.clock.now();
-    let window = now.with_minute(0).and_then(|t| t.with_second(0)).and_then(|t| t.with_nanosecond(0)).unwrap_or(now);
+    let window = now
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(now);
     let key = format!("ip#{}", source_ip(req.headers()));
-    let count = app.store.count_post(&key, window, window + Duration::hours(2)).await.map_err(|e| Failure::unavailable(&e.to_string()))?;
+    let count = app
+        .store
+        .count_post(&key, window, window + Duration::hours(2))
+        .await
+        .map_err(|e| Failure::unavailable(&e.to_string()))?;
     if count > app.config.rate_limit_per_hour {
         tracing::warn!(count, "rate limit reached");
-        return Err(Failure::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "U heeft te veel formulieren verstuurd", &["Probeer het over een uur opnieuw, of mail naar het secretariaat."]));
+        return Err(Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "U heeft te veel formulieren verstuurd",
+            &["Probeer het over een uur opnieuw, of mail naar het secretariaat."],
+        ));
     }
     Ok(())
 }
 
 fn too_large<S, M, F>(app: &App<S, M, F>) -> Failure {
     let mb = app.config.max_body_bytes / (1024 * 1024);
-    let mut f = Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "Wat u verstuurde is te groot", &[]);
+    let mut f = Failure::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        "Wat u verstuurde is te groot",
+        &[],
+    );
     f.paragraphs = vec![format!("Een aanvraag mag met bijlage samen hoogstens {mb} MB zijn. Maak het document kleiner, of mail het naar het secretariaat.")];
     f
 }
@@ -236,14 +318,26 @@ pub fn source_ip(headers: &HeaderMap) -> String {
 
 async fn read_body<S, M, F>(app: &App<S, M, F>, req: Request<Bytes>) -> Result<Posted, Failure> {
     let (parts, bytes) = req.into_parts();
-    body::parse(&parts.headers, bytes, app.config.max_body_bytes).await.map_err(|e| match e {
-        BodyError::TooLarge(_) => too_large(app),
-        BodyError::UnsupportedType(_) => Failure::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Dit soort inzending wordt niet ondersteund", &["Gebruik het formulier op de site."]),
-        BodyError::Malformed(why) => {
-            tracing::warn!(why, "malformed body");
-            Failure::new(StatusCode::BAD_REQUEST, "malformed", "Het formulier kwam beschadigd aan", &["Probeer het opnieuw via het formulier op de site."])
-        }
-    })
+    body::parse(&parts.headers, bytes, app.config.max_body_bytes)
+        .await
+        .map_err(|e| match e {
+            BodyError::TooLarge(_) => too_large(app),
+            BodyError::UnsupportedType(_) => Failure::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Dit soort inzending wordt niet ondersteund",
+                &["Gebruik het formulier op de site."],
+            ),
+            BodyError::Malformed(why) => {
+                tracing::warn!(why, "malformed body");
+                Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed",
+                    "Het formulier kwam beschadigd aan",
+                    &["Probeer het opnieuw via het formulier op de site."],
+                )
+            }
+        })
 }
 
 fn random_id() -> Result<String, Failure> {
@@ -252,9 +346,26 @@ fn random_id() -> Result<String, Failure> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn invalid_form<S, M, F>(app: &App<S, M, F>, form: &cbt::FormDef, rejected: cbt::validate::Rejected, kept: Option<&str>) -> Failure {
-    let mut failure = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Er is een probleem", &[]);
-    match cbt::pages::form_with_errors(&app.rules, &app.templates, form, &rejected.entered, &rejected.errors, kept) {
+fn invalid_form<S, M, F>(
+    app: &App<S, M, F>,
+    form: &cbt::FormDef,
+    rejected: cbt::validate::Rejected,
+    kept: Option<&str>,
+) -> Failure {
+    let mut failure = Failure::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        "Er is een probleem",
+        &[],
+    );
+    match cbt::pages::form_with_errors(
+        &app.rules,
+        &app.templates,
+        form,
+        &rejected.entered,
+        &rejected.errors,
+        kept,
+    ) {
         Ok(page) => failure.page = Some(page),
         Err(e) => tracing::error!(error = %e, "rendering the form failed"),
     }
@@ -262,22 +373,39 @@ fn invalid_form<S, M, F>(app: &App<S, M, F>, form: &cbt::FormDef, rejected: cbt:
     failure
 }
 
-async fn post_application<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, req: Request<Bytes>, wants: Wants) -> Result<Response<Bytes>, Failure> {
+async fn post_application<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    req: Request<Bytes>,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
     admit(app, &req).await?;
     let changing = req.uri().query().and_then(|q| query_value(q, "concept"));
     let mut posted = read_body(app, req).await?;
     let form = &app.rules.forms.application;
     // A draft being changed: its document counts as chosen unless a new one is.
     let previous = match changing {
-        Some(id) => app.store.get_draft(&id, app.clock.now()).await.map_err(|e| Failure::unavailable(&e.to_string()))?,
+        Some(id) => app
+            .store
+            .get_draft(&id, app.clock.now())
+            .await
+            .map_err(|e| Failure::unavailable(&e.to_string()))?,
         None => None,
     };
     let has_new_file = posted.files.iter().any(|f| !f.bytes.is_empty());
     if let (Some(draft), false) = (&previous, has_new_file) {
         if let Some(doc) = &draft.document {
-            let bytes = app.files.get(&doc.key).await.map_err(|e| Failure::unavailable(&e.to_string()))?.unwrap_or_default();
+            let bytes = app
+                .files
+                .get(&doc.key)
+                .await
+                .map_err(|e| Failure::unavailable(&e.to_string()))?
+                .unwrap_or_default();
             posted.files.retain(|f| f.field != "balanstest");
-            posted.files.push(cbt::validate::PostedFile { field: "balanstest".into(), filename: doc.filename.clone(), bytes });
+            posted.files.push(cbt::validate::PostedFile {
+                field: "balanstest".into(),
+                filename: doc.filename.clone(),
+                bytes,
+            });
         }
     }
     let submission = match check(form, &posted) {
@@ -296,30 +424,57 @@ async fn post_application<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, req
     let document = match &submission.document {
         Some(doc) => {
             let key = format!("drafts/{id}/{}", doc.filename);
-            app.files.put(&key, &doc.bytes, doc.kind.mime()).await.map_err(|e| Failure::unavailable(&e.to_string()))?;
-            Some(StoredDocument { key, filename: doc.filename.clone(), content_type: doc.kind.mime().to_string(), size: doc.size })
+            app.files
+                .put(&key, &doc.bytes, doc.kind.mime())
+                .await
+                .map_err(|e| Failure::unavailable(&e.to_string()))?;
+            Some(StoredDocument {
+                key,
+                filename: doc.filename.clone(),
+                content_type: doc.kind.mime().to_string(),
+                size: doc.size,
+            })
         }
         None => None,
     };
-    let draft = Draft { id: id.clone(), values: submission.values.clone(), document, created: now, expires: now + Duration::hours(i64::from(app.config.draft_hours)) };
-    app.store.put_draft(&draft).await.map_err(|e| Failure::unavailable(&e.to_string()))?;
+    let draft = Draft {
+        id: id.clone(),
+        values: submission.values.clone(),
+        document,
+        created: now,
+        expires: now + Duration::hours(i64::from(app.config.draft_hours)),
+    };
+    app.store
+        .put_draft(&draft)
+        .await
+        .map_err(|e| Failure::unavailable(&e.to_string()))?;
     let rows = cbt::summary::rows(form, &submission);
     match wants {
-        Wants::Json => Ok(json_response(StatusCode::OK, &json!({ "draft": id, "expires": draft.expires, "answers": rows }))),
+        Wants::Json => Ok(json_response(
+            StatusCode::OK,
+            &json!({ "draft": id, "expires": draft.expires, "answers": rows }),
+        )),
         Wants::Html => {
             let total = fee_total(app, &submission);
-            let page = cbt::pages::check_answers(&app.rules, &app.templates, &rows, &id, &total).map_err(|e| Failure::unavailable(&e.to_string()))?;
+            let page = cbt::pages::check_answers(&app.rules, &app.templates, &rows, &id, &total)
+                .map_err(|e| Failure::unavailable(&e.to_string()))?;
             Ok(html_response(StatusCode::OK, page))
         }
     }
 }
 
 fn fee_total<S, M, F>(app: &App<S, M, F>, submission: &Submission) -> String {
-    submission.get("soort_organisatie").and_then(|k| app.rules.fees.tariff(k)).map(|t| t.total.to_string()).unwrap_or_default()
+    submission
+        .get("soort_organisatie")
+        .and_then(|k| app.rules.fees.tariff(k))
+        .map(|t| t.total.to_string())
+        .unwrap_or_default()
 }
 
 fn query_value(query: &str, name: &str) -> Option<String> {
-    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 fn expired() -> Failure {
@@ -331,37 +486,76 @@ fn expired() -> Failure {
     )
 }
 
-async fn change<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, query: &str, wants: Wants) -> Result<Response<Bytes>, Failure> {
+async fn change<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    query: &str,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
     let id = query_value(query, "concept").ok_or_else(expired)?;
-    let draft = app.store.get_draft(&id, app.clock.now()).await.map_err(|e| Failure::unavailable(&e.to_string()))?.ok_or_else(expired)?;
+    let draft = app
+        .store
+        .get_draft(&id, app.clock.now())
+        .await
+        .map_err(|e| Failure::unavailable(&e.to_string()))?
+        .ok_or_else(expired)?;
     if wants == Wants::Json {
-        return Ok(json_response(StatusCode::OK, &json!({ "draft": draft.id, "values": draft.values })));
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({ "draft": draft.id, "values": draft.values }),
+        ));
     }
     let mut form = app.rules.forms.application.clone();
     // The changed form posts back with the draft, so its document is kept.
     form.action = format!("/aanvraag?concept={id}");
     let kept = draft.document.as_ref().map(|d| d.filename.as_str());
-    let page = cbt::pages::form_with_errors(&app.rules, &app.templates, &form, &draft.values, &[], kept).map_err(|e| Failure::unavailable(&e.to_string()))?;
+    let page =
+        cbt::pages::form_with_errors(&app.rules, &app.templates, &form, &draft.values, &[], kept)
+            .map_err(|e| Failure::unavailable(&e.to_string()))?;
     Ok(html_response(StatusCode::OK, page))
 }
 
-async fn confirm<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, req: Request<Bytes>, wants: Wants) -> Result<Response<Bytes>, Failure> {
+async fn confirm<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    req: Request<Bytes>,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
     admit(app, &req).await?;
     let posted = read_body(app, req).await?;
-    let id = posted.get("concept").map(str::to_string).ok_or_else(expired)?;
+    let id = posted
+        .get("concept")
+        .map(str::to_string)
+        .ok_or_else(expired)?;
     let now = app.clock.now();
-    let draft = match app.store.get_draft(&id, now).await.map_err(|e| Failure::unavailable(&e.to_string()))? {
+    let draft = match app
+        .store
+        .get_draft(&id, now)
+        .await
+        .map_err(|e| Failure::unavailable(&e.to_string()))?
+    {
         Some(d) => d,
         // Confirmed before and since expired: still show its confirmation.
-        None => match app.store.get_confirmed(&id).await.map_err(|e| Failure::unavailable(&e.to_string()))? {
+        None => match app
+            .store
+            .get_confirmed(&id)
+            .await
+            .map_err(|e| Failure::unavailable(&e.to_string()))?
+        {
             Some(_) => return Ok(confirmed_response(&id, wants)),
             None => return Err(expired()),
         },
     };
-    let confirmed = app.store.confirm(&draft, now, &APPLICATION_MAILS).await.map_err(|e| Failure::unavailable(&e.to_string()))?;
+    let confirmed = app
+        .store
+        .confirm(&draft, now, &APPLICATION_MAILS)
+        .await
+        .map_err(|e| Failure::unavailable(&e.to_string()))?;
     if confirmed.created {
         tracing::info!(reference = %confirmed.application.reference, "application stored");
-        send_pending(app, &Owner::Application(confirmed.application.reference.clone())).await;
+        send_pending(
+            app,
+            &Owner::Application(confirmed.application.reference.clone()),
+        )
+        .await;
     }
     Ok(confirmed_response(&id, wants))
 }
@@ -380,18 +574,51 @@ fn confirmed_response(draft_id: &str, wants: Wants) -> Response<Bytes> {
     }
 }
 
-async fn received<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, query: &str, wants: Wants) -> Result<Response<Bytes>, Failure> {
+async fn received<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    query: &str,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
     let id = query_value(query, "concept").ok_or_else(expired)?;
     // The honeypot's answer: looks like a success, reveals nothing.
     if id == "0" {
-        return Ok(html_response(StatusCode::OK, cbt::pages::message(&app.rules, &app.templates, "Uw aanvraag is ontvangen", &["U ontvangt een bevestiging per e-mail."]).map_err(|e| Failure::unavailable(&e.to_string()))?));
+        return Ok(html_response(
+            StatusCode::OK,
+            cbt::pages::message(
+                &app.rules,
+                &app.templates,
+                "Uw aanvraag is ontvangen",
+                &["U ontvangt een bevestiging per e-mail."],
+            )
+            .map_err(|e| Failure::unavailable(&e.to_string()))?,
+        ));
     }
-    let application = app.store.get_confirmed(&id).await.map_err(|e| Failure::unavailable(&e.to_string()))?.ok_or_else(expired)?;
-    let invoice = cbt::application::invoice(&app.rules, &submission_of(&application), application.invoice_number, application.submitted_on).map_err(|e| Failure::unavailable(&e.to_string()))?;
+    let application = app
+        .store
+        .get_confirmed(&id)
+        .await
+        .map_err(|e| Failure::unavailable(&e.to_string()))?
+        .ok_or_else(expired)?;
+    let invoice = cbt::application::invoice(
+        &app.rules,
+        &submission_of(&application),
+        application.invoice_number,
+        application.submitted_on,
+    )
+    .map_err(|e| Failure::unavailable(&e.to_string()))?;
     if wants == Wants::Json {
-        return Ok(json_response(StatusCode::OK, &json!({ "reference": application.reference, "invoice_number": invoice.number.to_string(), "total_cents": invoice.total.0, "payment_due": invoice.due_date })));
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({ "reference": application.reference, "invoice_number": invoice.number.to_string(), "total_cents": invoice.total.0, "payment_due": invoice.due_date }),
+        ));
     }
-    let get = |k: &str| application.values.get(k).map(String::as_str).unwrap_or_default();
+    let get = |k: &str| {
+        application
+            .values
+            .get(k)
+            .map(String::as_str)
+            .unwrap_or_default()
+    };
     let c = cbt::pages::Confirmation {
         reference: &application.reference,
         invoice_number: &invoice.number.to_string(),
@@ -400,17 +627,26 @@ async fn received<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, query: &str
         payment_due: invoice.due_date.to_string(),
         total: invoice.total.to_string(),
     };
-    let page = cbt::pages::confirmation(&app.rules, &app.templates, &c).map_err(|e| Failure::unavailable(&e.to_string()))?;
+    let page = cbt::pages::confirmation(&app.rules, &app.templates, &c)
+        .map_err(|e| Failure::unavailable(&e.to_string()))?;
     Ok(html_response(StatusCode::OK, page))
 }
 
 /// A stored application as the shared rules' submission (document bytes
 /// are fetched separately, when a mail needs them).
 pub fn submission_of(application: &Application) -> Submission {
-    Submission { form: "aanvraag".into(), values: application.values.clone(), document: None }
+    Submission {
+        form: "aanvraag".into(),
+        values: application.values.clone(),
+        document: None,
+    }
 }
 
-async fn post_contact<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, req: Request<Bytes>, wants: Wants) -> Result<Response<Bytes>, Failure> {
+async fn post_contact<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    req: Request<Bytes>,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
     admit(app, &req).await?;
     let posted = read_body(app, req).await?;
     let form = &app.rules.forms.contact;
@@ -423,8 +659,16 @@ async fn post_contact<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, req: Re
         Err(rejected) => return Err(invalid_form(app, form, rejected, None)),
     };
     let now = app.clock.now();
-    let message = ContactMessage { id: random_id()?, received: now, values: submission.values, expires: now + Duration::days(i64::from(app.config.contact_retention_days)) };
-    app.store.put_contact(&message, &CONTACT_MAILS).await.map_err(|e| Failure::unavailable(&e.to_string()))?;
+    let message = ContactMessage {
+        id: random_id()?,
+        received: now,
+        values: submission.values,
+        expires: now + Duration::days(i64::from(app.config.contact_retention_days)),
+    };
+    app.store
+        .put_contact(&message, &CONTACT_MAILS)
+        .await
+        .map_err(|e| Failure::unavailable(&e.to_string()))?;
     send_pending(app, &Owner::Contact(message.id.clone())).await;
     Ok(after_contact(wants))
 }
@@ -440,7 +684,15 @@ fn thanks<S, M, F>(app: &App<S, M, F>, wants: Wants) -> Response<Bytes> {
     if wants == Wants::Json {
         return json_response(StatusCode::OK, &json!({ "status": "received" }));
     }
-    match cbt::pages::message(&app.rules, &app.templates, "Bedankt voor uw bericht", &["Wij hebben uw bericht ontvangen en u een bevestiging per e-mail gestuurd.", "Het secretariaat neemt zo snel mogelijk contact met u op."]) {
+    match cbt::pages::message(
+        &app.rules,
+        &app.templates,
+        "Bedankt voor uw bericht",
+        &[
+            "Wij hebben uw bericht ontvangen en u een bevestiging per e-mail gestuurd.",
+            "Het secretariaat neemt zo snel mogelijk contact met u op.",
+        ],
+    ) {
         Ok(page) => html_response(StatusCode::OK, page),
         Err(_) => plain_response(StatusCode::OK, "Bedankt voor uw bericht."),
     }
@@ -448,32 +700,79 @@ fn thanks<S, M, F>(app: &App<S, M, F>, wants: Wants) -> Response<Bytes> {
 
 /// Renders the mails of `owner` again from what is stored; deterministic,
 /// so a retry sends what the first attempt would have.
-pub async fn mails_for<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, owner: &Owner) -> Result<Vec<Message>, String> {
-    let from = Address::new(&app.config.mail_from, Some(&app.rules.site.title)).map_err(|e| e.to_string())?;
+pub async fn mails_for<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    owner: &Owner,
+) -> Result<Vec<Message>, String> {
+    let from = Address::new(&app.config.mail_from, Some(&app.rules.site.title))
+        .map_err(|e| e.to_string())?;
     match owner {
         Owner::Application(reference) => {
-            let application = app.store.get_application(reference).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("application {reference} is gone"))?;
+            let application = app
+                .store
+                .get_application(reference)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("application {reference} is gone"))?;
             let mut submission = submission_of(&application);
             if let Some(doc) = &application.document {
-                let bytes = app.files.get(&doc.key).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("document {} is gone", doc.key))?;
-                let kind = cbt::formats::sniff_document(&bytes).ok_or("the stored document is no longer a document")?;
-                submission.document = Some(cbt::validate::Document { field: "balanstest".into(), filename: doc.filename.clone(), kind, size: bytes.len(), bytes });
+                let bytes = app
+                    .files
+                    .get(&doc.key)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("document {} is gone", doc.key))?;
+                let kind = cbt::formats::sniff_document(&bytes)
+                    .ok_or("the stored document is no longer a document")?;
+                submission.document = Some(cbt::validate::Document {
+                    field: "balanstest".into(),
+                    filename: doc.filename.clone(),
+                    kind,
+                    size: bytes.len(),
+                    bytes,
+                });
             }
-            cbt::application::follow_up(&app.rules, &app.templates, &submission, application.invoice_number, application.submitted_on, &from)
-                .map(|f| f.mails)
-                .map_err(|e| e.to_string())
+            cbt::application::follow_up(
+                &app.rules,
+                &app.templates,
+                &submission,
+                application.invoice_number,
+                application.submitted_on,
+                &from,
+            )
+            .map(|f| f.mails)
+            .map_err(|e| e.to_string())
         }
         Owner::Contact(id) => {
-            let message = app.store.get_contact(id, app.clock.now()).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("contact message {id} is gone"))?;
-            let submission = Submission { form: "contact".into(), values: message.values, document: None };
-            cbt::application::contact_mails(&app.rules, &app.templates, &submission, message.received.date_naive(), &from).map_err(|e| e.to_string())
+            let message = app
+                .store
+                .get_contact(id, app.clock.now())
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("contact message {id} is gone"))?;
+            let submission = Submission {
+                form: "contact".into(),
+                values: message.values,
+                document: None,
+            };
+            cbt::application::contact_mails(
+                &app.rules,
+                &app.templates,
+                &submission,
+                message.received.date_naive(),
+                &from,
+            )
+            .map_err(|e| e.to_string())
         }
     }
 }
 
 /// Sends the pending mails of `owner`; what fails stays pending for the
 /// scheduled retry. Never fails the request: the data is safe already.
-pub async fn send_pending<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, owner: &Owner) -> usize {
+pub async fn send_pending<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    owner: &Owner,
+) -> usize {
     let pending = match app.store.pending_mails().await {
         Ok(p) => p,
         Err(e) => {
@@ -481,7 +780,11 @@ pub async fn send_pending<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, own
             return 0;
         }
     };
-    let kinds: Vec<MailKind> = pending.iter().filter(|p| &p.owner == owner).map(|p| p.kind).collect();
+    let kinds: Vec<MailKind> = pending
+        .iter()
+        .filter(|p| &p.owner == owner)
+        .map(|p| p.kind)
+        .collect();
     if kinds.is_empty() {
         return 0;
     }
@@ -497,9 +800,13 @@ pub async fn send_pending<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, own
         match app.mailer.send(mail).await {
             Ok(message_id) => match app.store.mail_sent(owner, mail.kind, &message_id).await {
                 Ok(()) => sent += 1,
-                Err(e) => tracing::error!(error = %e, kind = ?mail.kind, "sent, but not marked; the retry may send it again"),
+                Err(e) => {
+                    tracing::error!(error = %e, kind = ?mail.kind, "sent, but not marked; the retry may send it again")
+                }
             },
-            Err(e) => tracing::warn!(error = %e, kind = ?mail.kind, "sending failed; stays pending"),
+            Err(e) => {
+                tracing::warn!(error = %e, kind = ?mail.kind, "sending failed; stays pending")
+            }
         }
     }
     sent
@@ -507,7 +814,9 @@ pub async fn send_pending<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, own
 
 /// The scheduled retry: every pending mail, once more. Idempotent: a mail
 /// that went out is no longer pending.
-pub async fn retry_pending<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>) -> Result<RetryReport, String> {
+pub async fn retry_pending<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+) -> Result<RetryReport, String> {
     let pending = app.store.pending_mails().await.map_err(|e| e.to_string())?;
     let mut owners: Vec<Owner> = pending.iter().map(|p| p.owner.clone()).collect();
     owners.dedup();
@@ -517,7 +826,12 @@ pub async fn retry_pending<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>) ->
         sent += send_pending(app, owner).await;
     }
     let left = app.store.pending_mails().await.map_err(|e| e.to_string())?;
-    Ok(RetryReport { pending_before: pending.len(), sent, pending_after: left.len(), oldest_pending: oldest })
+    Ok(RetryReport {
+        pending_before: pending.len(),
+        sent,
+        pending_after: left.len(),
+        oldest_pending: oldest,
+    })
 }
 
 /// What a retry run did; logged, and the alarm reads `oldest_pending`.

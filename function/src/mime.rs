@@ -28,7 +28,11 @@ pub fn to_mime(message: &Message, message_id: &str) -> Vec<u8> {
         builder = builder.reply_to(mb(reply_to));
     }
     for a in &message.attachments {
-        builder = builder.attachment(a.content_type.as_str(), a.filename.as_str(), a.bytes.as_slice());
+        builder = builder.attachment(
+            a.content_type.as_str(),
+            a.filename.as_str(),
+            a.bytes.as_slice(),
+        );
     }
     // Writing into a Vec cannot fail.
     builder.write_to_vec().unwrap_or_default()

@@ -102,7 +102,11 @@ pub trait Store: Send + Sync {
     fn put_draft(&self, draft: &Draft) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The draft, if it exists and has not expired at `now`.
-    fn get_draft(&self, id: &str, now: DateTime<Utc>) -> impl Future<Output = Result<Option<Draft>, StoreError>> + Send;
+    fn get_draft(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Draft>, StoreError>> + Send;
 
     /// Turns `draft` into an application, atomically: the next invoice
     /// number of `submitted_on`'s year is taken and the application is
@@ -116,24 +120,48 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Confirmed, StoreError>> + Send;
 
     /// The application a draft became, if it was confirmed.
-    fn get_confirmed(&self, draft_id: &str) -> impl Future<Output = Result<Option<Application>, StoreError>> + Send;
+    fn get_confirmed(
+        &self,
+        draft_id: &str,
+    ) -> impl Future<Output = Result<Option<Application>, StoreError>> + Send;
 
-    fn get_application(&self, reference: &str) -> impl Future<Output = Result<Option<Application>, StoreError>> + Send;
+    fn get_application(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<Application>, StoreError>> + Send;
 
     /// Stores a contact message with `mails` pending.
-    fn put_contact(&self, message: &ContactMessage, mails: &[MailKind]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_contact(
+        &self,
+        message: &ContactMessage,
+        mails: &[MailKind],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    fn get_contact(&self, id: &str, now: DateTime<Utc>) -> impl Future<Output = Result<Option<ContactMessage>, StoreError>> + Send;
+    fn get_contact(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<ContactMessage>, StoreError>> + Send;
 
     /// Every mail still to be sent, oldest first.
     fn pending_mails(&self) -> impl Future<Output = Result<Vec<PendingMail>, StoreError>> + Send;
 
     /// Marks a pending mail as sent, with the mailer's message id.
-    fn mail_sent(&self, owner: &Owner, kind: MailKind, message_id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn mail_sent(
+        &self,
+        owner: &Owner,
+        kind: MailKind,
+        message_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Counts one more post from `key` in the window that started at
     /// `window_start`, and returns the count so far (including this one).
-    fn count_post(&self, key: &str, window_start: DateTime<Utc>, expires: DateTime<Utc>) -> impl Future<Output = Result<u32, StoreError>> + Send;
+    fn count_post(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 }
 
 /// Sending failed; the caller keeps the mail pending.
@@ -153,6 +181,11 @@ pub struct FilesError(pub String);
 
 /// Keeps uploaded documents, privately.
 pub trait Files: Send + Sync {
-    fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> impl Future<Output = Result<(), FilesError>> + Send;
+    fn put(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        content_type: &str,
+    ) -> impl Future<Output = Result<(), FilesError>> + Send;
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>, FilesError>> + Send;
 }

@@ -15,7 +15,10 @@ use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
-use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use base64::Engine as _;
 use cbt_function::adapters::aws::{DynamoStore, S3Files, SesMailer};
@@ -40,7 +43,9 @@ async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("eu-west-1"))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "emulator"))
+        .credentials_provider(Credentials::new(
+            "testing", "testing", None, None, "emulator",
+        ))
         .load()
         .await
 }
@@ -61,8 +66,20 @@ fn unique(prefix: &str) -> String {
 /// on `expires_at`.
 async fn create_table(config: &SdkConfig, name: &str) {
     let client = aws_sdk_dynamodb::Client::new(config);
-    let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build().expect("key");
-    let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().expect("attribute");
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .expect("key")
+    };
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("attribute")
+    };
     client
         .create_table()
         .table_name(name)
@@ -77,7 +94,13 @@ async fn create_table(config: &SdkConfig, name: &str) {
     client
         .update_time_to_live()
         .table_name(name)
-        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("expires_at").build().expect("ttl"))
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .expect("ttl"),
+        )
         .send()
         .await
         .expect("enable TTL");
@@ -89,7 +112,11 @@ async fn create_bucket(config: &SdkConfig, name: &str) -> S3Files {
         .client
         .create_bucket()
         .bucket(name)
-        .create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::EuWest1).build())
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::EuWest1)
+                .build(),
+        )
         .send()
         .await
         .expect("create bucket");
@@ -99,8 +126,16 @@ async fn create_bucket(config: &SdkConfig, name: &str) -> S3Files {
 /// moto sends only from identities; SES in production needs the same.
 async fn verify_sender(config: &SdkConfig) {
     let client = aws_sdk_sesv2::Client::new(config);
-    for identity in [SENDER_DOMAIN.to_string(), format!("noreply@{SENDER_DOMAIN}")] {
-        client.create_email_identity().email_identity(identity).send().await.expect("create email identity");
+    for identity in [
+        SENDER_DOMAIN.to_string(),
+        format!("noreply@{SENDER_DOMAIN}"),
+    ] {
+        client
+            .create_email_identity()
+            .email_identity(identity)
+            .send()
+            .await
+            .expect("create email identity");
     }
 }
 
@@ -117,7 +152,11 @@ fn http(method: &str, url: &str) -> (u16, String) {
     stream.read_to_end(&mut bytes).expect("read response");
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
     (status, body.to_string())
 }
 
@@ -166,12 +205,30 @@ async fn dynamo_store_keeps_the_contract() {
     };
     let draft = item("DRAFT#aws-d1", "DRAFT").await;
     let expires = contract::t(2031, 3, 1, 12) + chrono::Duration::hours(24);
-    assert_eq!(draft.get("expires_at"), Some(&AttributeValue::N(expires.timestamp().to_string())), "the draft's TTL");
+    assert_eq!(
+        draft.get("expires_at"),
+        Some(&AttributeValue::N(expires.timestamp().to_string())),
+        "the draft's TTL"
+    );
     let marker = item("DRAFT#aws-d1", "CONFIRMED").await;
-    let reference = marker.get("reference").and_then(|r| r.as_s().ok()).expect("the marker names the application").clone();
-    assert!(item(&format!("APP#{reference}"), "APP").await.contains_key("data"));
-    assert_eq!(item("COUNTER#2031", "COUNTER").await.get("last"), Some(&AttributeValue::N("2".into())));
-    assert!(!item(&format!("SENT#APP#{reference}"), "invoice").await.is_empty(), "the invoice is marked sent");
+    let reference = marker
+        .get("reference")
+        .and_then(|r| r.as_s().ok())
+        .expect("the marker names the application")
+        .clone();
+    assert!(item(&format!("APP#{reference}"), "APP")
+        .await
+        .contains_key("data"));
+    assert_eq!(
+        item("COUNTER#2031", "COUNTER").await.get("last"),
+        Some(&AttributeValue::N("2".into()))
+    );
+    assert!(
+        !item(&format!("SENT#APP#{reference}"), "invoice")
+            .await
+            .is_empty(),
+        "the invoice is marked sent"
+    );
     let pending = store
         .client
         .query()
@@ -181,11 +238,37 @@ async fn dynamo_store_keeps_the_contract() {
         .send()
         .await
         .expect("query pending");
-    let keys: Vec<&str> = pending.items().iter().filter_map(|i| i.get("sk").and_then(|s| s.as_s().ok())).map(String::as_str).collect();
-    assert!(keys.contains(&format!("2031-03-01T12:00:00.000000Z#APP#{reference}#application_confirmation").as_str()), "{keys:?}");
-    assert!(!keys.iter().any(|k| k.ends_with(&format!("APP#{reference}#invoice"))), "sent mail is no longer pending: {keys:?}");
-    let ttl = store.client.describe_time_to_live().table_name(&table).send().await.expect("describe TTL");
-    assert_eq!(ttl.time_to_live_description().and_then(|d| d.attribute_name()), Some("expires_at"));
+    let keys: Vec<&str> = pending
+        .items()
+        .iter()
+        .filter_map(|i| i.get("sk").and_then(|s| s.as_s().ok()))
+        .map(String::as_str)
+        .collect();
+    assert!(
+        keys.contains(
+            &format!("2031-03-01T12:00:00.000000Z#APP#{reference}#application_confirmation")
+                .as_str()
+        ),
+        "{keys:?}"
+    );
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.ends_with(&format!("APP#{reference}#invoice"))),
+        "sent mail is no longer pending: {keys:?}"
+    );
+    let ttl = store
+        .client
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .expect("describe TTL");
+    assert_eq!(
+        ttl.time_to_live_description()
+            .and_then(|d| d.attribute_name()),
+        Some("expires_at")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -196,8 +279,15 @@ async fn dynamo_store_numbers_50_concurrent_confirmations_without_gaps() {
     let store = DynamoStore::new(&config, &table);
     let seqs = contract::concurrent_confirmations(Arc::new(store), "aws", 50).await;
     assert_eq!(seqs.len(), 50);
-    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "one unbroken sequence: {seqs:?}");
-    assert_eq!(seqs, (1..=50).collect::<Vec<u32>>(), "a new year starts at 1");
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "one unbroken sequence: {seqs:?}"
+    );
+    assert_eq!(
+        seqs,
+        (1..=50).collect::<Vec<u32>>(),
+        "a new year starts at 1"
+    );
 }
 
 #[tokio::test]
@@ -206,9 +296,19 @@ async fn s3_files_keep_the_contract_encrypted() {
     let bucket = unique("cbt-uploads");
     let files = create_bucket(&config, &bucket).await;
     contract::files_contract(&files, "aws").await;
-    let head = files.client.head_object().bucket(&bucket).key("drafts/aws/balanstest.pdf").send().await.expect("head");
+    let head = files
+        .client
+        .head_object()
+        .bucket(&bucket)
+        .key("drafts/aws/balanstest.pdf")
+        .send()
+        .await
+        .expect("head");
     assert_eq!(head.content_type(), Some("application/pdf"));
-    assert_eq!(head.server_side_encryption(), Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256));
+    assert_eq!(
+        head.server_side_encryption(),
+        Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256)
+    );
 }
 
 #[tokio::test]
@@ -216,7 +316,10 @@ async fn s3_files_fail_on_a_missing_bucket() {
     let files = S3Files::new(&moto().await, unique("cbt-no-such-bucket"));
     use cbt_function::ports::Files as _;
     assert!(files.put("a/b.pdf", b"x", "application/pdf").await.is_err());
-    assert!(files.get("a/b.pdf").await.is_err(), "a missing bucket is an error, not a missing file");
+    assert!(
+        files.get("a/b.pdf").await.is_err(),
+        "a missing bucket is an error, not a missing file"
+    );
 }
 
 #[tokio::test]
@@ -230,10 +333,30 @@ async fn ses_on_moto_keeps_the_contract() {
     assert!(!id.is_empty());
     contract::mailer_contract(&mailer).await;
 
-    let data = http_json("GET", &format!("{}/moto-api/data.json", endpoint("CBT_MOTO_ENDPOINT")));
-    let raw: Vec<String> = raw_mails(&data["ses"]).into_iter().filter(|m| m["destinations"].to_string().contains(&to)).filter_map(|m| m["raw_data"].as_str().map(str::to_string)).collect();
-    assert_eq!(raw.len(), 1, "one raw mail to {to}; ses section: {}", &data["ses"].to_string().chars().take(2000).collect::<String>());
-    assert!(raw[0].contains(&format!("@{SENDER_DOMAIN}>")), "our Message-ID: {}", raw[0]);
+    let data = http_json(
+        "GET",
+        &format!("{}/moto-api/data.json", endpoint("CBT_MOTO_ENDPOINT")),
+    );
+    let raw: Vec<String> = raw_mails(&data["ses"])
+        .into_iter()
+        .filter(|m| m["destinations"].to_string().contains(&to))
+        .filter_map(|m| m["raw_data"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        raw.len(),
+        1,
+        "one raw mail to {to}; ses section: {}",
+        &data["ses"]
+            .to_string()
+            .chars()
+            .take(2000)
+            .collect::<String>()
+    );
+    assert!(
+        raw[0].contains(&format!("@{SENDER_DOMAIN}>")),
+        "our Message-ID: {}",
+        raw[0]
+    );
     assert!(raw[0].contains("factuur-2031-0001.pdf"));
 }
 
@@ -246,18 +369,53 @@ async fn ses_on_ses_local_delivers_subject_text_reply_to_and_attachment() {
     let id = mailer.send(&message).await.expect("send");
 
     let store = http_json("GET", &format!("{base}/store"));
-    let mail = store["emails"].as_array().into_iter().flatten().find(|m| m["messageId"] == id.as_str()).unwrap_or_else(|| panic!("mail {id} is in the store: {store}"));
+    let mail = store["emails"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["messageId"] == id.as_str())
+        .unwrap_or_else(|| panic!("mail {id} is in the store: {store}"));
     assert_eq!(mail["subject"], message.subject(), "{mail}");
     let text = mail["body"]["text"].as_str().expect("a text part");
-    let first_line = message.text.lines().find(|l| !l.trim().is_empty()).expect("text");
+    let first_line = message
+        .text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .expect("text");
     assert!(text.contains(first_line.trim()), "{text}");
-    assert!(mail["body"]["html"].as_str().is_some_and(|h| h.contains("<")), "an HTML part: {mail}");
-    let reply_to = message.reply_to.as_ref().expect("the message has a Reply-To");
-    assert!(mail["replyTo"].to_string().contains(&reply_to.email), "Reply-To: {mail}");
-    assert!(mail["destination"]["to"].to_string().contains(&to), "{mail}");
-    assert!(mail["from"].as_str().is_some_and(|f| f.contains(&format!("noreply@{SENDER_DOMAIN}"))), "{mail}");
-    let attachment = mail["attachments"].as_array().into_iter().flatten().find(|a| a["filename"] == "factuur-2031-0001.pdf").unwrap_or_else(|| panic!("the invoice is attached: {mail}"));
+    assert!(
+        mail["body"]["html"]
+            .as_str()
+            .is_some_and(|h| h.contains("<")),
+        "an HTML part: {mail}"
+    );
+    let reply_to = message
+        .reply_to
+        .as_ref()
+        .expect("the message has a Reply-To");
+    assert!(
+        mail["replyTo"].to_string().contains(&reply_to.email),
+        "Reply-To: {mail}"
+    );
+    assert!(
+        mail["destination"]["to"].to_string().contains(&to),
+        "{mail}"
+    );
+    assert!(
+        mail["from"]
+            .as_str()
+            .is_some_and(|f| f.contains(&format!("noreply@{SENDER_DOMAIN}"))),
+        "{mail}"
+    );
+    let attachment = mail["attachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["filename"] == "factuur-2031-0001.pdf")
+        .unwrap_or_else(|| panic!("the invoice is attached: {mail}"));
     assert_eq!(attachment["contentType"], "application/pdf");
-    let content = base64::engine::general_purpose::STANDARD.decode(attachment["content"].as_str().expect("content")).expect("base64");
+    let content = base64::engine::general_purpose::STANDARD
+        .decode(attachment["content"].as_str().expect("content"))
+        .expect("base64");
     assert_eq!(content, b"%PDF-1.4 invoice");
 }

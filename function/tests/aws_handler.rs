@@ -14,7 +14,10 @@ use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use base64::Engine as _;
 use bytes::Bytes;
@@ -29,7 +32,8 @@ use serde_json::{json, Value};
 const SENDER_DOMAIN: &str = "balanstoetstelemarketing.nl";
 
 /// The fixture document (as `tests/common/mod.rs` at the root).
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 fn endpoint(name: &str) -> String {
     match std::env::var(name) {
@@ -46,7 +50,9 @@ async fn moto() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("eu-west-1"))
         .endpoint_url(endpoint("CBT_MOTO_ENDPOINT"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "emulator"))
+        .credentials_provider(Credentials::new(
+            "testing", "testing", None, None, "emulator",
+        ))
         .load()
         .await
 }
@@ -60,8 +66,20 @@ fn unique(prefix: &str) -> String {
 
 async fn create_table(config: &SdkConfig, name: &str) {
     let client = aws_sdk_dynamodb::Client::new(config);
-    let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build().expect("key");
-    let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().expect("attribute");
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .expect("key")
+    };
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("attribute")
+    };
     client
         .create_table()
         .table_name(name)
@@ -76,25 +94,44 @@ async fn create_table(config: &SdkConfig, name: &str) {
     client
         .update_time_to_live()
         .table_name(name)
-        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("expires_at").build().expect("ttl"))
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .expect("ttl"),
+        )
         .send()
         .await
         .expect("enable TTL");
 }
 
 async fn create_bucket(config: &SdkConfig, name: &str) {
-    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(true).build())
-        .create_bucket()
-        .bucket(name)
-        .create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::EuWest1).build())
-        .send()
-        .await
-        .expect("create bucket");
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
+    .create_bucket()
+    .bucket(name)
+    .create_bucket_configuration(
+        CreateBucketConfiguration::builder()
+            .location_constraint(BucketLocationConstraint::EuWest1)
+            .build(),
+    )
+    .send()
+    .await
+    .expect("create bucket");
 }
 
 async fn verify_sender(config: &SdkConfig) {
     let client = aws_sdk_sesv2::Client::new(config);
-    client.create_email_identity().email_identity(SENDER_DOMAIN).send().await.expect("create email identity");
+    client
+        .create_email_identity()
+        .email_identity(SENDER_DOMAIN)
+        .send()
+        .await
+        .expect("create email identity");
 }
 
 /// A mailer that fails its first `failures` sends, and records what went
@@ -107,7 +144,11 @@ struct Flaky<M> {
 
 impl<M> Flaky<M> {
     fn new(inner: M, failures: usize) -> Flaky<M> {
-        Flaky { inner, failures: AtomicUsize::new(failures), sent: Mutex::new(Vec::new()) }
+        Flaky {
+            inner,
+            failures: AtomicUsize::new(failures),
+            sent: Mutex::new(Vec::new()),
+        }
     }
 
     fn sent(&self) -> Vec<(MailKind, String)> {
@@ -117,11 +158,18 @@ impl<M> Flaky<M> {
 
 impl<M: Mailer> Mailer for Flaky<M> {
     async fn send(&self, message: &Message) -> Result<String, SendError> {
-        if self.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+        if self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
             return Err(SendError("the mail service is down (test)".into()));
         }
         let id = self.inner.send(message).await?;
-        self.sent.lock().expect("lock").push((message.kind, id.clone()));
+        self.sent
+            .lock()
+            .expect("lock")
+            .push((message.kind, id.clone()));
         Ok(id)
     }
 }
@@ -184,8 +232,17 @@ fn application(invoice_email: &str, contact_email: &str) -> Value {
     })
 }
 
-fn request(method: &str, uri: &str, content_type: Option<&str>, body: impl Into<Bytes>) -> Request<Bytes> {
-    let mut builder = Request::builder().method(method).uri(uri).header(http::header::ACCEPT, "application/json").header(SOURCE_IP_HEADER, "203.0.113.7");
+fn request(
+    method: &str,
+    uri: &str,
+    content_type: Option<&str>,
+    body: impl Into<Bytes>,
+) -> Request<Bytes> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(http::header::ACCEPT, "application/json")
+        .header(SOURCE_IP_HEADER, "203.0.113.7");
     if let Some(ct) = content_type {
         builder = builder.header(http::header::CONTENT_TYPE, ct);
     }
@@ -193,24 +250,52 @@ fn request(method: &str, uri: &str, content_type: Option<&str>, body: impl Into<
 }
 
 fn body_json(response: &http::Response<Bytes>) -> Value {
-    serde_json::from_slice(response.body()).unwrap_or_else(|e| panic!("JSON ({e}): {}", String::from_utf8_lossy(response.body())))
+    serde_json::from_slice(response.body())
+        .unwrap_or_else(|e| panic!("JSON ({e}): {}", String::from_utf8_lossy(response.body())))
 }
 
 /// Posts an application; the draft's id.
 async fn post_application<M: Mailer>(app: &TestApp<M>, body: &Value) -> String {
-    let response = handle(app, request("POST", "/aanvraag", Some("application/json"), body.to_string())).await;
+    let response = handle(
+        app,
+        request(
+            "POST",
+            "/aanvraag",
+            Some("application/json"),
+            body.to_string(),
+        ),
+    )
+    .await;
     let value = body_json(&response);
     assert_eq!(response.status(), StatusCode::OK, "{value}");
     value["draft"].as_str().expect("a draft id").to_string()
 }
 
 async fn confirm<M: Mailer>(app: &TestApp<M>, draft: &str) -> http::Response<Bytes> {
-    handle(app, request("POST", "/aanvraag/bevestig", Some("application/x-www-form-urlencoded"), format!("concept={draft}"))).await
+    handle(
+        app,
+        request(
+            "POST",
+            "/aanvraag/bevestig",
+            Some("application/x-www-form-urlencoded"),
+            format!("concept={draft}"),
+        ),
+    )
+    .await
 }
 
 /// The invoice number a confirmed draft got, as `(year, seq)`.
 async fn invoice_number<M: Mailer>(app: &TestApp<M>, draft: &str) -> (i32, u32) {
-    let response = handle(app, request("GET", &format!("/aanvraag/ontvangen?concept={draft}"), None, Bytes::new())).await;
+    let response = handle(
+        app,
+        request(
+            "GET",
+            &format!("/aanvraag/ontvangen?concept={draft}"),
+            None,
+            Bytes::new(),
+        ),
+    )
+    .await;
     let value = body_json(&response);
     assert_eq!(response.status(), StatusCode::OK, "{value}");
     let number = value["invoice_number"].as_str().expect("an invoice number");
@@ -224,12 +309,19 @@ fn moto_raw_mails() -> Vec<Value> {
     let rest = url.strip_prefix("http://").expect("an http:// address");
     let (host, path) = rest.split_once('/').expect("a path");
     let mut stream = TcpStream::connect(host).expect("connect to moto");
-    write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n").expect("request");
+    write!(
+        stream,
+        "GET /{path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
     let mut bytes = Vec::new();
     stream.read_to_end(&mut bytes).expect("response");
     let text = String::from_utf8_lossy(&bytes);
     let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
-    assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
     let data: Value = serde_json::from_str(body).expect("JSON");
     fn collect(value: &Value, out: &mut Vec<Value>) {
         match value {
@@ -250,9 +342,18 @@ fn invoice_files(raw: &str) -> Vec<String> {
     let mut rest = raw;
     while let Some(at) = rest.find("factuur-") {
         let candidate = &rest[at..];
-        let name: String = candidate.chars().take("factuur-2026-0001.pdf".len()).collect();
+        let name: String = candidate
+            .chars()
+            .take("factuur-2026-0001.pdf".len())
+            .collect();
         let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        if name.len() == "factuur-2026-0001.pdf".len() && name.ends_with(".pdf") && digits(&name[8..12]) && &name[12..13] == "-" && digits(&name[13..17]) && !found.contains(&name) {
+        if name.len() == "factuur-2026-0001.pdf".len()
+            && name.ends_with(".pdf")
+            && digits(&name[8..12])
+            && &name[12..13] == "-"
+            && digits(&name[13..17])
+            && !found.contains(&name)
+        {
             found.push(name);
         }
         rest = &candidate["factuur-".len()..];
@@ -272,7 +373,9 @@ async fn fifty_parallel_confirmations_get_fifty_numbers_without_gaps_and_one_inv
     let mut posts = Vec::new();
     for _ in 0..50 {
         let (app, body) = (app.clone(), body.clone());
-        posts.push(tokio::spawn(async move { post_application(&app, &body).await }));
+        posts.push(tokio::spawn(
+            async move { post_application(&app, &body).await },
+        ));
     }
     let mut drafts = Vec::new();
     for p in posts {
@@ -286,7 +389,12 @@ async fn fifty_parallel_confirmations_get_fifty_numbers_without_gaps_and_one_inv
     }
     for c in confirms {
         let response = c.await.expect("confirm");
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(response.body()));
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            String::from_utf8_lossy(response.body())
+        );
     }
 
     let mut numbers = Vec::new();
@@ -297,25 +405,40 @@ async fn fifty_parallel_confirmations_get_fifty_numbers_without_gaps_and_one_inv
     assert!(numbers.iter().all(|(y, _)| *y == year));
     let mut seqs: Vec<u32> = numbers.iter().map(|(_, s)| *s).collect();
     seqs.sort_unstable();
-    assert_eq!(seqs, (1..=50).collect::<Vec<u32>>(), "fifty distinct numbers, one unbroken sequence");
+    assert_eq!(
+        seqs,
+        (1..=50).collect::<Vec<u32>>(),
+        "fifty distinct numbers, one unbroken sequence"
+    );
 
     // Every mail went out: none is pending.
-    assert_eq!(app.store.pending_mails().await.expect("pending"), Vec::new());
+    assert_eq!(
+        app.store.pending_mails().await.expect("pending"),
+        Vec::new()
+    );
     // Exactly one invoice mail per number, to the invoice address.
     let mut invoices: HashMap<String, usize> = HashMap::new();
-    for mail in moto_raw_mails().iter().filter(|m| m["destinations"].to_string().contains(&invoice_email)) {
+    for mail in moto_raw_mails()
+        .iter()
+        .filter(|m| m["destinations"].to_string().contains(&invoice_email))
+    {
         let raw = mail["raw_data"].as_str().expect("raw mail");
         let files = invoice_files(raw);
         assert_eq!(files.len(), 1, "one invoice attached: {files:?}");
         *invoices.entry(files[0].clone()).or_default() += 1;
     }
-    let expected: HashMap<String, usize> = (1..=50u32).map(|seq| (format!("factuur-{year}-{seq:04}.pdf"), 1)).collect();
+    let expected: HashMap<String, usize> = (1..=50u32)
+        .map(|seq| (format!("factuur-{year}-{seq:04}.pdf"), 1))
+        .collect();
     assert_eq!(invoices, expected);
 
     // Confirming again sends nothing more.
     let response = confirm(&app, &drafts[0]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let again = moto_raw_mails().iter().filter(|m| m["destinations"].to_string().contains(&invoice_email)).count();
+    let again = moto_raw_mails()
+        .iter()
+        .filter(|m| m["destinations"].to_string().contains(&invoice_email))
+        .count();
     assert_eq!(again, 50);
 }
 
@@ -324,32 +447,79 @@ async fn mail_that_fails_stays_pending_until_the_retry_sends_it_once() {
     let config = moto().await;
     let table = unique("cbt-handler");
     create_table(&config, &table).await;
-    let app = app(&config, &table, Flaky::new(SesMailer::new(&config, None), 2)).await;
-    let body = application(&format!("{}@voorbeeld.nl", unique("crediteuren")), &format!("{}@voorbeeld.nl", unique("jan")));
+    let app = app(
+        &config,
+        &table,
+        Flaky::new(SesMailer::new(&config, None), 2),
+    )
+    .await;
+    let body = application(
+        &format!("{}@voorbeeld.nl", unique("crediteuren")),
+        &format!("{}@voorbeeld.nl", unique("jan")),
+    );
 
     let draft = post_application(&app, &body).await;
     let response = confirm(&app, &draft).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "stored is success, mail or not");
-    let application = app.store.get_confirmed(&draft).await.expect("store").expect("the application is stored");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "stored is success, mail or not"
+    );
+    let application = app
+        .store
+        .get_confirmed(&draft)
+        .await
+        .expect("store")
+        .expect("the application is stored");
     let owner = Owner::Application(application.reference.clone());
-    let pending: Vec<MailKind> = app.store.pending_mails().await.expect("pending").into_iter().filter(|p| p.owner == owner).map(|p| p.kind).collect();
+    let pending: Vec<MailKind> = app
+        .store
+        .pending_mails()
+        .await
+        .expect("pending")
+        .into_iter()
+        .filter(|p| p.owner == owner)
+        .map(|p| p.kind)
+        .collect();
     assert_eq!(pending.len(), 2, "the two failed mails wait: {pending:?}");
     assert_eq!(app.mailer.sent().len(), 1);
 
     let report = retry_pending(&app).await.expect("retry");
-    assert_eq!((report.pending_before, report.sent, report.pending_after), (2, 2, 0), "{report:?}");
+    assert_eq!(
+        (report.pending_before, report.sent, report.pending_after),
+        (2, 2, 0),
+        "{report:?}"
+    );
     assert!(report.oldest_pending.is_some());
     let report = retry_pending(&app).await.expect("retry again");
-    assert_eq!((report.pending_before, report.sent, report.pending_after), (0, 0, 0), "{report:?}");
+    assert_eq!(
+        (report.pending_before, report.sent, report.pending_after),
+        (0, 0, 0),
+        "{report:?}"
+    );
 
     // Each of the three mails went out exactly once, and moto has each.
     let sent = app.mailer.sent();
     let mut kinds: Vec<MailKind> = sent.iter().map(|(k, _)| *k).collect();
     kinds.sort();
-    assert_eq!(kinds, vec![MailKind::ApplicationConfirmation, MailKind::Invoice, MailKind::ApplicationSecretariat]);
-    let moto_ids: Vec<String> = moto_raw_mails().iter().filter_map(|m| m["id"].as_str().map(str::to_string)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            MailKind::ApplicationConfirmation,
+            MailKind::Invoice,
+            MailKind::ApplicationSecretariat
+        ]
+    );
+    let moto_ids: Vec<String> = moto_raw_mails()
+        .iter()
+        .filter_map(|m| m["id"].as_str().map(str::to_string))
+        .collect();
     for (kind, id) in &sent {
-        assert_eq!(moto_ids.iter().filter(|m| *m == id).count(), 1, "{kind:?} ({id}) is in moto once");
+        assert_eq!(
+            moto_ids.iter().filter(|m| *m == id).count(),
+            1,
+            "{kind:?} ({id}) is in moto once"
+        );
     }
 }
 
@@ -357,7 +527,12 @@ async fn mail_that_fails_stays_pending_until_the_retry_sends_it_once() {
 async fn a_store_that_fails_is_a_503_and_sends_nothing() {
     let config = moto().await;
     // A table that does not exist.
-    let app = app(&config, &unique("cbt-missing"), Flaky::new(SesMailer::new(&config, None), 0)).await;
+    let app = app(
+        &config,
+        &unique("cbt-missing"),
+        Flaky::new(SesMailer::new(&config, None), 0),
+    )
+    .await;
     let body = application("crediteuren@voorbeeld.nl", "jan.devries@voorbeeld.nl");
     for (uri, content_type, body) in [
         ("/aanvraag", "application/json", body.to_string()),
@@ -368,5 +543,8 @@ async fn a_store_that_fails_is_a_503_and_sends_nothing() {
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{uri}");
         assert_eq!(body_json(&response)["error"], "unavailable", "{uri}");
     }
-    assert!(app.mailer.sent().is_empty(), "no mail without a stored application");
+    assert!(
+        app.mailer.sent().is_empty(),
+        "no mail without a stored application"
+    );
 }

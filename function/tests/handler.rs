@@ -20,17 +20,25 @@ use http::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 const SITE: &str = "https://www.balanstoetstelemarketing.nl";
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).single().expect("time")
+    Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0)
+        .single()
+        .expect("time")
 }
 
 fn config() -> Config {
-    let vars: BTreeMap<String, String> = [("MAIL_FROM", "noreply@balanstoetstelemarketing.nl"), ("SITE_URL", SITE), ("RATE_LIMIT_PER_HOUR", "10"), ("MAX_BODY_BYTES", "1000000")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let vars: BTreeMap<String, String> = [
+        ("MAIL_FROM", "noreply@balanstoetstelemarketing.nl"),
+        ("SITE_URL", SITE),
+        ("RATE_LIMIT_PER_HOUR", "10"),
+        ("MAX_BODY_BYTES", "1000000"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
     Config::from_vars(&vars).expect("config")
 }
 
@@ -82,7 +90,10 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, V
     let boundary = "----cbtboundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (k, v) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
     }
     if let Some((name, bytes)) = file {
         body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"balanstest\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
@@ -94,8 +105,17 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, V
 }
 
 /// A Function URL event; the body base64-encoded, as Function URLs do.
-fn url_event(method: &str, path: &str, query: &str, headers: &[(&str, &str)], body: &[u8]) -> Value {
-    let headers: serde_json::Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+fn url_event(
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Value {
+    let headers: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .collect();
     json!({
         "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query, "headers": headers,
         "requestContext": { "http": { "method": method, "path": path, "sourceIp": "203.0.113.7" }, "requestId": "req-1" },
@@ -103,8 +123,12 @@ fn url_event(method: &str, path: &str, query: &str, headers: &[(&str, &str)], bo
     })
 }
 
-fn browser_headers<'a>(content_type: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![("content-type", content_type), ("origin", SITE), ("accept", "text/html")]
+fn browser_headers(content_type: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("content-type", content_type),
+        ("origin", SITE),
+        ("accept", "text/html"),
+    ]
 }
 
 struct Answer {
@@ -116,27 +140,65 @@ struct Answer {
 async fn invoke<S: Store, M: Mailer, F: Files>(app: &App<S, M, F>, event: Value) -> Answer {
     let out = handle_event(app, event).await;
     let status = out["statusCode"].as_u64().expect("status") as u16;
-    let headers = out["headers"].as_object().expect("headers").iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
+    let headers = out["headers"]
+        .as_object()
+        .expect("headers")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+        .collect();
     let body = out["body"].as_str().expect("body").to_string();
-    Answer { status, headers, body }
+    Answer {
+        status,
+        headers,
+        body,
+    }
 }
 
-async fn post_application<M: Mailer>(app: &LocalApp<M>, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Answer {
+async fn post_application<M: Mailer>(
+    app: &LocalApp<M>,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Answer {
     let (ct, body) = multipart(fields, file);
-    invoke(app, url_event("POST", "/aanvraag", "", &browser_headers(&ct), &body)).await
+    invoke(
+        app,
+        url_event("POST", "/aanvraag", "", &browser_headers(&ct), &body),
+    )
+    .await
 }
 
 fn draft_id(check_page: &str) -> String {
-    check_page.split("name=\"concept\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("draft id on the check page").to_string()
+    check_page
+        .split("name=\"concept\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("draft id on the check page")
+        .to_string()
 }
 
 async fn confirm<M: Mailer>(app: &LocalApp<M>, id: &str) -> Answer {
     let body = format!("concept={id}");
-    invoke(app, url_event("POST", "/aanvraag/bevestig", "", &browser_headers("application/x-www-form-urlencoded"), body.as_bytes())).await
+    invoke(
+        app,
+        url_event(
+            "POST",
+            "/aanvraag/bevestig",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            body.as_bytes(),
+        ),
+    )
+    .await
 }
 
 fn outbox(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir.join("outbox")).map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect()).unwrap_or_default();
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("outbox"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
     names.sort();
     names
 }
@@ -149,38 +211,85 @@ async fn an_application_from_form_to_invoice() {
     let check = post_application(&app, &application_fields(), Some(("Balanstest.pdf", PDF))).await;
     assert_eq!(check.status, 200, "{}", check.body);
     assert!(check.body.contains("<h1>Controleer uw aanvraag</h1>"));
-    assert!(check.body.contains("Voorbeeld Energie B.V.") && check.body.contains("€\u{a0}4.452,80"));
-    assert_eq!(check.headers.get("cache-control").map(String::as_str), Some("no-store"));
+    assert!(
+        check.body.contains("Voorbeeld Energie B.V.") && check.body.contains("€\u{a0}4.452,80")
+    );
+    assert_eq!(
+        check.headers.get("cache-control").map(String::as_str),
+        Some("no-store")
+    );
     assert!(outbox(dir.path()).is_empty());
     let id = draft_id(&check.body);
 
     // Change: the form again with every answer.
-    let change = invoke(&app, url_event("GET", "/aanvraag/wijzigen", &format!("concept={id}"), &[("accept", "text/html")], b"")).await;
+    let change = invoke(
+        &app,
+        url_event(
+            "GET",
+            "/aanvraag/wijzigen",
+            &format!("concept={id}"),
+            &[("accept", "text/html")],
+            b"",
+        ),
+    )
+    .await;
     assert_eq!(change.status, 200);
     assert!(change.body.contains("value=\"Voorbeeld Energie B.V.\""));
-    assert!(change.body.contains(&format!("action=\"/aanvraag?concept={id}\"")));
+    assert!(change
+        .body
+        .contains(&format!("action=\"/aanvraag?concept={id}\"")));
     assert!(change.body.contains("Balanstest.pdf</strong> is bewaard"));
 
     // Confirm: numbered, stored, mailed, and sent on to the confirmation.
     let done = confirm(&app, &id).await;
     assert_eq!(done.status, 303);
-    assert_eq!(done.headers.get("location"), Some(&format!("/aanvraag/ontvangen?concept={id}")));
+    assert_eq!(
+        done.headers.get("location"),
+        Some(&format!("/aanvraag/ontvangen?concept={id}"))
+    );
     let mails = outbox(dir.path());
     assert_eq!(mails.len(), 3, "{mails:?}");
     for kind in ["aanvraag-bevestiging", "factuur", "aanvraag-secretariaat"] {
-        assert_eq!(mails.iter().filter(|m| m.contains(kind)).count(), 1, "{kind}: {mails:?}");
+        assert_eq!(
+            mails.iter().filter(|m| m.contains(kind)).count(),
+            1,
+            "{kind}: {mails:?}"
+        );
     }
-    let application = app.store.get_confirmed(&id).await.expect("store").expect("application");
+    let application = app
+        .store
+        .get_confirmed(&id)
+        .await
+        .expect("store")
+        .expect("application");
     assert_eq!(application.reference, "CBT-2026-0001");
     assert_eq!(application.invoice_number.to_string(), "2026-0001");
     assert!(app.store.pending_mails().await.expect("pending").is_empty());
-    let stored = app.files.get(&application.document.as_ref().expect("document").key).await.expect("files");
+    let stored = app
+        .files
+        .get(&application.document.as_ref().expect("document").key)
+        .await
+        .expect("files");
     assert_eq!(stored.as_deref(), Some(PDF));
 
     // The confirmation page.
-    let page = invoke(&app, url_event("GET", "/aanvraag/ontvangen", &format!("concept={id}"), &[("accept", "text/html")], b"")).await;
+    let page = invoke(
+        &app,
+        url_event(
+            "GET",
+            "/aanvraag/ontvangen",
+            &format!("concept={id}"),
+            &[("accept", "text/html")],
+            b"",
+        ),
+    )
+    .await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("CBT-2026-0001") && page.body.contains("30 december 2026") && page.body.contains("crediteuren@voorbeeld.nl"));
+    assert!(
+        page.body.contains("CBT-2026-0001")
+            && page.body.contains("30 december 2026")
+            && page.body.contains("crediteuren@voorbeeld.nl")
+    );
 
     // Confirming again: the same reference, nothing sent twice.
     let again = confirm(&app, &id).await;
@@ -191,7 +300,15 @@ async fn an_application_from_form_to_invoice() {
     let check = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
     let id2 = draft_id(&check.body);
     confirm(&app, &id2).await;
-    assert_eq!(app.store.get_confirmed(&id2).await.expect("store").expect("app").reference, "CBT-2026-0002");
+    assert_eq!(
+        app.store
+            .get_confirmed(&id2)
+            .await
+            .expect("store")
+            .expect("app")
+            .reference,
+        "CBT-2026-0002"
+    );
 }
 
 #[tokio::test]
@@ -203,42 +320,96 @@ async fn errors_come_back_as_the_form_with_everything_kept_or_as_json() {
     fields.push(("kvk_nummer", "1234"));
     let page = post_application(&app, &fields, Some(("b.pdf", PDF))).await;
     assert_eq!(page.status, 422);
-    assert!(page.body.contains("<title>Fout: Aanvraag indienen | CBT</title>"));
+    assert!(page
+        .body
+        .contains("<title>Fout: Aanvraag indienen | CBT</title>"));
     assert!(page.body.contains("Er is een probleem"));
-    assert!(page.body.contains("value=\"1234\"") && page.body.contains("value=\"Voorbeeld Energie B.V.\""));
+    assert!(
+        page.body.contains("value=\"1234\"")
+            && page.body.contains("value=\"Voorbeeld Energie B.V.\"")
+    );
     assert!(page.body.contains("b.pdf</strong> is bewaard"));
 
     let (ct, body) = multipart(&fields, None);
-    let json = invoke(&app, url_event("POST", "/aanvraag", "", &[("content-type", ct.as_str()), ("origin", SITE), ("accept", "application/json")], &body)).await;
+    let json = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/aanvraag",
+            "",
+            &[
+                ("content-type", ct.as_str()),
+                ("origin", SITE),
+                ("accept", "application/json"),
+            ],
+            &body,
+        ),
+    )
+    .await;
     assert_eq!(json.status, 422);
     let v: Value = serde_json::from_str(&json.body).expect("json");
     assert_eq!(v["error"], "invalid");
-    let errors: Vec<(String, String)> = v["errors"].as_array().expect("errors").iter().map(|e| (e["field"].as_str().unwrap_or_default().to_string(), e["code"].as_str().unwrap_or_default().to_string())).collect();
-    assert_eq!(errors, [("kvk_nummer".to_string(), "invalid".to_string()), ("contact_email".into(), "required".into()), ("balanstest".into(), "required".into())]);
+    let errors: Vec<(String, String)> = v["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or_default().to_string(),
+                e["code"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("kvk_nummer".to_string(), "invalid".to_string()),
+            ("contact_email".into(), "required".into()),
+            ("balanstest".into(), "required".into())
+        ]
+    );
 }
 
 #[tokio::test]
 async fn an_upload_that_is_not_a_document_is_refused() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
-    let page = post_application(&app, &application_fields(), Some(("virus.pdf", b"MZ\x90\x00This program cannot be run in DOS mode"))).await;
+    let page = post_application(
+        &app,
+        &application_fields(),
+        Some((
+            "virus.pdf",
+            b"MZ\x90\x00This program cannot be run in DOS mode",
+        )),
+    )
+    .await;
     assert_eq!(page.status, 422);
-    assert!(page.body.contains("Het bestand moet een PDF, DOCX of ODT zijn"));
+    assert!(page
+        .body
+        .contains("Het bestand moet een PDF, DOCX of ODT zijn"));
 }
 
 #[tokio::test]
 async fn contact_from_function_url_and_http_api_payloads() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
-    let event: Value = serde_json::from_str(include_str!("fixtures/function-url-contact.json")).expect("fixture");
+    let event: Value =
+        serde_json::from_str(include_str!("fixtures/function-url-contact.json")).expect("fixture");
     let answer = invoke(&app, event).await;
     assert_eq!(answer.status, 303, "{}", answer.body);
-    assert_eq!(answer.headers.get("location").map(String::as_str), Some("/contact/bedankt"));
+    assert_eq!(
+        answer.headers.get("location").map(String::as_str),
+        Some("/contact/bedankt")
+    );
     let mails = outbox(dir.path());
     assert_eq!(mails.len(), 2, "{mails:?}");
-    assert!(mails.iter().any(|m| m.contains("contact-secretariaat")) && mails.iter().any(|m| m.contains("contact-ontvangst")));
+    assert!(
+        mails.iter().any(|m| m.contains("contact-secretariaat"))
+            && mails.iter().any(|m| m.contains("contact-ontvangst"))
+    );
 
-    let event: Value = serde_json::from_str(include_str!("fixtures/http-api-contact.json")).expect("fixture");
+    let event: Value =
+        serde_json::from_str(include_str!("fixtures/http-api-contact.json")).expect("fixture");
     let answer = invoke(&app, event).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body, r#"{"status":"received"}"#);
@@ -250,8 +421,17 @@ async fn contact_from_function_url_and_http_api_payloads() {
 
     // Kept for the retention period only.
     let inventory = cbt_function::adapters::local::inventory(dir.path()).await;
-    let id = inventory.get("contacts").and_then(|c| c.first()).expect("stored").clone();
-    let stored = app.store.get_contact(&id, now()).await.expect("store").expect("message");
+    let id = inventory
+        .get("contacts")
+        .and_then(|c| c.first())
+        .expect("stored")
+        .clone();
+    let stored = app
+        .store
+        .get_contact(&id, now())
+        .await
+        .expect("store")
+        .expect("message");
     assert_eq!((stored.expires - stored.received).num_days(), 365);
 }
 
@@ -264,12 +444,26 @@ async fn a_filled_honeypot_looks_like_success_and_keeps_nothing() {
     fields.push(("website", "http://spam.example"));
     let answer = post_application(&app, &fields, Some(("b.pdf", PDF))).await;
     assert_eq!(answer.status, 303);
-    let body = "naam=Bot&email=bot%40spam.example&onderwerp=x&bericht=y&akkoord_privacy=ja&website=spam";
-    let answer = invoke(&app, url_event("POST", "/contact", "", &browser_headers("application/x-www-form-urlencoded"), body.as_bytes())).await;
+    let body =
+        "naam=Bot&email=bot%40spam.example&onderwerp=x&bericht=y&akkoord_privacy=ja&website=spam";
+    let answer = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/contact",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            body.as_bytes(),
+        ),
+    )
+    .await;
     assert_eq!(answer.status, 303);
     assert!(outbox(dir.path()).is_empty());
     let inventory = cbt_function::adapters::local::inventory(dir.path()).await;
-    assert!(!inventory.contains_key("drafts") && !inventory.contains_key("contacts"), "{inventory:?}");
+    assert!(
+        !inventory.contains_key("drafts") && !inventory.contains_key("contacts"),
+        "{inventory:?}"
+    );
 }
 
 #[tokio::test]
@@ -278,23 +472,74 @@ async fn every_refusal_is_a_dutch_page_or_json() {
     let app = app(dir.path());
     let form = "application/x-www-form-urlencoded";
     // Another origin.
-    let a = invoke(&app, url_event("POST", "/contact", "", &[("content-type", form), ("origin", "https://evil.example")], b"naam=x")).await;
+    let a = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/contact",
+            "",
+            &[("content-type", form), ("origin", "https://evil.example")],
+            b"naam=x",
+        ),
+    )
+    .await;
     assert_eq!(a.status, 403);
     assert!(a.body.contains("alleen via onze eigen site"));
     // Too large.
     let big = vec![b'a'; 1_000_001];
-    let a = invoke(&app, url_event("POST", "/contact", "", &browser_headers(form), &big)).await;
+    let a = invoke(
+        &app,
+        url_event("POST", "/contact", "", &browser_headers(form), &big),
+    )
+    .await;
     assert_eq!(a.status, 413);
     assert!(a.body.contains("te groot"));
     // Another content type.
-    let a = invoke(&app, url_event("POST", "/contact", "", &browser_headers("text/plain"), b"hallo")).await;
+    let a = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/contact",
+            "",
+            &browser_headers("text/plain"),
+            b"hallo",
+        ),
+    )
+    .await;
     assert_eq!(a.status, 415);
     assert!(a.body.contains("niet ondersteund"));
-    let a = invoke(&app, url_event("POST", "/contact", "", &[("content-type", "text/plain"), ("origin", SITE), ("accept", "application/json")], b"hallo")).await;
-    assert_eq!((a.status, a.headers.get("content-type").map(String::as_str)), (415, Some("application/json")));
+    let a = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/contact",
+            "",
+            &[
+                ("content-type", "text/plain"),
+                ("origin", SITE),
+                ("accept", "application/json"),
+            ],
+            b"hallo",
+        ),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.headers.get("content-type").map(String::as_str)),
+        (415, Some("application/json"))
+    );
     assert!(a.body.contains("\"error\":\"unsupported_media_type\""));
     // Broken multipart.
-    let a = invoke(&app, url_event("POST", "/aanvraag", "", &browser_headers("multipart/form-data; boundary=x"), b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nnever closed")).await;
+    let a = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/aanvraag",
+            "",
+            &browser_headers("multipart/form-data; boundary=x"),
+            b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nnever closed",
+        ),
+    )
+    .await;
     assert_eq!(a.status, 400);
     assert!(a.body.contains("beschadigd"));
     // Invalid base64 in a Function URL body: a page, not a panic.
@@ -316,7 +561,11 @@ async fn every_refusal_is_a_dutch_page_or_json() {
     let a = confirm(&app, "onbekend").await;
     assert_eq!(a.status, 404);
     assert!(a.body.contains("verlopen of onbekend"));
-    let a = invoke(&app, url_event("GET", "/aanvraag/ontvangen", "concept=onbekend", &[], b"")).await;
+    let a = invoke(
+        &app,
+        url_event("GET", "/aanvraag/ontvangen", "concept=onbekend", &[], b""),
+    )
+    .await;
     assert_eq!(a.status, 404);
     let a = invoke(&app, url_event("GET", "/aanvraag/wijzigen", "", &[], b"")).await;
     assert_eq!(a.status, 404);
@@ -326,7 +575,12 @@ async fn every_refusal_is_a_dutch_page_or_json() {
 #[tokio::test]
 async fn an_expired_draft_cannot_be_confirmed() {
     let dir = tempfile::tempdir().expect("dir");
-    let check = post_application(&app(dir.path()), &application_fields(), Some(("b.pdf", PDF))).await;
+    let check = post_application(
+        &app(dir.path()),
+        &application_fields(),
+        Some(("b.pdf", PDF)),
+    )
+    .await;
     let id = draft_id(&check.body);
     let mut later = app(dir.path());
     later.clock = Clock::Fixed(now() + chrono::Duration::hours(25));
@@ -342,16 +596,49 @@ async fn the_rate_limit_answers_429_per_source() {
     let app = app(dir.path());
     let body = "naam=Els&email=els%40voorbeeld.nl&onderwerp=x&bericht=y&akkoord_privacy=ja";
     for i in 1..=10 {
-        let a = invoke(&app, url_event("POST", "/contact", "", &browser_headers("application/x-www-form-urlencoded"), body.as_bytes())).await;
+        let a = invoke(
+            &app,
+            url_event(
+                "POST",
+                "/contact",
+                "",
+                &browser_headers("application/x-www-form-urlencoded"),
+                body.as_bytes(),
+            ),
+        )
+        .await;
         assert_eq!(a.status, 303, "post {i}");
     }
-    let a = invoke(&app, url_event("POST", "/contact", "", &browser_headers("application/x-www-form-urlencoded"), body.as_bytes())).await;
+    let a = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/contact",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            body.as_bytes(),
+        ),
+    )
+    .await;
     assert_eq!(a.status, 429);
     assert!(a.body.contains("te veel formulieren"));
     // Another source is not affected; a spoofed source header is ignored.
-    let mut other = url_event("POST", "/contact", "", &[("content-type", "application/x-www-form-urlencoded"), ("origin", SITE), ("x-cbt-source-ip", "1.2.3.4")], body.as_bytes());
+    let mut other = url_event(
+        "POST",
+        "/contact",
+        "",
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("origin", SITE),
+            ("x-cbt-source-ip", "1.2.3.4"),
+        ],
+        body.as_bytes(),
+    );
     let a = invoke(&app, other.clone()).await;
-    assert_eq!(a.status, 429, "the header from the client does not change the source");
+    assert_eq!(
+        a.status, 429,
+        "the header from the client does not change the source"
+    );
     other["requestContext"]["http"]["sourceIp"] = Value::String("198.51.100.1".into());
     assert_eq!(invoke(&app, other).await.status, 303);
 }
@@ -375,27 +662,56 @@ impl Mailer for Flaky {
 #[tokio::test]
 async fn when_mail_fails_the_application_is_safe_and_the_retry_sends_it_once() {
     let dir = tempfile::tempdir().expect("dir");
-    let app = app_with(dir.path(), Flaky { inner: Outbox::new(dir.path()), fail: AtomicUsize::new(100) });
+    let app = app_with(
+        dir.path(),
+        Flaky {
+            inner: Outbox::new(dir.path()),
+            fail: AtomicUsize::new(100),
+        },
+    );
     let check = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
     let id = draft_id(&check.body);
     let done = confirm(&app, &id).await;
-    assert_eq!(done.status, 303, "the applicant still gets the confirmation");
-    let application = app.store.get_confirmed(&id).await.expect("store").expect("stored");
+    assert_eq!(
+        done.status, 303,
+        "the applicant still gets the confirmation"
+    );
+    let application = app
+        .store
+        .get_confirmed(&id)
+        .await
+        .expect("store")
+        .expect("stored");
     let pending = app.store.pending_mails().await.expect("pending");
     assert_eq!(pending.len(), 3);
-    assert!(pending.iter().all(|p| p.owner == Owner::Application(application.reference.clone())));
+    assert!(pending
+        .iter()
+        .all(|p| p.owner == Owner::Application(application.reference.clone())));
     assert!(outbox(dir.path()).is_empty());
 
     app.mailer.fail.store(0, Ordering::SeqCst);
     let report = retry_pending(&app).await.expect("retry");
-    assert_eq!((report.pending_before, report.sent, report.pending_after), (3, 3, 0));
+    assert_eq!(
+        (report.pending_before, report.sent, report.pending_after),
+        (3, 3, 0)
+    );
     assert_eq!(outbox(dir.path()).len(), 3);
     let report = retry_pending(&app).await.expect("retry");
     assert_eq!((report.pending_before, report.sent), (0, 0));
     assert_eq!(outbox(dir.path()).len(), 3, "nothing is sent twice");
-    let kinds: Vec<MailKind> = vec![MailKind::ApplicationConfirmation, MailKind::Invoice, MailKind::ApplicationSecretariat];
+    let kinds: Vec<MailKind> = vec![
+        MailKind::ApplicationConfirmation,
+        MailKind::Invoice,
+        MailKind::ApplicationSecretariat,
+    ];
     for kind in kinds {
-        assert_eq!(outbox(dir.path()).iter().filter(|m| m.ends_with(&format!("-{}.eml", kind.template()))).count(), 1);
+        assert_eq!(
+            outbox(dir.path())
+                .iter()
+                .filter(|m| m.ends_with(&format!("-{}.eml", kind.template())))
+                .count(),
+            1
+        );
     }
 }
 
@@ -409,7 +725,12 @@ impl Store for Down {
     async fn get_draft(&self, _: &str, _: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
-    async fn confirm(&self, _: &Draft, _: DateTime<Utc>, _: &[MailKind]) -> Result<Confirmed, StoreError> {
+    async fn confirm(
+        &self,
+        _: &Draft,
+        _: DateTime<Utc>,
+        _: &[MailKind],
+    ) -> Result<Confirmed, StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
     async fn get_confirmed(&self, _: &str) -> Result<Option<Application>, StoreError> {
@@ -421,7 +742,11 @@ impl Store for Down {
     async fn put_contact(&self, _: &ContactMessage, _: &[MailKind]) -> Result<(), StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
-    async fn get_contact(&self, _: &str, _: DateTime<Utc>) -> Result<Option<ContactMessage>, StoreError> {
+    async fn get_contact(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<Option<ContactMessage>, StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
@@ -430,7 +755,12 @@ impl Store for Down {
     async fn mail_sent(&self, _: &Owner, _: MailKind, _: &str) -> Result<(), StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
-    async fn count_post(&self, _: &str, _: DateTime<Utc>, _: DateTime<Utc>) -> Result<u32, StoreError> {
+    async fn count_post(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
         Ok(1)
     }
 }
@@ -448,13 +778,37 @@ async fn when_the_store_fails_nothing_is_sent_and_the_answer_is_503() {
         clock: Clock::Fixed(now()),
     };
     let (ct, body) = multipart(&application_fields(), Some(("b.pdf", PDF)));
-    let a = invoke(&app, url_event("POST", "/aanvraag", "", &browser_headers(&ct), &body)).await;
+    let a = invoke(
+        &app,
+        url_event("POST", "/aanvraag", "", &browser_headers(&ct), &body),
+    )
+    .await;
     assert_eq!(a.status, 503);
     assert!(a.body.contains("Er ging iets mis aan onze kant"));
     let body = "naam=Els&email=els%40voorbeeld.nl&onderwerp=x&bericht=y&akkoord_privacy=ja";
-    let a = invoke(&app, url_event("POST", "/contact", "", &browser_headers("application/x-www-form-urlencoded"), body.as_bytes())).await;
+    let a = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/contact",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            body.as_bytes(),
+        ),
+    )
+    .await;
     assert_eq!(a.status, 503);
-    let a = invoke(&app, url_event("POST", "/aanvraag/bevestig", "", &browser_headers("application/x-www-form-urlencoded"), b"concept=abc")).await;
+    let a = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/aanvraag/bevestig",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            b"concept=abc",
+        ),
+    )
+    .await;
     assert_eq!(a.status, 503);
     assert!(outbox(dir.path()).is_empty());
 }
@@ -463,8 +817,17 @@ async fn when_the_store_fails_nothing_is_sent_and_the_answer_is_503() {
 async fn the_handler_is_a_plain_function_over_requests() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
-    let req = Request::builder().method("GET").uri("/contact/bedankt").body(Bytes::new()).expect("request");
+    let req = Request::builder()
+        .method("GET")
+        .uri("/contact/bedankt")
+        .body(Bytes::new())
+        .expect("request");
     let res: Response<Bytes> = handle(&app, req).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers().get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+    assert_eq!(
+        res.headers()
+            .get("x-content-type-options")
+            .and_then(|v| v.to_str().ok()),
+        Some("nosniff")
+    );
 }

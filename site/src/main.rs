@@ -108,7 +108,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
         Command::Serve { port, data } => {
-            let data = if data.is_absolute() { data } else { cli.root.join(data) };
+            let data = if data.is_absolute() {
+                data
+            } else {
+                cli.root.join(data)
+            };
             cbt_site::serve::run(project, port, &data)?;
             Ok(ExitCode::SUCCESS)
         }

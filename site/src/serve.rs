@@ -105,17 +105,25 @@ pub fn rebuild(project: &Project, state: &State) -> Duration {
 pub fn local_function(data_dir: &Path, port: u16) -> anyhow::Result<LocalFunction> {
     let origin = format!("http://127.0.0.1:{port}");
     let vars: std::collections::BTreeMap<String, String> = [
-        ("MAIL_FROM", "noreply@balanstoetstelemarketing.nl".to_string()),
+        (
+            "MAIL_FROM",
+            "noreply@balanstoetstelemarketing.nl".to_string(),
+        ),
         ("SITE_URL", origin.clone()),
-        ("ALLOWED_ORIGINS", format!("{origin},http://localhost:{port}")),
+        (
+            "ALLOWED_ORIGINS",
+            format!("{origin},http://localhost:{port}"),
+        ),
         // A person trying the forms locally posts more than a visitor would.
         ("RATE_LIMIT_PER_HOUR", "1000".to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let config = cbt_function::config::Config::from_vars(&vars).context("configuratie van de functie")?;
-    let rules = cbt::Rules::embedded().map_err(|e| anyhow::anyhow!("regels: {}", crate::Problems(e)))?;
+    let config =
+        cbt_function::config::Config::from_vars(&vars).context("configuratie van de functie")?;
+    let rules =
+        cbt::Rules::embedded().map_err(|e| anyhow::anyhow!("regels: {}", crate::Problems(e)))?;
     let templates = cbt::templates::Templates::embedded().context("templates van de functie")?;
     Ok(cbt_function::App {
         rules: Arc::new(rules),
@@ -132,7 +140,10 @@ pub fn local_function(data_dir: &Path, port: u16) -> anyhow::Result<LocalFunctio
 pub fn run(project: Project, port: u16, data_dir: &Path) -> anyhow::Result<()> {
     let mut state = State::new();
     state.function = Some(Arc::new(local_function(data_dir, port)?));
-    eprintln!("formulieren: opslag, uploads en verstuurde e-mail (outbox/*.eml) in {}", data_dir.display());
+    eprintln!(
+        "formulieren: opslag, uploads en verstuurde e-mail (outbox/*.eml) in {}",
+        data_dir.display()
+    );
     let took = rebuild(&project, &state);
     eprintln!("gebouwd in {} ms", took.as_millis());
 
@@ -199,7 +210,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: State) -> anyhow::R
         };
         let state = state.clone();
         tokio::spawn(async move {
-            let peer = stream.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+            let peer = stream
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default();
             let service = service_fn(move |req| handle(req, state.clone(), peer.clone()));
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -213,10 +227,18 @@ type Body = Full<Bytes>;
 /// Whether a request is the function's: every post, and the pages it
 /// serves after one.
 fn for_function(method: &Method, path: &str) -> bool {
-    method == Method::POST || matches!(path.trim_end_matches('/'), "/aanvraag/wijzigen" | "/aanvraag/ontvangen" | "/contact/bedankt")
+    method == Method::POST
+        || matches!(
+            path.trim_end_matches('/'),
+            "/aanvraag/wijzigen" | "/aanvraag/ontvangen" | "/contact/bedankt"
+        )
 }
 
-async fn handle(req: Request<Incoming>, state: State, peer: String) -> Result<Response<Body>, Infallible> {
+async fn handle(
+    req: Request<Incoming>,
+    state: State,
+    peer: String,
+) -> Result<Response<Body>, Infallible> {
     let path = req.uri().path().to_string();
     if path == "/__livereload" {
         return Ok(long_poll(req.uri().query(), state).await);
@@ -293,19 +315,30 @@ pub fn with_reload(html: &[u8], generation: u64) -> Vec<u8> {
 }
 
 /// Hands the request to the function's handler, as Lambda would.
-async fn call_function(function: &LocalFunction, req: Request<Incoming>, peer: &str) -> Response<Body> {
+async fn call_function(
+    function: &LocalFunction,
+    req: Request<Incoming>,
+    peer: &str,
+) -> Response<Body> {
     use http_body_util::BodyExt as _;
     let (mut parts, body) = req.into_parts();
     let limit = function.config.max_body_bytes;
-    let bytes = match http_body_util::Limited::new(body, limit + 1).collect().await {
+    let bytes = match http_body_util::Limited::new(body, limit + 1)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
         // Over the limit: let the handler answer 413 as it would in Lambda.
         Err(_) => Bytes::from(vec![0u8; limit + 1]),
     };
     // The client's address comes from the socket, never from the client.
-    parts.headers.remove(cbt_function::handler::SOURCE_IP_HEADER);
+    parts
+        .headers
+        .remove(cbt_function::handler::SOURCE_IP_HEADER);
     if let Ok(v) = hyper::header::HeaderValue::from_str(peer) {
-        parts.headers.insert(cbt_function::handler::SOURCE_IP_HEADER, v);
+        parts
+            .headers
+            .insert(cbt_function::handler::SOURCE_IP_HEADER, v);
     }
     let response = cbt_function::handle(function, Request::from_parts(parts, bytes)).await;
     let (parts, body) = response.into_parts();

@@ -24,6 +24,24 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
+fn post(port: u16, path: &str, content_type: &str, body: &[u8]) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .ok()?;
+    stream.write_all(body).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    Some((status, response))
+}
+
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
@@ -59,7 +77,7 @@ fn serves_rebuilds_on_change_and_reloads() {
         Command::new(env!("CARGO_BIN_EXE_cbt-site"))
             .arg("--root")
             .arg(site.path())
-            .args(["serve", "--port", &port.to_string()])
+            .args(["serve", "--port", &port.to_string(), "--data", "gegevens"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -97,6 +115,35 @@ fn serves_rebuilds_on_change_and_reloads() {
     let (status, css) = get(port, &css_path).expect("css");
     assert_eq!(status, 200);
     assert!(css.contains("text/css") && !css.contains("__livereload"));
+
+    // The forms are answered by the function, into the data folder.
+    let (status, answer) = post(
+        port,
+        "/contact",
+        "application/x-www-form-urlencoded",
+        b"naam=Els&email=els%40voorbeeld.nl&onderwerp=Vraag&bericht=Hoi&akkoord_privacy=ja",
+    )
+    .expect("contact");
+    assert_eq!(status, 303, "{answer}");
+    assert!(answer.contains("location: /contact/bedankt"), "{answer}");
+    let (status, thanks) = get(port, "/contact/bedankt").expect("thanks");
+    assert_eq!(status, 200);
+    assert!(thanks.contains("Bedankt voor uw bericht"));
+    let outbox: Vec<String> = std::fs::read_dir(site.path().join("gegevens/outbox"))
+        .expect("outbox")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(outbox.len(), 2, "{outbox:?}");
+    let (status, answer) = post(
+        port,
+        "/aanvraag",
+        "application/x-www-form-urlencoded",
+        b"organisatie_naam=X",
+    )
+    .expect("application");
+    assert_eq!(status, 422);
+    assert!(answer.contains("Er is een probleem") && answer.contains("value=\"X\""));
 
     // An edit: the page changes and a waiting tab is told to reload.
     let generation: String = home

@@ -47,7 +47,9 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
+};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_sesv2::primitives::Blob;
@@ -94,14 +96,20 @@ fn data<T: DeserializeOwned>(item: &Item, what: &str) -> Result<T, StoreError> {
 fn string<'a>(item: &'a Item, name: &str, what: &str) -> Result<&'a str, StoreError> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Ok(v),
-        _ => Err(StoreError::Corrupt(format!("{what}: attribute {name} is missing or not a string"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "{what}: attribute {name} is missing or not a string"
+        ))),
     }
 }
 
 fn number(item: &Item, name: &str, what: &str) -> Result<u32, StoreError> {
     match item.get(name) {
-        Some(AttributeValue::N(v)) => v.parse().map_err(|_| StoreError::Corrupt(format!("{what}: {name} = {v:?} is not a count"))),
-        _ => Err(StoreError::Corrupt(format!("{what}: attribute {name} is missing or not a number"))),
+        Some(AttributeValue::N(v)) => v
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("{what}: {name} = {v:?} is not a count"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "{what}: attribute {name} is missing or not a number"
+        ))),
     }
 }
 
@@ -117,13 +125,20 @@ pub fn owner_key(owner: &Owner) -> String {
 pub fn kind_key(kind: MailKind) -> Result<String, StoreError> {
     match serde_json::to_value(kind) {
         Ok(serde_json::Value::String(name)) => Ok(name),
-        other => Err(StoreError::Corrupt(format!("mail kind {kind:?} has no name: {other:?}"))),
+        other => Err(StoreError::Corrupt(format!(
+            "mail kind {kind:?} has no name: {other:?}"
+        ))),
     }
 }
 
 /// The sort key of a pending mail; sorts oldest first.
 pub fn pending_sort_key(mail: &PendingMail) -> Result<String, StoreError> {
-    Ok(format!("{}#{}#{}", mail.since.to_rfc3339_opts(SecondsFormat::Micros, true), owner_key(&mail.owner), kind_key(mail.kind)?))
+    Ok(format!(
+        "{}#{}#{}",
+        mail.since.to_rfc3339_opts(SecondsFormat::Micros, true),
+        owner_key(&mail.owner),
+        kind_key(mail.kind)?
+    ))
 }
 
 /// A random number for backoff jitter; without entropy, no jitter.
@@ -152,7 +167,10 @@ enum Attempt {
 
 impl DynamoStore {
     pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> DynamoStore {
-        DynamoStore { client: aws_sdk_dynamodb::Client::new(config), table: table.into() }
+        DynamoStore {
+            client: aws_sdk_dynamodb::Client::new(config),
+            table: table.into(),
+        }
     }
 
     fn key(pk: &str, sk: &str) -> Item {
@@ -160,17 +178,36 @@ impl DynamoStore {
     }
 
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
-        let out = self.client.get_item().table_name(&self.table).set_key(Some(Self::key(pk, sk))).consistent_read(true).send().await.map_err(unavailable)?;
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(out.item)
     }
 
     async fn put(&self, item: Item) -> Result<(), StoreError> {
-        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(unavailable)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
     fn put_op(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder().table_name(&self.table).set_item(Some(item)).set_condition_expression(condition.map(str::to_string)).build().map_err(build_error)?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_string))
+            .build()
+            .map_err(build_error)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
@@ -183,7 +220,10 @@ impl DynamoStore {
     }
 
     /// Every pending item, optionally only those of one owner and kind.
-    async fn query_pending(&self, only: Option<(&Owner, MailKind)>) -> Result<Vec<Item>, StoreError> {
+    async fn query_pending(
+        &self,
+        only: Option<(&Owner, MailKind)>,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -222,10 +262,18 @@ impl DynamoStore {
     }
 
     /// One try at numbering and storing `draft`.
-    async fn try_confirm(&self, draft: &Draft, submitted: DateTime<Utc>, mails: &[MailKind]) -> Result<Attempt, StoreError> {
+    async fn try_confirm(
+        &self,
+        draft: &Draft,
+        submitted: DateTime<Utc>,
+        mails: &[MailKind],
+    ) -> Result<Attempt, StoreError> {
         let year = submitted.year();
         let previous = self.counter(year).await?;
-        let seq = previous.unwrap_or(0).checked_add(1).ok_or_else(|| StoreError::Corrupt(format!("counter {year} is full")))?;
+        let seq = previous
+            .unwrap_or(0)
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Corrupt(format!("counter {year} is full")))?;
         let number = InvoiceNumber { year, seq };
         let reference = cbt::application::reference(number);
         let application = Application {
@@ -245,10 +293,14 @@ impl DynamoStore {
             .expression_attribute_names("#last", "last")
             .expression_attribute_values(":next", n(seq));
         let counter = match previous {
-            Some(prev) => counter.condition_expression("#last = :prev").expression_attribute_values(":prev", n(prev)),
+            Some(prev) => counter
+                .condition_expression("#last = :prev")
+                .expression_attribute_values(":prev", n(prev)),
             None => counter.condition_expression("attribute_not_exists(pk)"),
         };
-        let mut ops = vec![TransactWriteItem::builder().update(counter.build().map_err(build_error)?).build()];
+        let mut ops = vec![TransactWriteItem::builder()
+            .update(counter.build().map_err(build_error)?)
+            .build()];
 
         let mut app_item = Self::key(&format!("APP#{reference}"), "APP");
         app_item.insert("data".into(), s(to_json(&application)?));
@@ -262,22 +314,35 @@ impl DynamoStore {
 
         let owner = Owner::Application(reference.clone());
         for kind in mails {
-            let pending = PendingMail { owner: owner.clone(), kind: *kind, since: submitted };
+            let pending = PendingMail {
+                owner: owner.clone(),
+                kind: *kind,
+                since: submitted,
+            };
             ops.push(self.put_op(Self::pending_item(&pending)?, None)?);
         }
 
-        let result = self.client.transact_write_items().set_transact_items(Some(ops)).send().await;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(ops))
+            .send()
+            .await;
         let err = match result {
             Ok(_) => return Ok(Attempt::Done(application)),
             Err(err) => err,
         };
         let reasons: Vec<String> = match &err {
             SdkError::ServiceError(service) => match service.err() {
-                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                    cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect()
-                }
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().unwrap_or("None").to_string())
+                    .collect(),
                 // Another transaction on the same items is in flight: retry.
-                TransactWriteItemsError::TransactionInProgressException(_) => return Ok(Attempt::NumberTaken),
+                TransactWriteItemsError::TransactionInProgressException(_) => {
+                    return Ok(Attempt::NumberTaken)
+                }
                 _ => return Err(unavailable(err)),
             },
             _ => return Err(unavailable(err)),
@@ -286,20 +351,31 @@ impl DynamoStore {
         if code(2) == "ConditionalCheckFailed" {
             return Ok(Attempt::AlreadyConfirmed);
         }
-        if code(0) == "ConditionalCheckFailed" || reasons.iter().any(|c| c == "TransactionConflict") {
+        if code(0) == "ConditionalCheckFailed" || reasons.iter().any(|c| c == "TransactionConflict")
+        {
             return Ok(Attempt::NumberTaken);
         }
         if code(1) == "ConditionalCheckFailed" {
-            return Err(StoreError::Corrupt(format!("{reference} exists but counter {year} says {}", previous.unwrap_or(0))));
+            return Err(StoreError::Corrupt(format!(
+                "{reference} exists but counter {year} says {}",
+                previous.unwrap_or(0)
+            )));
         }
         if reasons.iter().all(|c| c == "None") {
             // No reasons given: decide by what is stored now.
-            if self.get(&format!("DRAFT#{}", draft.id), "CONFIRMED").await?.is_some() {
+            if self
+                .get(&format!("DRAFT#{}", draft.id), "CONFIRMED")
+                .await?
+                .is_some()
+            {
                 return Ok(Attempt::AlreadyConfirmed);
             }
             return Ok(Attempt::NumberTaken);
         }
-        Err(StoreError::Unavailable(format!("confirming was cancelled: {}", reasons.join(", "))))
+        Err(StoreError::Unavailable(format!(
+            "confirming was cancelled: {}",
+            reasons.join(", ")
+        )))
     }
 }
 
@@ -318,16 +394,31 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn confirm(&self, draft: &Draft, submitted: DateTime<Utc>, mails: &[MailKind]) -> Result<Confirmed, StoreError> {
+    async fn confirm(
+        &self,
+        draft: &Draft,
+        submitted: DateTime<Utc>,
+        mails: &[MailKind],
+    ) -> Result<Confirmed, StoreError> {
         for attempt in 0..CONFIRM_ATTEMPTS {
             match self.try_confirm(draft, submitted, mails).await? {
-                Attempt::Done(application) => return Ok(Confirmed { application, created: true }),
+                Attempt::Done(application) => {
+                    return Ok(Confirmed {
+                        application,
+                        created: true,
+                    })
+                }
                 Attempt::AlreadyConfirmed => {
-                    let application = self
-                        .get_confirmed(&draft.id)
-                        .await?
-                        .ok_or_else(|| StoreError::Corrupt(format!("draft {} is confirmed but its application is missing", draft.id)))?;
-                    return Ok(Confirmed { application, created: false });
+                    let application = self.get_confirmed(&draft.id).await?.ok_or_else(|| {
+                        StoreError::Corrupt(format!(
+                            "draft {} is confirmed but its application is missing",
+                            draft.id
+                        ))
+                    })?;
+                    return Ok(Confirmed {
+                        application,
+                        created: false,
+                    });
                 }
                 Attempt::NumberTaken => {
                     // Full jitter, doubling from 10 ms up to 200 ms.
@@ -336,7 +427,10 @@ impl Store for DynamoStore {
                 }
             }
         }
-        tracing::warn!(attempts = CONFIRM_ATTEMPTS, "confirming kept losing the race for the invoice number");
+        tracing::warn!(
+            attempts = CONFIRM_ATTEMPTS,
+            "confirming kept losing the race for the invoice number"
+        );
         Err(StoreError::Contention)
     }
 
@@ -357,56 +451,106 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn put_contact(&self, message: &ContactMessage, mails: &[MailKind]) -> Result<(), StoreError> {
+    async fn put_contact(
+        &self,
+        message: &ContactMessage,
+        mails: &[MailKind],
+    ) -> Result<(), StoreError> {
         let mut item = Self::key(&format!("CONTACT#{}", message.id), "CONTACT");
         item.insert("data".into(), s(to_json(message)?));
         item.insert("expires_at".into(), n(message.expires.timestamp()));
         let mut ops = vec![self.put_op(item, None)?];
         let owner = Owner::Contact(message.id.clone());
         for kind in mails {
-            let pending = PendingMail { owner: owner.clone(), kind: *kind, since: message.received };
+            let pending = PendingMail {
+                owner: owner.clone(),
+                kind: *kind,
+                since: message.received,
+            };
             ops.push(self.put_op(Self::pending_item(&pending)?, None)?);
         }
-        self.client.transact_write_items().set_transact_items(Some(ops)).send().await.map_err(unavailable)?;
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(ops))
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
-    async fn get_contact(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ContactMessage>, StoreError> {
+    async fn get_contact(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ContactMessage>, StoreError> {
         match self.get(&format!("CONTACT#{id}"), "CONTACT").await? {
-            Some(item) => Ok(Some(data::<ContactMessage>(&item, "contact message")?).filter(|m| m.expires > now)),
+            Some(item) => {
+                Ok(Some(data::<ContactMessage>(&item, "contact message")?)
+                    .filter(|m| m.expires > now))
+            }
             None => Ok(None),
         }
     }
 
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
-        let mut all = self.query_pending(None).await?.iter().map(|item| data::<PendingMail>(item, "pending mail")).collect::<Result<Vec<_>, _>>()?;
+        let mut all = self
+            .query_pending(None)
+            .await?
+            .iter()
+            .map(|item| data::<PendingMail>(item, "pending mail"))
+            .collect::<Result<Vec<_>, _>>()?;
         // The sort key orders by time already; ties as the local store does.
         all.sort_by(|a, b| (a.since, &a.owner, a.kind).cmp(&(b.since, &b.owner, b.kind)));
         Ok(all)
     }
 
-    async fn mail_sent(&self, owner: &Owner, kind: MailKind, message_id: &str) -> Result<(), StoreError> {
+    async fn mail_sent(
+        &self,
+        owner: &Owner,
+        kind: MailKind,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
         let mut sent = Self::key(&format!("SENT#{}", owner_key(owner)), &kind_key(kind)?);
         sent.insert("message_id".into(), s(message_id));
-        sent.insert("sent_at".into(), s(Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)));
+        sent.insert(
+            "sent_at".into(),
+            s(Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)),
+        );
         sent.insert("owner".into(), s(owner_key(owner)));
         sent.insert("kind".into(), s(kind_key(kind)?));
         let mut ops = vec![self.put_op(sent, None)?];
         for pending in self.query_pending(Some((owner, kind))).await? {
             let sk = string(&pending, "sk", "pending mail")?;
-            let delete = Delete::builder().table_name(&self.table).set_key(Some(Self::key("PENDING", sk))).build().map_err(build_error)?;
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key("PENDING", sk)))
+                .build()
+                .map_err(build_error)?;
             ops.push(TransactWriteItem::builder().delete(delete).build());
         }
-        self.client.transact_write_items().set_transact_items(Some(ops)).send().await.map_err(unavailable)?;
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(ops))
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
-    async fn count_post(&self, key: &str, window_start: DateTime<Utc>, expires: DateTime<Utc>) -> Result<u32, StoreError> {
+    async fn count_post(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
         let out = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(&format!("RATE#{key}"), &window_start.timestamp().to_string())))
+            .set_key(Some(Self::key(
+                &format!("RATE#{key}"),
+                &window_start.timestamp().to_string(),
+            )))
             .update_expression("ADD #count :one SET expires_at = :expires")
             .expression_attribute_names("#count", "count")
             .expression_attribute_values(":one", n(1))
@@ -425,7 +569,8 @@ impl Store for DynamoStore {
 /// endpoint, or when `AWS_S3_FORCE_PATH_STYLE=1`.
 fn force_path_style(config: &aws_config::SdkConfig) -> bool {
     let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
-    std::env::var("AWS_S3_FORCE_PATH_STYLE").is_ok_and(|v| v.trim() == "1" || v.trim().eq_ignore_ascii_case("true"))
+    std::env::var("AWS_S3_FORCE_PATH_STYLE")
+        .is_ok_and(|v| v.trim() == "1" || v.trim().eq_ignore_ascii_case("true"))
         || config.endpoint_url().is_some()
         || set("AWS_ENDPOINT_URL_S3")
 }
@@ -439,8 +584,13 @@ pub struct S3Files {
 
 impl S3Files {
     pub fn new(config: &aws_config::SdkConfig, bucket: impl Into<String>) -> S3Files {
-        let s3 = aws_sdk_s3::config::Builder::from(config).force_path_style(force_path_style(config)).build();
-        S3Files { client: aws_sdk_s3::Client::from_conf(s3), bucket: bucket.into() }
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(force_path_style(config))
+            .build();
+        S3Files {
+            client: aws_sdk_s3::Client::from_conf(s3),
+            bucket: bucket.into(),
+        }
     }
 }
 
@@ -464,7 +614,14 @@ impl Files for S3Files {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, FilesError> {
-        match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(out) => {
                 let bytes = out.body.collect().await.map_err(files_error)?;
                 Ok(Some(bytes.into_bytes().to_vec()))
@@ -488,7 +645,10 @@ pub const MESSAGE_ID_DOMAIN: &str = "balanstoetstelemarketing.nl";
 
 impl SesMailer {
     pub fn new(config: &aws_config::SdkConfig, configuration_set: Option<String>) -> SesMailer {
-        SesMailer { client: aws_sdk_sesv2::Client::new(config), configuration_set }
+        SesMailer {
+            client: aws_sdk_sesv2::Client::new(config),
+            configuration_set,
+        }
     }
 }
 
@@ -502,8 +662,13 @@ fn message_id() -> Result<String, SendError> {
 impl Mailer for SesMailer {
     async fn send(&self, message: &Message) -> Result<String, SendError> {
         let id = message_id()?;
-        let raw = RawMessage::builder().data(Blob::new(crate::mime::to_mime(message, &id))).build().map_err(|e| SendError(e.to_string()))?;
-        let destination = Destination::builder().set_to_addresses(Some(message.to.iter().map(|a| a.email.clone()).collect())).build();
+        let raw = RawMessage::builder()
+            .data(Blob::new(crate::mime::to_mime(message, &id)))
+            .build()
+            .map_err(|e| SendError(e.to_string()))?;
+        let destination = Destination::builder()
+            .set_to_addresses(Some(message.to.iter().map(|a| a.email.clone()).collect()))
+            .build();
         let out = self
             .client
             .send_email()

@@ -78,24 +78,41 @@ struct SentMail {
 
 impl LocalStore {
     pub fn new(data_dir: impl AsRef<Path>) -> LocalStore {
-        LocalStore { dir: data_dir.as_ref().join("store"), lock: Mutex::new(()) }
+        LocalStore {
+            dir: data_dir.as_ref().join("store"),
+            lock: Mutex::new(()),
+        }
     }
 
     fn path(&self, kind: &str, key: &str) -> PathBuf {
         self.dir.join(kind).join(format!("{}.json", file_name(key)))
     }
 
-    async fn read<T: DeserializeOwned>(&self, kind: &str, key: &str) -> Result<Option<T>, StoreError> {
+    async fn read<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
         match tokio::fs::read(self.path(kind, key)).await {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Corrupt(format!("{kind}/{key}: {e}"))),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("{kind}/{key}: {e}"))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(unavailable(e)),
         }
     }
 
-    async fn write<T: Serialize>(&self, kind: &str, key: &str, value: &T) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        write_atomic(&self.path(kind, key), &bytes).await.map_err(unavailable)
+    async fn write<T: Serialize>(
+        &self,
+        kind: &str,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let bytes =
+            serde_json::to_vec_pretty(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        write_atomic(&self.path(kind, key), &bytes)
+            .await
+            .map_err(unavailable)
     }
 
     async fn remove(&self, kind: &str, key: &str) -> Result<(), StoreError> {
@@ -117,7 +134,10 @@ impl LocalStore {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "json") {
                 let bytes = tokio::fs::read(&path).await.map_err(unavailable)?;
-                out.push(serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?);
+                out.push(
+                    serde_json::from_slice(&bytes)
+                        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?,
+                );
             }
         }
         Ok(out)
@@ -139,18 +159,40 @@ impl Store for LocalStore {
     }
 
     async fn get_draft(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
-        Ok(self.read::<Draft>("drafts", id).await?.filter(|d| d.expires > now))
+        Ok(self
+            .read::<Draft>("drafts", id)
+            .await?
+            .filter(|d| d.expires > now))
     }
 
-    async fn confirm(&self, draft: &Draft, submitted: DateTime<Utc>, mails: &[MailKind]) -> Result<Confirmed, StoreError> {
+    async fn confirm(
+        &self,
+        draft: &Draft,
+        submitted: DateTime<Utc>,
+        mails: &[MailKind],
+    ) -> Result<Confirmed, StoreError> {
         let _guard = self.lock.lock().await;
         if let Some(reference) = self.read::<String>("confirmed", &draft.id).await? {
-            let application = self.read::<Application>("applications", &reference).await?.ok_or_else(|| StoreError::Corrupt(format!("{reference} is confirmed but missing")))?;
-            return Ok(Confirmed { application, created: false });
+            let application = self
+                .read::<Application>("applications", &reference)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!("{reference} is confirmed but missing"))
+                })?;
+            return Ok(Confirmed {
+                application,
+                created: false,
+            });
         }
         let year = submitted.year();
-        let last = self.read::<Counter>("counters", &year.to_string()).await?.map_or(0, |c| c.last);
-        let number = InvoiceNumber { year, seq: last + 1 };
+        let last = self
+            .read::<Counter>("counters", &year.to_string())
+            .await?
+            .map_or(0, |c| c.last);
+        let number = InvoiceNumber {
+            year,
+            seq: last + 1,
+        };
         let reference = cbt::application::reference(number);
         let application = Application {
             reference: reference.clone(),
@@ -164,18 +206,37 @@ impl Store for LocalStore {
         // Order matters for a crash between writes: the application first,
         // then the counter, then the marker; a rerun then finds the number
         // taken (the application exists) and cannot hand it out twice.
-        if self.read::<Application>("applications", &reference).await?.is_some() {
-            return Err(StoreError::Corrupt(format!("{reference} exists but the counter says {last}")));
+        if self
+            .read::<Application>("applications", &reference)
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::Corrupt(format!(
+                "{reference} exists but the counter says {last}"
+            )));
         }
         self.write("applications", &reference, &application).await?;
         for kind in mails {
             let owner = Owner::Application(reference.clone());
             let key = Self::pending_key(&owner, *kind);
-            self.write("pending", &key, &PendingMail { owner, kind: *kind, since: submitted }).await?;
+            self.write(
+                "pending",
+                &key,
+                &PendingMail {
+                    owner,
+                    kind: *kind,
+                    since: submitted,
+                },
+            )
+            .await?;
         }
-        self.write("counters", &year.to_string(), &Counter { last: number.seq }).await?;
+        self.write("counters", &year.to_string(), &Counter { last: number.seq })
+            .await?;
         self.write("confirmed", &draft.id, &reference).await?;
-        Ok(Confirmed { application, created: true })
+        Ok(Confirmed {
+            application,
+            created: true,
+        })
     }
 
     async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Application>, StoreError> {
@@ -189,19 +250,39 @@ impl Store for LocalStore {
         self.read("applications", reference).await
     }
 
-    async fn put_contact(&self, message: &ContactMessage, mails: &[MailKind]) -> Result<(), StoreError> {
+    async fn put_contact(
+        &self,
+        message: &ContactMessage,
+        mails: &[MailKind],
+    ) -> Result<(), StoreError> {
         let _guard = self.lock.lock().await;
         self.write("contacts", &message.id, message).await?;
         for kind in mails {
             let owner = Owner::Contact(message.id.clone());
             let key = Self::pending_key(&owner, *kind);
-            self.write("pending", &key, &PendingMail { owner, kind: *kind, since: message.received }).await?;
+            self.write(
+                "pending",
+                &key,
+                &PendingMail {
+                    owner,
+                    kind: *kind,
+                    since: message.received,
+                },
+            )
+            .await?;
         }
         Ok(())
     }
 
-    async fn get_contact(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ContactMessage>, StoreError> {
-        Ok(self.read::<ContactMessage>("contacts", id).await?.filter(|m| m.expires > now))
+    async fn get_contact(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ContactMessage>, StoreError> {
+        Ok(self
+            .read::<ContactMessage>("contacts", id)
+            .await?
+            .filter(|m| m.expires > now))
     }
 
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
@@ -210,18 +291,42 @@ impl Store for LocalStore {
         Ok(all)
     }
 
-    async fn mail_sent(&self, owner: &Owner, kind: MailKind, message_id: &str) -> Result<(), StoreError> {
+    async fn mail_sent(
+        &self,
+        owner: &Owner,
+        kind: MailKind,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
         let _guard = self.lock.lock().await;
         let key = Self::pending_key(owner, kind);
-        self.write("sent", &key, &SentMail { owner: owner.clone(), kind, message_id: message_id.to_string() }).await?;
+        self.write(
+            "sent",
+            &key,
+            &SentMail {
+                owner: owner.clone(),
+                kind,
+                message_id: message_id.to_string(),
+            },
+        )
+        .await?;
         self.remove("pending", &key).await
     }
 
-    async fn count_post(&self, key: &str, window_start: DateTime<Utc>, expires: DateTime<Utc>) -> Result<u32, StoreError> {
+    async fn count_post(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
         let _guard = self.lock.lock().await;
         let item = format!("{key}-{}", window_start.timestamp());
-        let count = self.read::<RateCount>("ratelimit", &item).await?.map_or(0, |c| c.count) + 1;
-        self.write("ratelimit", &item, &RateCount { count, expires }).await?;
+        let count = self
+            .read::<RateCount>("ratelimit", &item)
+            .await?
+            .map_or(0, |c| c.count)
+            + 1;
+        self.write("ratelimit", &item, &RateCount { count, expires })
+            .await?;
         Ok(count)
     }
 }
@@ -233,13 +338,19 @@ pub struct LocalFiles {
 
 impl LocalFiles {
     pub fn new(data_dir: impl AsRef<Path>) -> LocalFiles {
-        LocalFiles { dir: data_dir.as_ref().join("uploads") }
+        LocalFiles {
+            dir: data_dir.as_ref().join("uploads"),
+        }
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, FilesError> {
         // Keys are ours (`drafts/<hex>/<safe name>`), but a path must never
         // leave the folder whatever a key holds.
-        if key.split('/').any(|p| p.is_empty() || p == "." || p == "..") || key.contains('\\') {
+        if key
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..")
+            || key.contains('\\')
+        {
             return Err(FilesError(format!("unsafe key {key:?}")));
         }
         Ok(self.dir.join(key))
@@ -248,7 +359,9 @@ impl LocalFiles {
 
 impl Files for LocalFiles {
     async fn put(&self, key: &str, bytes: &[u8], _content_type: &str) -> Result<(), FilesError> {
-        write_atomic(&self.path(key)?, bytes).await.map_err(|e| FilesError(e.to_string()))
+        write_atomic(&self.path(key)?, bytes)
+            .await
+            .map_err(|e| FilesError(e.to_string()))
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, FilesError> {
@@ -268,7 +381,10 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(data_dir: impl AsRef<Path>) -> Outbox {
-        Outbox { dir: data_dir.as_ref().join("outbox"), sequence: AtomicU64::new(0) }
+        Outbox {
+            dir: data_dir.as_ref().join("outbox"),
+            sequence: AtomicU64::new(0),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -283,7 +399,9 @@ impl Mailer for Outbox {
         let name = format!("{stamp}-{n:04}-{}", message.kind.template());
         let id = format!("{name}@outbox.local");
         let bytes = crate::mime::to_mime(message, &id);
-        write_atomic(&self.dir.join(format!("{name}.eml")), &bytes).await.map_err(|e| SendError(e.to_string()))?;
+        write_atomic(&self.dir.join(format!("{name}.eml")), &bytes)
+            .await
+            .map_err(|e| SendError(e.to_string()))?;
         Ok(id)
     }
 }
@@ -297,7 +415,12 @@ pub async fn inventory(data_dir: &Path) -> BTreeMap<String, Vec<String>> {
             let mut keys = Vec::new();
             if let Ok(mut items) = tokio::fs::read_dir(kind.path()).await {
                 while let Ok(Some(item)) = items.next_entry().await {
-                    keys.push(item.file_name().to_string_lossy().trim_end_matches(".json").to_string());
+                    keys.push(
+                        item.file_name()
+                            .to_string_lossy()
+                            .trim_end_matches(".json")
+                            .to_string(),
+                    );
                 }
             }
             keys.sort();

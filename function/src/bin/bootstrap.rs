@@ -21,8 +21,8 @@ use std::sync::Arc;
 use aws_config::BehaviorVersion;
 use cbt_function::adapters::aws::{DynamoStore, S3Files, SesMailer};
 use cbt_function::config::Config;
-use cbt_function::handler::{self, App, Clock};
 use cbt_function::event;
+use cbt_function::handler::{self, App, Clock};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing::Instrument as _;
@@ -39,12 +39,16 @@ fn required(name: &'static str) -> Result<String, Error> {
 }
 
 fn optional(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// Whether `event` is EventBridge's scheduled event (the retry schedule).
 fn is_scheduled(event: &Value) -> bool {
-    event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event") || event.get("source").and_then(Value::as_str) == Some("aws.events")
+    event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
+        || event.get("source").and_then(Value::as_str) == Some("aws.events")
 }
 
 async fn invocation(app: &AwsApp, event: LambdaEvent<Value>) -> Result<Value, Error> {
@@ -81,7 +85,8 @@ async fn app() -> Result<AwsApp, Error> {
         let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         format!("the embedded rules are invalid: {}", list.join("; "))
     })?;
-    let templates = cbt::templates::Templates::embedded().map_err(|e| format!("the embedded templates are invalid: {e}"))?;
+    let templates = cbt::templates::Templates::embedded()
+        .map_err(|e| format!("the embedded templates are invalid: {e}"))?;
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     Ok(App {
         rules: Arc::new(rules),
