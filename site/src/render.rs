@@ -28,6 +28,7 @@ pub struct Report {
 /// The parts of every page's context that are the same for all pages:
 /// converted to Tera values once, not once a page.
 struct Shared {
+    needs: std::collections::HashMap<String, Needs>,
     config: Value,
     rules: Value,
     data: Value,
@@ -95,6 +96,52 @@ struct Crumb<'a> {
     path: &'a str,
 }
 
+/// Which shared values a template (with its parents and imports) reads.
+#[derive(Clone, Copy)]
+struct Needs {
+    rules: bool,
+    data: bool,
+}
+
+/// Reads the sources of `name`, its parents and its imported macro files,
+/// and looks for the variables. A template without a file (built from a
+/// string) is assumed to need everything.
+fn needs_of(tera: &Tera, name: &str) -> Needs {
+    let mut sources = Vec::new();
+    let mut todo = vec![name.to_string()];
+    let mut seen = HashSet::new();
+    while let Some(n) = todo.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        let Ok(t) = tera.get_template(&n) else {
+            continue;
+        };
+        match t.path.as_deref().map(std::fs::read_to_string) {
+            Some(Ok(text)) => sources.push(text),
+            _ => {
+                return Needs {
+                    rules: true,
+                    data: true,
+                }
+            }
+        }
+        todo.extend(t.parents.iter().cloned());
+        todo.extend(t.imported_macro_files.iter().map(|(file, _)| file.clone()));
+    }
+    let reads = |var: &str| {
+        sources.iter().any(|s| {
+            s.contains(&format!("{var}."))
+                || s.contains(&format!("{var}["))
+                || s.contains(&format!("{var} "))
+        })
+    };
+    Needs {
+        rules: reads("rules"),
+        data: reads("data"),
+    }
+}
+
 /// One thing to render.
 enum Job {
     Section(usize),
@@ -147,7 +194,20 @@ pub fn render(
         .iter()
         .map(|&s| subsection_ctx(&lib.sections[s], &base))
         .collect();
+    let mut names: HashSet<String> = (0..lib.sections.len())
+        .map(|s| section_template(lib, s))
+        .collect();
+    names.extend(
+        lib.pages
+            .iter()
+            .filter(|p| lib.renders(p))
+            .map(page_template),
+    );
     let shared = Shared {
+        needs: names
+            .iter()
+            .map(|n| (n.clone(), needs_of(tera, n)))
+            .collect(),
         config: to_value(&config),
         rules: to_value(&serde_json::json!({
             "fees": lib.rules.fees,
@@ -419,11 +479,27 @@ fn page_ctx<'a>(lib: &'a Library, base: &str, p: usize, neighbours: bool) -> Pag
     }
 }
 
-fn base_context(shared: &Shared, path: &str, title: &str, description: Option<&str>) -> Context {
+fn base_context(
+    shared: &Shared,
+    template: &str,
+    path: &str,
+    title: &str,
+    description: Option<&str>,
+) -> Context {
     let mut ctx = Context::new();
     ctx.insert("config", &shared.config);
-    ctx.insert("rules", &shared.rules);
-    ctx.insert("data", &shared.data);
+    // Tera copies every value into every page's context: the fees, forms
+    // and worksheet go only to the templates that read them.
+    let needs = shared.needs.get(template).copied().unwrap_or(Needs {
+        rules: true,
+        data: true,
+    });
+    if needs.rules {
+        ctx.insert("rules", &shared.rules);
+    }
+    if needs.data {
+        ctx.insert("data", &shared.data);
+    }
     ctx.insert("assets", &shared.assets);
     ctx.insert("nav", &shared.nav);
     ctx.insert("current_path", path);
@@ -465,7 +541,18 @@ fn section_context(lib: &Library, shared: &Shared, s: usize) -> (String, Context
         pages: section
             .pages
             .iter()
-            .map(|&p| page_ctx(lib, &shared.base, p, false))
+            .map(|&p| {
+                let mut ctx = page_ctx(lib, &shared.base, p, false);
+                // A list of pages that have pages of their own links to them;
+                // only pages shown inside the section (FAQ, members) need
+                // their content here, and leaving it out keeps a large
+                // section's context small.
+                if section.meta.render_pages {
+                    ctx.content = "";
+                    ctx.toc = &[];
+                }
+                ctx
+            })
             .collect(),
         subsections: section
             .subsections
@@ -478,13 +565,20 @@ fn section_context(lib: &Library, shared: &Shared, s: usize) -> (String, Context
         .description
         .as_deref()
         .or(Some(lib.rules.site.description.as_str()));
-    let mut ctx = base_context(shared, &section.path, &section.meta.title, description);
+    let template = section_template(lib, s);
+    let mut ctx = base_context(
+        shared,
+        &template,
+        &section.path,
+        &section.meta.title,
+        description,
+    );
     ctx.insert("section", &ctx_value);
     ctx.insert("breadcrumbs", &breadcrumbs(lib, section.parent));
     if section.meta.page_kind == PageKind::Faq {
         ctx.insert("structured_data", &faq_json_ld(lib, section));
     }
-    (section_template(lib, s), ctx)
+    (template, ctx)
 }
 
 fn page_context(lib: &Library, shared: &Shared, p: usize) -> (String, Context) {
@@ -493,7 +587,8 @@ fn page_context(lib: &Library, shared: &Shared, p: usize) -> (String, Context) {
     let description = value
         .description
         .or(Some(lib.rules.site.description.as_str()));
-    let mut ctx = base_context(shared, &page.path, page.title(), description);
+    let template = page_template(page);
+    let mut ctx = base_context(shared, &template, &page.path, page.title(), description);
     ctx.insert("page", &value);
     let crumbs = if page.is_not_found() {
         Vec::new()
@@ -501,7 +596,7 @@ fn page_context(lib: &Library, shared: &Shared, p: usize) -> (String, Context) {
         breadcrumbs(lib, Some(page.section))
     };
     ctx.insert("breadcrumbs", &crumbs);
-    (page_template(page), ctx)
+    (template, ctx)
 }
 
 /// schema.org FAQPage for the FAQ section, as a string safe inside `<script>`.
