@@ -59,6 +59,7 @@ pub struct Page {
 }
 
 /// The front matter of a page, by the kind its section gives it.
+#[derive(Debug, Clone, PartialEq)]
 pub enum PageInfo {
     Page(PageMeta),
     Faq(FaqMeta),
@@ -542,6 +543,39 @@ fn check_embeds(sections: &[Section], pages: &[Page], errors: &mut Vec<DataError
 }
 
 impl Library {
+    /// Re-reads the page `rel` (path under `content/`) after an edit.
+    /// `Some(index)` when only its text changed, so that redoing the pages
+    /// that show it suffices; `None` when the edit changes more than that
+    /// (front matter, a new, removed or draft page): then build it all.
+    pub fn reload_page(
+        &mut self,
+        content_dir: &Path,
+        rel: &str,
+    ) -> Result<Option<usize>, Vec<DataError>> {
+        let Some(i) = self.pages.iter().position(|p| p.file == rel) else {
+            return Ok(None);
+        };
+        let text = match fs::read_to_string(content_dir.join(rel)) {
+            Ok(t) => t,
+            Err(_) => return Ok(None),
+        };
+        let values = cbt::values::values(&self.rules);
+        let section = self.pages[i].section;
+        let found = Found {
+            rel: rel.to_string(),
+            text,
+        };
+        let Some(new) = parse_page(&found, section, &self.sections[section], &values)? else {
+            return Ok(None);
+        };
+        let old = &self.pages[i];
+        if new.meta != old.meta || new.template_line != old.template_line {
+            return Ok(None);
+        }
+        self.pages[i].body = new.body;
+        Ok(Some(i))
+    }
+
     /// The section whose folder is `dir` (`de-commissie`).
     pub fn section_by_dir(&self, dir: &str) -> Option<usize> {
         let target = format!("/{}/", dir.trim_matches('/'));

@@ -82,7 +82,7 @@ pub enum SortBy {
 }
 
 /// `_index.md`: a section (a folder of pages).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionMeta {
     pub title: String,
@@ -105,7 +105,7 @@ fn yes() -> bool {
 }
 
 /// An ordinary page.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageMeta {
     pub title: String,
@@ -119,7 +119,7 @@ pub struct PageMeta {
 }
 
 /// A question of the FAQ; its body is the answer.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaqMeta {
     /// The question.
@@ -146,7 +146,7 @@ pub enum Role {
 }
 
 /// A member of the commission; the body is their experience.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemberMeta {
     /// The name as shown.

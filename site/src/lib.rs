@@ -12,6 +12,7 @@ pub mod assets;
 pub mod content;
 pub mod front_matter;
 pub mod links;
+pub mod live;
 pub mod markdown;
 pub mod output;
 pub mod render;
@@ -71,22 +72,7 @@ impl std::error::Error for Problems {}
 /// the link check all report into one list, so an editor sees every
 /// problem of a build at once.
 pub fn build(project: &Project, sink: &dyn Sink) -> Result<Report, Problems> {
-    let (library, (tera, assets)) = rayon::join(
-        || content::load(&project.content),
-        || {
-            (
-                templates::load(&project.templates),
-                assets::load(&project.templates),
-            )
-        },
-    );
-    let mut problems = Vec::new();
-    let library = library.map_err(|e| problems.extend(e)).ok();
-    let tera = tera.map_err(|e| problems.push(e)).ok();
-    let assets = assets.map_err(|e| problems.push(e)).ok();
-    let (Some(library), Some(tera), Some(assets)) = (library, tera, assets) else {
-        return Err(Problems(problems));
-    };
+    let (library, tera, assets) = live::load(project)?;
     let base_url = project
         .base_url
         .clone()

@@ -97,7 +97,7 @@ pub struct Built {
 /// own but appear inside another (FAQ entries, members), by target, so that
 /// a broken link there is still traced to its file and line.
 pub fn check(
-    built: &[Built],
+    built: &[&Built],
     targets: &HashSet<String>,
     inlined: &HashMap<String, (String, usize)>,
 ) -> Vec<DataError> {
@@ -106,7 +106,7 @@ pub fn check(
         .map(|b| (b.url.as_str(), &b.scan.ids))
         .collect();
     let mut errors = Vec::new();
-    for b in built {
+    for &b in built {
         let mut reported = HashSet::new();
         for href in &b.scan.hrefs {
             if !reported.insert(href.as_str()) {
@@ -289,7 +289,8 @@ mod tests {
             built("/b/", r##"<h2 id="er">er</h2>"##, vec![]),
         ];
         let targets: HashSet<String> = ["/a/", "/b/"].iter().map(|s| s.to_string()).collect();
-        let errors = check(&pages, &targets, &HashMap::new());
+        let refs: Vec<&Built> = pages.iter().collect();
+        let errors = check(&refs, &targets, &HashMap::new());
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errors.len(), 4, "{text:#?}");
         assert!(

@@ -23,6 +23,8 @@ pub struct Report {
     pub pages: usize,
     /// Every file written, by path under the output folder.
     pub files: HashSet<String>,
+    /// Every URL path the site answers (pages and files), for link checks.
+    pub targets: HashSet<String>,
 }
 
 /// The parts of every page's context that are the same for all pages:
@@ -143,7 +145,8 @@ fn needs_of(tera: &Tera, name: &str) -> Needs {
 }
 
 /// One thing to render.
-enum Job {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Job {
     Section(usize),
     Page(usize),
 }
@@ -173,15 +176,27 @@ fn to_value<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-/// Renders and writes the whole site.
-pub fn render(
+/// Everything rendering needs besides the library and the templates,
+/// computed once per build and kept by `serve` between edits.
+pub struct Prepared {
+    shared: Shared,
+}
+
+impl Prepared {
+    pub fn base(&self) -> &str {
+        &self.shared.base
+    }
+}
+
+/// Checks the templates named by the content, and converts the shared
+/// values once.
+pub fn prepare(
     lib: &Library,
     tera: &Tera,
     assets: &Assets,
     base_url: &str,
-    sink: &dyn Sink,
-) -> Result<Report, Vec<DataError>> {
-    let mut errors = check_templates(lib, tera);
+) -> Result<Prepared, Vec<DataError>> {
+    let errors = check_templates(lib, tera);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -203,24 +218,29 @@ pub fn render(
             .filter(|p| lib.renders(p))
             .map(page_template),
     );
-    let shared = Shared {
-        needs: names
-            .iter()
-            .map(|n| (n.clone(), needs_of(tera, n)))
-            .collect(),
-        config: to_value(&config),
-        rules: to_value(&serde_json::json!({
-            "fees": lib.rules.fees,
-            "periods": lib.rules.periods,
-            "values": cbt::values::values(&lib.rules),
-            "forms": lib.rules.forms,
-        })),
-        data: to_value(&serde_json::json!({ "balanstest": lib.worksheet })),
-        assets: to_value(&serde_json::json!({ "stylesheet": assets.stylesheet })),
-        nav: to_value(&nav),
-        base,
-    };
+    Ok(Prepared {
+        shared: Shared {
+            needs: names
+                .iter()
+                .map(|n| (n.clone(), needs_of(tera, n)))
+                .collect(),
+            config: to_value(&config),
+            rules: to_value(&serde_json::json!({
+                "fees": lib.rules.fees,
+                "periods": lib.rules.periods,
+                "values": cbt::values::values(&lib.rules),
+                "forms": lib.rules.forms,
+            })),
+            data: to_value(&serde_json::json!({ "balanstest": lib.worksheet })),
+            assets: to_value(&serde_json::json!({ "stylesheet": assets.stylesheet })),
+            nav: to_value(&nav),
+            base,
+        },
+    })
+}
 
+/// Every section and every page that has a page of its own.
+pub fn all_jobs(lib: &Library) -> Vec<Job> {
     let mut jobs: Vec<Job> = (0..lib.sections.len()).map(Job::Section).collect();
     jobs.extend(
         lib.pages
@@ -229,14 +249,25 @@ pub fn render(
             .filter(|(_, p)| lib.renders(p))
             .map(|(i, _)| Job::Page(i)),
     );
+    jobs
+}
 
+/// Renders `jobs` in parallel into `sink`; returns what was built and what failed.
+pub fn render_jobs(
+    lib: &Library,
+    tera: &Tera,
+    prepared: &Prepared,
+    jobs: &[Job],
+    sink: &dyn Sink,
+) -> (Vec<Built>, Vec<DataError>) {
+    let shared = &prepared.shared;
     let results: Vec<Result<Built, DataError>> = jobs
         .par_iter()
         .map(|job| {
             let (url, source, template, html, md_links) = match *job {
                 Job::Section(s) => {
                     let section = &lib.sections[s];
-                    let (template, ctx) = section_context(lib, &shared, s);
+                    let (template, ctx) = section_context(lib, shared, s);
                     let html = tera
                         .render(&template, &ctx)
                         .map_err(|e| render_error(&section.file, &template, &e))?;
@@ -250,7 +281,7 @@ pub fn render(
                 }
                 Job::Page(p) => {
                     let page = &lib.pages[p];
-                    let (template, ctx) = page_context(lib, &shared, p);
+                    let (template, ctx) = page_context(lib, shared, p);
                     let html = tera
                         .render(&template, &ctx)
                         .map_err(|e| render_error(&page.file, &template, &e))?;
@@ -276,59 +307,23 @@ pub fn render(
             })
         })
         .collect();
-
     let mut built = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
     for r in results {
         match r {
             Ok(b) => built.push(b),
             Err(e) => errors.push(e),
         }
     }
+    (built, errors)
+}
 
-    let mut report = Report::default();
-    let mut targets: HashSet<String> = HashSet::new();
-    for b in &built {
-        report.files.insert(output_path(&b.url));
-        targets.insert(b.url.clone());
-    }
-    report.pages = built.len();
-
-    for asset in &assets.files {
-        match sink.copy(&asset.source, &asset.path) {
-            Ok(()) => {
-                targets.insert(format!("/{}", asset.path));
-                report.files.insert(asset.path.clone());
-            }
-            Err(e) => errors.push(write_error(&asset.path, &e)),
-        }
-    }
-    for (source, path) in &lib.static_files {
-        match sink.copy(source, path) {
-            Ok(()) => {
-                targets.insert(format!("/{path}"));
-                report.files.insert(path.clone());
-            }
-            Err(e) => errors.push(write_error(path, &e)),
-        }
-    }
-    let sitemap = sitemap(lib, &shared.base);
-    let robots = format!(
-        "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
-        shared.base
-    );
-    for (path, bytes) in [
-        ("sitemap.xml", sitemap.into_bytes()),
-        ("robots.txt", robots.into_bytes()),
-    ] {
-        match sink.put(path, bytes) {
-            Ok(()) => {
-                targets.insert(format!("/{path}"));
-                report.files.insert(path.to_string());
-            }
-            Err(e) => errors.push(write_error(path, &e)),
-        }
-    }
-
+/// The link check over everything built, and the menu's links.
+pub fn check_links<'a>(
+    lib: &Library,
+    built: impl IntoIterator<Item = &'a Built>,
+    targets: &HashSet<String>,
+) -> Vec<DataError> {
     let inlined: std::collections::HashMap<String, (String, usize)> = lib
         .pages
         .iter()
@@ -340,10 +335,76 @@ pub fn render(
                 .map(|l| (l.target.clone(), (p.file.clone(), l.line)))
         })
         .collect();
-    errors.extend(links::check(&built, &targets, &inlined));
-    errors.extend(check_menu(lib, &targets));
+    let built: Vec<&Built> = built.into_iter().collect();
+    let mut errors = links::check(&built, targets, &inlined);
+    errors.extend(check_menu(lib, targets));
+    errors
+}
+
+/// Renders and writes the whole site.
+pub fn render(
+    lib: &Library,
+    tera: &Tera,
+    assets: &Assets,
+    base_url: &str,
+    sink: &dyn Sink,
+) -> Result<Report, Vec<DataError>> {
+    render_keeping(lib, tera, assets, base_url, sink).map(|(report, _, _)| report)
+}
+
+/// [`render`], also returning what `serve` keeps to redo one page.
+pub fn render_keeping(
+    lib: &Library,
+    tera: &Tera,
+    assets: &Assets,
+    base_url: &str,
+    sink: &dyn Sink,
+) -> Result<(Report, Prepared, Vec<Built>), Vec<DataError>> {
+    let prepared = prepare(lib, tera, assets, base_url)?;
+    let (built, mut errors) = render_jobs(lib, tera, &prepared, &all_jobs(lib), sink);
+
+    let mut report = Report::default();
+    for b in &built {
+        report.files.insert(output_path(&b.url));
+        report.targets.insert(b.url.clone());
+    }
+    report.pages = built.len();
+    let base = prepared.shared.base.clone();
+    for asset in &assets.files {
+        match sink.copy(&asset.source, &asset.path) {
+            Ok(()) => {
+                report.targets.insert(format!("/{}", asset.path));
+                report.files.insert(asset.path.clone());
+            }
+            Err(e) => errors.push(write_error(&asset.path, &e)),
+        }
+    }
+    for (source, path) in &lib.static_files {
+        match sink.copy(source, path) {
+            Ok(()) => {
+                report.targets.insert(format!("/{path}"));
+                report.files.insert(path.clone());
+            }
+            Err(e) => errors.push(write_error(path, &e)),
+        }
+    }
+    let sitemap = sitemap(lib, &base);
+    let robots = format!("User-agent: *\nAllow: /\n\nSitemap: {base}/sitemap.xml\n");
+    for (path, bytes) in [
+        ("sitemap.xml", sitemap.into_bytes()),
+        ("robots.txt", robots.into_bytes()),
+    ] {
+        match sink.put(path, bytes) {
+            Ok(()) => {
+                report.targets.insert(format!("/{path}"));
+                report.files.insert(path.to_string());
+            }
+            Err(e) => errors.push(write_error(path, &e)),
+        }
+    }
+    errors.extend(check_links(lib, &built, &report.targets));
     if errors.is_empty() {
-        Ok(report)
+        Ok((report, prepared, built))
     } else {
         Err(errors)
     }

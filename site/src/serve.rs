@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -26,7 +26,8 @@ use tokio::sync::watch;
 
 use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
 
-use crate::{build, MemorySink, Project};
+use crate::live::{LiveSite, Update};
+use crate::{MemorySink, Project};
 
 /// One build as served.
 #[derive(Default)]
@@ -69,36 +70,72 @@ impl Default for State {
     }
 }
 
-/// Builds `project` into memory and publishes it to `state`; returns how
-/// long it took.
-pub fn rebuild(project: &Project, state: &State) -> Duration {
-    let started = Instant::now();
-    let sink = MemorySink::default();
-    let snapshot = match build(project, &sink) {
-        Ok(_) => {
-            let files = sink
-                .files
-                .lock()
-                .map(|mut f| std::mem::take(&mut *f))
-                .unwrap_or_default();
-            Snapshot {
-                files,
-                problems: None,
-            }
+/// Keeps the site live between edits: redoes single pages when it can,
+/// builds it all when it must, and publishes each result to the server.
+pub struct Rebuilder {
+    project: Project,
+    live: Option<LiveSite>,
+    sink: MemorySink,
+}
+
+impl Rebuilder {
+    pub fn new(project: Project) -> Rebuilder {
+        Rebuilder {
+            project,
+            live: None,
+            sink: MemorySink::default(),
         }
-        Err(problems) => {
-            eprintln!("{problems}");
-            Snapshot {
-                files: HashMap::new(),
-                problems: Some(problems.to_string()),
-            }
-        }
-    };
-    if let Ok(mut site) = state.site.write() {
-        *site = Arc::new(snapshot);
     }
-    state.generation.send_modify(|g| *g += 1);
-    started.elapsed()
+
+    /// Applies the edits to `changed` (all of it when empty) and publishes
+    /// the site to `state`; returns what it did and how long it took.
+    pub fn rebuild(&mut self, changed: &[PathBuf], state: &State) -> (String, Duration) {
+        let started = Instant::now();
+        let partial = match (&mut self.live, changed.is_empty()) {
+            (Some(live), false) => Some(live.update(changed, &self.sink)),
+            _ => None,
+        };
+        let (what, problems) = match partial {
+            Some(Ok(Update::Pages(n))) => (format!("{n} pagina's opnieuw"), None),
+            Some(Err(problems)) => ("met problemen".to_string(), Some(problems)),
+            None | Some(Ok(Update::Full)) => {
+                self.sink = MemorySink::default();
+                match LiveSite::build(&self.project, &self.sink) {
+                    Ok(live) => {
+                        self.live = Some(live);
+                        ("alles opnieuw".to_string(), None)
+                    }
+                    Err(problems) => {
+                        self.live = None;
+                        ("met problemen".to_string(), Some(problems))
+                    }
+                }
+            }
+        };
+        let snapshot = match problems {
+            None => Snapshot {
+                files: self
+                    .sink
+                    .files
+                    .lock()
+                    .map(|f| f.clone())
+                    .unwrap_or_default(),
+                problems: None,
+            },
+            Some(problems) => {
+                eprintln!("{problems}");
+                Snapshot {
+                    files: HashMap::new(),
+                    problems: Some(problems.to_string()),
+                }
+            }
+        };
+        if let Ok(mut site) = state.site.write() {
+            *site = Arc::new(snapshot);
+        }
+        state.generation.send_modify(|g| *g += 1);
+        (what, started.elapsed())
+    }
 }
 
 /// The function over a local data folder, for `serve` on `port`.
@@ -144,7 +181,8 @@ pub fn run(project: Project, port: u16, data_dir: &Path) -> anyhow::Result<()> {
         "formulieren: opslag, uploads en verstuurde e-mail (outbox/*.eml) in {}",
         data_dir.display()
     );
-    let took = rebuild(&project, &state);
+    let mut rebuilder = Rebuilder::new(project.clone());
+    let (_, took) = rebuilder.rebuild(&[], &state);
     eprintln!("gebouwd in {} ms", took.as_millis());
 
     let (tx, rx) = std::sync::mpsc::channel();
@@ -155,17 +193,25 @@ pub fn run(project: Project, port: u16, data_dir: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("{} volgen", dir.display()))?;
     }
     let watch_state = state.clone();
-    let watch_project = project.clone();
     std::thread::spawn(move || {
         while let Ok(first) = rx.recv() {
             // Editors save in bursts (temp file, rename, touch): wait for quiet.
-            let mut relevant = is_relevant(&first);
-            while let Ok(next) = rx.recv_timeout(Duration::from_millis(30)) {
-                relevant |= is_relevant(&next);
+            let mut changed = Vec::new();
+            let mut everything = false;
+            for event in std::iter::once(first).chain(std::iter::from_fn(|| {
+                rx.recv_timeout(Duration::from_millis(30)).ok()
+            })) {
+                match relevant_paths(&event) {
+                    Some(paths) => changed.extend(paths),
+                    None => everything = true,
+                }
             }
-            if relevant {
-                let took = rebuild(&watch_project, &watch_state);
-                eprintln!("opnieuw gebouwd in {} ms", took.as_millis());
+            changed.sort();
+            changed.dedup();
+            if everything || !changed.is_empty() {
+                let (what, took) =
+                    rebuilder.rebuild(if everything { &[] } else { &changed }, &watch_state);
+                eprintln!("opnieuw gebouwd ({what}) in {} ms", took.as_millis());
             }
         }
     });
@@ -186,19 +232,21 @@ pub fn run(project: Project, port: u16, data_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn is_relevant(event: &notify::Result<notify::Event>) -> bool {
+/// The paths an event touched, without editors' temporary files; `None`
+/// when the watcher lost track (build everything).
+fn relevant_paths(event: &notify::Result<notify::Event>) -> Option<Vec<PathBuf>> {
     match event {
-        Ok(e) => {
-            !matches!(e.kind, notify::EventKind::Access(_))
-                && e.paths.iter().any(|p| {
-                    !p.file_name().is_some_and(|n| {
-                        let n = n.to_string_lossy();
-                        n.starts_with('.') || n.ends_with('~') || n.ends_with(".swp")
-                    })
-                })
-        }
-        Err(_) => true,
+        Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => Some(Vec::new()),
+        Ok(e) => Some(e.paths.iter().filter(|p| !is_scratch(p)).cloned().collect()),
+        Err(_) => None,
     }
+}
+
+fn is_scratch(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy();
+        n.starts_with('.') || n.ends_with('~') || n.ends_with(".swp") || n.contains(".tmp")
+    })
 }
 
 /// Accepts connections on `listener` until Ctrl-C.

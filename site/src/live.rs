@@ -1,0 +1,155 @@
+//! The site kept in memory between edits, for `serve`: a change to the text
+//! of one page redoes only the pages that show it and the link check,
+//! instead of the whole build. Anything else (front matter, a new or removed
+//! file, a template, a data file) builds it all again.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use tera::Tera;
+
+use crate::assets::Assets;
+use crate::content::{Library, PageInfo};
+use crate::links::Built;
+use crate::render::{self, Job, Prepared};
+use crate::{assets, content, templates, MemorySink, Problems, Project};
+
+pub struct LiveSite {
+    project: Project,
+    library: Library,
+    tera: Tera,
+    prepared: Prepared,
+    /// What each built page offers and asks for, by URL, for the link check.
+    built: HashMap<String, Built>,
+    targets: HashSet<String>,
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// Redid this many pages.
+    Pages(usize),
+    /// Could not be done page by page: build it all.
+    Full,
+}
+
+impl LiveSite {
+    /// Builds the whole site into `sink` and keeps what an edit needs.
+    pub fn build(project: &Project, sink: &MemorySink) -> Result<LiveSite, Problems> {
+        let (library, tera, assets) = load(project)?;
+        let base_url = project
+            .base_url
+            .clone()
+            .unwrap_or_else(|| library.rules.site.base_url.clone());
+        let (report, prepared, built) =
+            render::render_keeping(&library, &tera, &assets, &base_url, sink).map_err(Problems)?;
+        Ok(LiveSite {
+            project: project.clone(),
+            library,
+            tera,
+            prepared,
+            built: built.into_iter().map(|b| (b.url.clone(), b)).collect(),
+            targets: report.targets,
+        })
+    }
+
+    /// Applies the edits to `changed` files, page by page when only the
+    /// text of pages changed.
+    pub fn update(&mut self, changed: &[PathBuf], sink: &MemorySink) -> Result<Update, Problems> {
+        let mut pages = Vec::new();
+        for path in changed {
+            let Some(rel) = self.page_file(path) else {
+                return Ok(Update::Full);
+            };
+            match self
+                .library
+                .reload_page(&self.project.content, &rel)
+                .map_err(Problems)?
+            {
+                Some(i) => pages.push(i),
+                None => return Ok(Update::Full),
+            }
+        }
+        let jobs = self.jobs_showing(&pages);
+        let (built, errors) =
+            render::render_jobs(&self.library, &self.tera, &self.prepared, &jobs, sink);
+        let count = built.len();
+        for b in built {
+            self.built.insert(b.url.clone(), b);
+        }
+        let mut problems = errors;
+        problems.extend(render::check_links(
+            &self.library,
+            self.built.values(),
+            &self.targets,
+        ));
+        if problems.is_empty() {
+            Ok(Update::Pages(count))
+        } else {
+            Err(Problems(problems))
+        }
+    }
+
+    /// The page file under `content/` that `path` is, if it is one whose
+    /// text alone may have changed.
+    fn page_file(&self, path: &Path) -> Option<String> {
+        let rel = path
+            .strip_prefix(&self.project.content)
+            .ok()?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let is_page =
+            rel.ends_with(".md") && !rel.ends_with("_index.md") && !rel.starts_with("data/");
+        is_page.then_some(rel)
+    }
+
+    /// Every page that shows one of `pages`: the page itself, the section
+    /// that shows it inline, and the sections that embed that section.
+    fn jobs_showing(&self, pages: &[usize]) -> Vec<Job> {
+        let lib = &self.library;
+        let mut jobs = HashSet::new();
+        for &i in pages {
+            let page = &lib.pages[i];
+            if lib.renders(page) {
+                jobs.insert(Job::Page(i));
+            }
+            let section = &lib.sections[page.section];
+            if !section.meta.render_pages {
+                jobs.insert(Job::Section(page.section));
+                let dir = section.path.trim_matches('/');
+                for (j, p) in lib.pages.iter().enumerate() {
+                    if let PageInfo::Faq(m) = &p.meta {
+                        if m.embed.as_deref().map(|e| e.trim_matches('/')) == Some(dir) {
+                            jobs.insert(Job::Section(p.section));
+                            if lib.renders(p) {
+                                jobs.insert(Job::Page(j));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        jobs.into_iter().collect()
+    }
+}
+
+/// Loads content, templates and assets in parallel, reporting every problem.
+pub fn load(project: &Project) -> Result<(Library, Tera, Assets), Problems> {
+    let (library, (tera, assets)) = rayon::join(
+        || content::load(&project.content),
+        || {
+            (
+                templates::load(&project.templates),
+                assets::load(&project.templates),
+            )
+        },
+    );
+    let mut problems = Vec::new();
+    let library = library.map_err(|e| problems.extend(e)).ok();
+    let tera = tera.map_err(|e| problems.push(e)).ok();
+    let assets = assets.map_err(|e| problems.push(e)).ok();
+    match (library, tera, assets) {
+        (Some(l), Some(t), Some(a)) => Ok((l, t, a)),
+        _ => Err(Problems(problems)),
+    }
+}
