@@ -101,12 +101,23 @@ pub fn check(
     targets: &HashSet<String>,
     inlined: &HashMap<String, (String, usize)>,
 ) -> Vec<DataError> {
+    check_some(built, built, targets, inlined)
+}
+
+/// [`check`] for the links of `to_check` only, against everything `built`:
+/// after an edit, only the edited pages and the pages linking to them.
+pub fn check_some(
+    built: &[&Built],
+    to_check: &[&Built],
+    targets: &HashSet<String>,
+    inlined: &HashMap<String, (String, usize)>,
+) -> Vec<DataError> {
     let ids: HashMap<&str, &HashSet<String>> = built
         .iter()
         .map(|b| (b.url.as_str(), &b.scan.ids))
         .collect();
     let mut errors = Vec::new();
-    for &b in built {
+    for &b in to_check {
         let mut reported = HashSet::new();
         for href in &b.scan.hrefs {
             if !reported.insert(href.as_str()) {
@@ -195,6 +206,17 @@ fn broken(
         format!("het anker #{fragment} bestaat niet op {page}"),
         hint,
     ))
+}
+
+/// The URL path `href` on the page `from` leads to, without its fragment.
+pub fn target_of(from: &str, href: &str) -> String {
+    let path = href.split('#').next().unwrap_or("");
+    let path = path.split('?').next().unwrap_or("");
+    if path.is_empty() {
+        from.to_string()
+    } else {
+        resolve(from, path)
+    }
 }
 
 /// Resolves a relative link against the URL of the page it is on.

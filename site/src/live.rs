@@ -16,11 +16,16 @@ use crate::{assets, content, templates, MemorySink, Problems, Project};
 
 pub struct LiveSite {
     project: Project,
+    /// `content/` as the watcher names it: absolute, links resolved.
+    content_dir: PathBuf,
     library: Library,
     tera: Tera,
     prepared: Prepared,
     /// What each built page offers and asks for, by URL, for the link check.
     built: HashMap<String, Built>,
+    /// Which pages link to a URL: after an edit, only those (and the
+    /// edited pages) need their links checked again.
+    linked_from: HashMap<String, HashSet<String>>,
     targets: HashSet<String>,
 }
 
@@ -43,7 +48,14 @@ impl LiveSite {
             .unwrap_or_else(|| library.rules.site.base_url.clone());
         let (report, prepared, built) =
             render::render_keeping(&library, &tera, &assets, &base_url, sink).map_err(Problems)?;
+        let mut linked_from: HashMap<String, HashSet<String>> = HashMap::new();
+        for b in &built {
+            note_links(&mut linked_from, b);
+        }
         Ok(LiveSite {
+            linked_from,
+            content_dir: std::fs::canonicalize(&project.content)
+                .unwrap_or_else(|_| project.content.clone()),
             project: project.clone(),
             library,
             tera,
@@ -74,13 +86,22 @@ impl LiveSite {
         let (built, errors) =
             render::render_jobs(&self.library, &self.tera, &self.prepared, &jobs, sink);
         let count = built.len();
+        let mut recheck: HashSet<String> = HashSet::new();
         for b in built {
+            note_links(&mut self.linked_from, &b);
+            recheck.insert(b.url.clone());
+            if let Some(from) = self.linked_from.get(&b.url) {
+                recheck.extend(from.iter().cloned());
+            }
             self.built.insert(b.url.clone(), b);
         }
+        let all: Vec<&Built> = self.built.values().collect();
+        let to_check: Vec<&Built> = recheck.iter().filter_map(|u| self.built.get(u)).collect();
         let mut problems = errors;
-        problems.extend(render::check_links(
+        problems.extend(render::check_some_links(
             &self.library,
-            self.built.values(),
+            &all,
+            &to_check,
             &self.targets,
         ));
         if problems.is_empty() {
@@ -93,9 +114,16 @@ impl LiveSite {
     /// The page file under `content/` that `path` is, if it is one whose
     /// text alone may have changed.
     fn page_file(&self, path: &Path) -> Option<String> {
+        let canonical = std::fs::canonicalize(path).ok();
         let rel = path
             .strip_prefix(&self.project.content)
-            .ok()?
+            .or_else(|_| path.strip_prefix(&self.content_dir))
+            .ok()
+            .or_else(|| {
+                canonical
+                    .as_deref()
+                    .and_then(|c| c.strip_prefix(&self.content_dir).ok())
+            })?
             .to_string_lossy()
             .replace('\\', "/");
         let is_page =
@@ -130,6 +158,15 @@ impl LiveSite {
             }
         }
         jobs.into_iter().collect()
+    }
+}
+
+fn note_links(linked_from: &mut HashMap<String, HashSet<String>>, b: &Built) {
+    for href in &b.scan.hrefs {
+        let target = crate::links::target_of(&b.url, href);
+        if target != b.url {
+            linked_from.entry(target).or_default().insert(b.url.clone());
+        }
     }
 }
 

@@ -42,6 +42,10 @@ enum Command {
         /// sent mail as a .eml file in outbox/.
         #[arg(long, default_value = ".cbt-local")]
         data: PathBuf,
+        /// Form posts accepted per address per hour (Lambda's default is 10;
+        /// a person trying the forms locally posts more).
+        #[arg(long, default_value_t = 1000)]
+        rate_limit: u32,
     },
 }
 
@@ -107,13 +111,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
-        Command::Serve { port, data } => {
+        Command::Serve {
+            port,
+            data,
+            rate_limit,
+        } => {
             let data = if data.is_absolute() {
                 data
             } else {
                 cli.root.join(data)
             };
-            cbt_site::serve::run(project, port, &data)?;
+            cbt_site::serve::run(project, port, &data, rate_limit)?;
             Ok(ExitCode::SUCCESS)
         }
     }

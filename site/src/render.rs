@@ -324,6 +324,17 @@ pub fn check_links<'a>(
     built: impl IntoIterator<Item = &'a Built>,
     targets: &HashSet<String>,
 ) -> Vec<DataError> {
+    let built: Vec<&Built> = built.into_iter().collect();
+    check_some_links(lib, &built, &built, targets)
+}
+
+/// The link check of `to_check` against everything `built`, and the menu.
+pub fn check_some_links(
+    lib: &Library,
+    built: &[&Built],
+    to_check: &[&Built],
+    targets: &HashSet<String>,
+) -> Vec<DataError> {
     let inlined: std::collections::HashMap<String, (String, usize)> = lib
         .pages
         .iter()
@@ -335,8 +346,7 @@ pub fn check_links<'a>(
                 .map(|l| (l.target.clone(), (p.file.clone(), l.line)))
         })
         .collect();
-    let built: Vec<&Built> = built.into_iter().collect();
-    let mut errors = links::check(&built, targets, &inlined);
+    let mut errors = links::check_some(built, to_check, targets, &inlined);
     errors.extend(check_menu(lib, targets));
     errors
 }

@@ -112,6 +112,7 @@ impl Rebuilder {
                 }
             }
         };
+        let t_snap = Instant::now();
         let snapshot = match problems {
             None => Snapshot {
                 files: self
@@ -133,13 +134,20 @@ impl Rebuilder {
         if let Ok(mut site) = state.site.write() {
             *site = Arc::new(snapshot);
         }
+        if std::env::var_os("CBT_TIMING").is_some() {
+            eprintln!("snapshot {:?}", t_snap.elapsed());
+        }
         state.generation.send_modify(|g| *g += 1);
         (what, started.elapsed())
     }
 }
 
 /// The function over a local data folder, for `serve` on `port`.
-pub fn local_function(data_dir: &Path, port: u16) -> anyhow::Result<LocalFunction> {
+pub fn local_function(
+    data_dir: &Path,
+    port: u16,
+    rate_limit: u32,
+) -> anyhow::Result<LocalFunction> {
     let origin = format!("http://127.0.0.1:{port}");
     let vars: std::collections::BTreeMap<String, String> = [
         (
@@ -151,8 +159,7 @@ pub fn local_function(data_dir: &Path, port: u16) -> anyhow::Result<LocalFunctio
             "ALLOWED_ORIGINS",
             format!("{origin},http://localhost:{port}"),
         ),
-        // A person trying the forms locally posts more than a visitor would.
-        ("RATE_LIMIT_PER_HOUR", "1000".to_string()),
+        ("RATE_LIMIT_PER_HOUR", rate_limit.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -174,9 +181,9 @@ pub fn local_function(data_dir: &Path, port: u16) -> anyhow::Result<LocalFunctio
 }
 
 /// Serves until interrupted; the forms' data goes to `data_dir`.
-pub fn run(project: Project, port: u16, data_dir: &Path) -> anyhow::Result<()> {
+pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> anyhow::Result<()> {
     let mut state = State::new();
-    state.function = Some(Arc::new(local_function(data_dir, port)?));
+    state.function = Some(Arc::new(local_function(data_dir, port, rate_limit)?));
     eprintln!(
         "formulieren: opslag, uploads en verstuurde e-mail (outbox/*.eml) in {}",
         data_dir.display()

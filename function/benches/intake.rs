@@ -1,0 +1,146 @@
+//! Memory and time of the intake over the local adapters: 1,000 complete
+//! applications (post, check, draft, confirm, number, store, three mails
+//! with the invoice PDF) through the real handler. Prints a table.
+//!
+//! Run: `cargo bench -p cbt-function --bench intake`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
+use cbt_function::config::Config;
+use cbt_function::{handle, App, Clock};
+use http::Request;
+
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn body() -> (String, Vec<u8>) {
+    let fields = [
+        ("organisatie_naam", "Voorbeeld Energie B.V."),
+        ("kvk_nummer", "12345678"),
+        ("soort_organisatie", "commercieel"),
+        ("namens", "eigen_organisatie"),
+        ("contact_naam", "Jan de Vries"),
+        ("contact_functie", "Privacy officer"),
+        ("contact_email", "jan@voorbeeld.nl"),
+        ("contact_telefoon", "020 123 4567"),
+        ("relatie", "oud_klanten"),
+        ("klanttermijn_jaren", "5"),
+        ("motivering", "Contracten van vijf jaar."),
+        ("factuur_naam", "Voorbeeld Energie B.V."),
+        ("factuur_straat", "Stationsplein 1"),
+        ("factuur_postcode", "1012 AB"),
+        ("factuur_plaats", "Amsterdam"),
+        ("factuur_land", "Nederland"),
+        ("factuur_email", "crediteuren@voorbeeld.nl"),
+        ("akkoord_factuur", "ja"),
+        ("akkoord_privacy", "ja"),
+    ];
+    let boundary = "bench7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    // A balancing test of some 300 kB, as applicants upload.
+    let mut pdf = PDF.to_vec();
+    pdf.splice(9..9, std::iter::repeat_n(b' ', 300_000));
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"balanstest\"; filename=\"b.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+    body.extend_from_slice(&pdf);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn main() {
+    let n: usize = std::env::var("CBT_BENCH_APPLICATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vars: BTreeMap<String, String> = [
+        ("MAIL_FROM", "noreply@balanstoetstelemarketing.nl"),
+        ("SITE_URL", "https://www.balanstoetstelemarketing.nl"),
+        ("RATE_LIMIT_PER_HOUR", "1000000"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let app = App {
+        rules: Arc::new(cbt::Rules::embedded().expect("rules")),
+        templates: Arc::new(cbt::templates::Templates::embedded().expect("templates")),
+        config: Config::from_vars(&vars).expect("config"),
+        store: LocalStore::new(dir.path()),
+        mailer: Outbox::new(dir.path()),
+        files: LocalFiles::new(dir.path()),
+        clock: Clock::System,
+    };
+    let (content_type, body) = body();
+    let body = Bytes::from(body);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let before = peak_rss_kib();
+    let started = Instant::now();
+    let mut posted = std::time::Duration::ZERO;
+    let mut confirmed = std::time::Duration::ZERO;
+    runtime.block_on(async {
+        for _ in 0..n {
+            let t = Instant::now();
+            let req = Request::post("/aanvraag")
+                .header("content-type", &content_type)
+                .body(body.clone())
+                .expect("request");
+            let res = handle(&app, req).await;
+            assert_eq!(res.status(), 200);
+            let page = String::from_utf8_lossy(res.body()).into_owned();
+            let id = page
+                .split("name=\"concept\" value=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .expect("draft")
+                .to_string();
+            posted += t.elapsed();
+            let t = Instant::now();
+            let req = Request::post("/aanvraag/bevestig")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Bytes::from(format!("concept={id}")))
+                .expect("request");
+            assert_eq!(handle(&app, req).await.status(), 303);
+            confirmed += t.elapsed();
+        }
+    });
+    let wall = started.elapsed();
+    let mails = std::fs::read_dir(dir.path().join("outbox"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(mails, 3 * n);
+    println!("| applications | wall s | per application (post + confirm) | post | confirm (number, store, 3 mails, PDF) | peak RSS MiB (before) |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {n} | {:.2} | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} ({:.1}) |",
+        wall.as_secs_f64(),
+        wall.as_secs_f64() * 1000.0 / n as f64,
+        posted.as_secs_f64() * 1000.0 / n as f64,
+        confirmed.as_secs_f64() * 1000.0 / n as f64,
+        peak_rss_kib() as f64 / 1024.0,
+        before as f64 / 1024.0
+    );
+}

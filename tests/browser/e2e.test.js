@@ -1,0 +1,190 @@
+// End to end in headless Chromium: the application and the contact form as
+// a person uses them, with and without JavaScript, and the error path.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE, newPage, closeBrowser, applyJourney, fillByLabels, contactMessage, application,
+  clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions, assertHeading,
+} from './lib.js';
+
+after(closeBrowser);
+
+for (const javaScriptEnabled of [true, false]) {
+  const mode = javaScriptEnabled ? 'with JavaScript' : 'without JavaScript';
+
+  test(`application: home, menu, form, check, change, send (${mode})`, async () => {
+    const { context, page } = await newPage({ javaScriptEnabled });
+    try {
+      const { reference } = await applyJourney(page, javaScriptEnabled ? 'js' : 'nojs');
+      assert.match(reference, /CBT-\d{4}-\d{4}/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`contact: form, thank-you page, two mails (${mode})`, async () => {
+    const { context, page } = await newPage({ javaScriptEnabled });
+    try {
+      const tag = javaScriptEnabled ? 'js' : 'nojs';
+      const data = contactMessage(tag);
+      await page.goto(BASE + '/');
+      await clickAndWait(page, page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Contact', exact: true }));
+      assert.equal(new URL(page.url()).pathname, '/contact/');
+      await fillByLabels(page, data);
+      const before = listDir(outboxDir());
+      await clickAndWait(page, page.getByRole('button', { name: 'Verstuur uw bericht' }));
+      assert.equal(new URL(page.url()).pathname, '/contact/bedankt');
+      await assertHeading(page, 'Bedankt voor uw bericht');
+      await newFiles(outboxDir(), before, 2);
+      await new Promise((r) => setTimeout(r, 300));
+      const mails = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
+      assert.deepEqual(
+        mails.map((n) => n.replace(/^.*-(contact-secretariaat|contact-ontvangst)\.eml$/, '$1')).sort(),
+        ['contact-ontvangst', 'contact-secretariaat'],
+        `exactly the two contact mails, got ${mails.join(', ')}`,
+      );
+      const subject = `Vraag over de balanstest ${tag}`;
+      for (const name of mails) {
+        assert.ok(emlMentions(readEml(name), subject) || emlMentions(readEml(name), `petra.${tag}@voorbeeld.nl`), `${name} is about this message`);
+      }
+      const toSecretariat = readEml(mails.find((n) => n.endsWith('-contact-secretariaat.eml')));
+      assert.ok(emlMentions(toSecretariat, `(${tag})`), 'the secretariat gets the message itself');
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+test('error path: empty submit, summary with focus, links to the fields', async () => {
+  const { context, page } = await newPage();
+  try {
+    await page.goto(BASE + '/aanvragen/');
+    await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
+    const title = await page.title();
+    assert.ok(title.startsWith('Fout: '), `title starts with "Fout: ": ${title}`);
+    const summary = page.locator('.error-summary');
+    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Er is een probleem');
+    assert.equal(await summary.getAttribute('tabindex'), '-1');
+    // The summary has focus (the deferred /assets/focus.js moves it there).
+    await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'), null, { timeout: 5000 });
+
+    const links = summary.getByRole('link');
+    const count = await links.count();
+    assert.ok(count >= 10, `the summary lists every missing answer (${count})`);
+    for (let i = 0; i < count; i++) {
+      const link = links.nth(i);
+      const href = await link.getAttribute('href');
+      assert.match(href, /^#aanvraag-/);
+      const id = href.slice(1);
+      await link.click();
+      const state = await page.evaluate((id) => {
+        const el = document.getElementById(id);
+        if (!el) return { exists: false };
+        const r = el.getBoundingClientRect();
+        return {
+          exists: true,
+          focused: document.activeElement === el,
+          target: el.matches(':target'),
+          visible: r.bottom > 0 && r.top < window.innerHeight,
+        };
+      }, id);
+      assert.ok(state.exists, `${href} exists`);
+      assert.ok(state.focused || state.target, `${href}: the field is focused or is the :target`);
+      assert.ok(state.visible, `${href}: the field is scrolled into view`);
+      // The message in the summary is also next to the field.
+      const message = (await link.innerText()).trim();
+      const described = await page.evaluate((id) => {
+        const el = document.getElementById(id);
+        const holder = el.closest('fieldset[aria-describedby]') && el.type === 'radio' ? el.closest('fieldset') : el;
+        const ids = (holder.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+        return ids.map((i) => document.getElementById(i)?.textContent || '').join(' ');
+      }, id);
+      assert.ok(described.includes(message), `${href}: the field is described by its error "${message}"`);
+      await page.evaluate(() => window.scrollTo(0, 0));
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+test('error path without JavaScript: summary, links are in-page anchors', async () => {
+  const { context, page } = await newPage({ javaScriptEnabled: false });
+  try {
+    await page.goto(BASE + '/aanvragen/');
+    await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
+    assert.ok((await page.title()).startsWith('Fout: '));
+    const summary = page.locator('.error-summary');
+    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Er is een probleem');
+    const first = summary.getByRole('link').first();
+    const href = await first.getAttribute('href');
+    await first.click();
+    await page.waitForURL((url) => url.hash === href);
+    assert.ok(await page.evaluate((id) => document.getElementById(id).matches(':target'), href.slice(1)), `${href} is the :target`);
+  } finally {
+    await context.close();
+  }
+});
+
+test('error path: every entered value is kept after the round trip', async () => {
+  const { context, page } = await newPage();
+  try {
+    const data = application('fout');
+    await page.goto(BASE + '/aanvragen/');
+    // Everything but the phone number, and a wrong KvK number.
+    const text = data.text.map(([l, v]) => [l, l === 'Telefoonnummer' ? '' : l === 'KvK-nummer' ? '1234' : v]);
+    await fillByLabels(page, { ...data, text });
+    await page.getByLabel('Als vertegenwoordiger van een aantal rechtspersonen', { exact: true }).check();
+    const representing = 'Voorbeeld Zuid B.V., 87654321\nVoorbeeld Noord B.V., 11223344';
+    await page.getByLabel('Namen en KvK-nummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).fill(representing);
+    await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
+
+    assert.ok((await page.title()).startsWith('Fout: '));
+    const messages = (await page.locator('.error-summary li').allInnerTexts()).map((s) => s.trim());
+    assert.deepEqual(messages.sort(), [
+      'Een KvK-nummer bestaat uit 8 cijfers, zoals 12345678',
+      'Vul het telefoonnummer van de contactpersoon in',
+    ].sort());
+    for (const [label, value] of text) {
+      assert.equal(await page.getByLabel(label, { exact: true }).inputValue(), value, `kept: ${label}`);
+    }
+    assert.equal(await page.getByLabel('Namen en KvK-nummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).inputValue(), representing);
+    for (const label of ['Commerciële organisatie', 'Als vertegenwoordiger van een aantal rechtspersonen', 'Oud-klanten', ...data.checkboxes]) {
+      assert.ok(await page.getByLabel(label, { exact: true }).isChecked(), `kept: ${label}`);
+    }
+    assert.equal(await page.getByLabel('KvK-nummer', { exact: true }).getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Telefoonnummer', { exact: true }).getAttribute('aria-invalid'), 'true');
+    // The uploaded document is kept too: the page says so.
+    assert.ok((await page.locator('main').innerText()).includes(data.file.name), 'the kept document is named');
+
+    // Correct both; choose the document again unless the page says it is kept.
+    await page.getByLabel('KvK-nummer', { exact: true }).fill('12345678');
+    await page.getByLabel('Telefoonnummer', { exact: true }).fill('020 123 4567');
+    await page.getByLabel('Uw balanstest', { exact: true }).setInputFiles({ name: data.file.name, mimeType: 'application/pdf', buffer: data.file.buffer });
+    await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
+    await assertHeading(page, 'Controleer uw aanvraag');
+    assert.ok((await page.locator('main').innerText()).includes(data.file.name));
+  } finally {
+    await context.close();
+  }
+});
+
+// The error page says "Uw document … is bewaard. U hoeft het niet opnieuw te
+// kiezen", but the function keeps the upload of a rejected post nowhere and
+// the form posts back to /aanvraag without a concept: the document is lost.
+// Needs a change in function/src/handler.rs (see the report); a TODO until then.
+test('error path: the document the error page says is kept is used when sent again', { todo: 'function/src/handler.rs does not keep the upload of a rejected post' }, async () => {
+  const { context, page } = await newPage();
+  try {
+    const data = application('bewaard');
+    await page.goto(BASE + '/aanvragen/');
+    await fillByLabels(page, { ...data, text: data.text.filter(([l]) => l !== 'Telefoonnummer') });
+    await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
+    const notice = (await page.locator('main .notice').innerText()).trim();
+    assert.match(notice, /is bewaard/);
+    await page.getByLabel('Telefoonnummer', { exact: true }).fill('020 123 4567');
+    await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
+    await assertHeading(page, 'Controleer uw aanvraag');
+  } finally {
+    await context.close();
+  }
+});
