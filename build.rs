@@ -95,6 +95,17 @@ fn main() {
         Err(_) => String::new(),
     };
     writeln!(generated, "pub const STYLESHEET: &str = {stylesheet:?};").expect("write to String");
+    let script = templates.join("assets/focus.js");
+    println!("cargo:rerun-if-changed={}", script.display());
+    let focus_script = match fs::read(&script) {
+        Ok(bytes) => format!("/assets/{}", assets::hashed_name("focus.js", &bytes)),
+        Err(_) => String::new(),
+    };
+    writeln!(
+        generated,
+        "pub const FOCUS_SCRIPT: &str = {focus_script:?};"
+    )
+    .expect("write to String");
 
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     fs::write(&out, generated).unwrap_or_else(|e| panic!("{}: {e}", out.display()));

@@ -20,7 +20,7 @@ fn base(rules: &Rules, path: &str, title: &str) -> Context {
     ctx.insert("config", &rules.site);
     ctx.insert(
         "assets",
-        &serde_json::json!({ "stylesheet": crate::embedded::STYLESHEET }),
+        &serde_json::json!({ "stylesheet": crate::embedded::STYLESHEET, "focus_script": crate::embedded::FOCUS_SCRIPT }),
     );
     ctx.insert("current_path", path);
     ctx.insert("canonical", &format!("{}{}", rules.site.base(), path));

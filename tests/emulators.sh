@@ -34,10 +34,24 @@ say() { printf 'emulators: %s\n' "$*" >&2; }
 # concurrent conditional transactions lose writes. Real DynamoDB serialises
 # transactions; a lock around the application gives moto the same
 # behaviour. Connections are still accepted concurrently.
+# Second change: moto keeps every model instance it ever made for its
+# /moto-api/data.json, and each transaction's copy of the table adds all its
+# items again; over a test run that is millions of objects (GBs, and a
+# data.json that takes minutes). DynamoDB's models are left out of it (the
+# tests read DynamoDB through its API); SES's sent mail is still there.
 MOTO_LAUNCHER='
 import os, sys, threading
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+import moto.dynamodb.models
+from moto.core.model_instances import model_data
+
+class Untracked(list):
+    def append(self, item):
+        pass
+
+for model in model_data["dynamodb"].values():
+    model.instances_tracked = Untracked()
 
 host, port = sys.argv[1], int(sys.argv[2])
 os.environ.setdefault("MOTO_PORT", str(port))

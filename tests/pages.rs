@@ -98,6 +98,10 @@ fn check_your_answers_lists_everything_with_change_links() {
         );
     }
     assert!(html.contains("<input type=\"hidden\" name=\"concept\" value=\"d-123\">"));
+    assert!(
+        !html.contains("<script"),
+        "a page without errors needs no script"
+    );
     assert!(html.contains("action=\"/aanvraag/bevestig\""));
     assert!(html.contains("€ 4.452,80"));
     assert!(html.contains("Balanstest_2026__def.pdf (1 kB)"));

@@ -346,6 +346,57 @@ fn random_id() -> Result<String, Failure> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The form again with its errors. A document that passed its own checks
+/// is kept in an incomplete draft, and the form posts back to that draft,
+/// so the applicant need not choose the file again.
+async fn keep_and_refuse<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    form: &cbt::FormDef,
+    rejected: cbt::validate::Rejected,
+) -> Failure {
+    let Some(doc) = rejected.document.as_deref() else {
+        return invalid_form(app, form, rejected, None);
+    };
+    let now = app.clock.now();
+    let kept = async {
+        let id = random_id()?;
+        let key = format!("drafts/{id}/{}", doc.filename);
+        app.files
+            .put(&key, &doc.bytes, doc.kind.mime())
+            .await
+            .map_err(|e| Failure::unavailable(&e.to_string()))?;
+        let draft = Draft {
+            id: id.clone(),
+            values: rejected.entered.clone(),
+            document: Some(StoredDocument {
+                key,
+                filename: doc.filename.clone(),
+                content_type: doc.kind.mime().to_string(),
+                size: doc.size,
+            }),
+            complete: false,
+            created: now,
+            expires: now + Duration::hours(i64::from(app.config.draft_hours)),
+        };
+        app.store
+            .put_draft(&draft)
+            .await
+            .map_err(|e| Failure::unavailable(&e.to_string()))?;
+        Ok::<String, Failure>(id)
+    }
+    .await;
+    match kept {
+        Ok(id) => {
+            let mut form = form.clone();
+            form.action = format!("{}?concept={id}", form.action);
+            let filename = doc.filename.clone();
+            invalid_form(app, &form, rejected, Some(&filename))
+        }
+        // The form is still worth showing; the file must then be chosen again.
+        Err(_) => invalid_form(app, form, rejected, None),
+    }
+}
+
 fn invalid_form<S, M, F>(
     app: &App<S, M, F>,
     form: &cbt::FormDef,
@@ -414,10 +465,7 @@ async fn post_application<S: Store, M: Mailer, F: Files>(
             tracing::info!(metric = "honeypot", "a bot filled the honeypot");
             return Ok(see_other("/aanvraag/ontvangen?concept=0"));
         }
-        Err(rejected) => {
-            let kept = rejected.document.as_ref().map(|d| d.filename.clone());
-            return Err(invalid_form(app, form, rejected, kept.as_deref()));
-        }
+        Err(rejected) => return Err(keep_and_refuse(app, form, rejected).await),
     };
     let now = app.clock.now();
     let id = random_id()?;
@@ -438,6 +486,7 @@ async fn post_application<S: Store, M: Mailer, F: Files>(
         None => None,
     };
     let draft = Draft {
+        complete: true,
         id: id.clone(),
         values: submission.values.clone(),
         document,
@@ -544,6 +593,15 @@ async fn confirm<S: Store, M: Mailer, F: Files>(
             None => return Err(expired()),
         },
     };
+    // A draft kept only for its document never passed the checks.
+    if !draft.complete {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "draft_incomplete",
+            "Deze aanvraag is nog niet compleet",
+            &["Vul het aanvraagformulier verder in; daarna ziet u uw antwoorden en kunt u de aanvraag versturen."],
+        ));
+    }
     let confirmed = app
         .store
         .confirm(&draft, now, &APPLICATION_MAILS)

@@ -21,6 +21,11 @@ pub struct Draft {
     pub values: BTreeMap<String, String>,
     /// The uploaded document, kept under `document.key` in [`Files`].
     pub document: Option<StoredDocument>,
+    /// False for a draft kept only so that a good upload survives a form
+    /// with errors: its values never passed the checks, and it cannot be
+    /// confirmed.
+    #[serde(default)]
+    pub complete: bool,
     pub created: DateTime<Utc>,
     /// After this the draft is gone (DynamoDB TTL; the local store checks it).
     pub expires: DateTime<Utc>,

@@ -548,3 +548,353 @@ async fn a_store_that_fails_is_a_503_and_sends_nothing() {
         "no mail without a stored application"
     );
 }
+
+// ---------------------------------------------------------------- bootstrap
+
+/// A stand-in for the Lambda Runtime API: hands out `events` one by one on
+/// `GET /2018-06-01/runtime/invocation/next` and reports every
+/// `POST .../{id}/response` and `.../{id}/error` as `(kind, body)`.
+struct RuntimeApi {
+    address: String,
+    results: std::sync::mpsc::Receiver<(String, Value)>,
+}
+
+fn runtime_api(events: Vec<Value>) -> RuntimeApi {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    let events = Arc::new(Mutex::new(std::collections::VecDeque::from(events)));
+    let (results, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let (events, results) = (events.clone(), results.clone());
+            std::thread::spawn(move || serve_runtime(stream, &events, &results));
+        }
+    });
+    RuntimeApi {
+        address,
+        results: receiver,
+    }
+}
+
+fn serve_runtime(
+    stream: TcpStream,
+    events: &Mutex<std::collections::VecDeque<Value>>,
+    results: &std::sync::mpsc::Sender<(String, Value)>,
+) {
+    use std::io::BufRead as _;
+    static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = std::io::BufReader::new(read_half);
+    let mut writer = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut words = line.split_whitespace();
+        let (method, path) = (
+            words.next().unwrap_or("").to_string(),
+            words.next().unwrap_or("").to_string(),
+        );
+        let mut headers = HashMap::new();
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+            }
+        }
+        let mut body = Vec::new();
+        if let Some(length) = headers
+            .get("content-length")
+            .and_then(|l| l.parse::<usize>().ok())
+        {
+            body.resize(length, 0);
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+        } else if headers
+            .get("transfer-encoding")
+            .is_some_and(|t| t.contains("chunked"))
+        {
+            loop {
+                let mut size = String::new();
+                if reader.read_line(&mut size).unwrap_or(0) == 0 {
+                    return;
+                }
+                let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+                let mut chunk = vec![0; size + 2];
+                if reader.read_exact(&mut chunk).is_err() {
+                    return;
+                }
+                if size == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..size]);
+            }
+        }
+        if method == "GET" && path.ends_with("/runtime/invocation/next") {
+            let next = events.lock().expect("lock").pop_front();
+            let Some(event) = next else {
+                // No more events: keep the runtime waiting, as Lambda does.
+                std::thread::sleep(std::time::Duration::from_secs(120));
+                return;
+            };
+            let id = format!("req-{}", NEXT_ID.fetch_add(1, Ordering::SeqCst));
+            let payload = event.to_string();
+            let deadline = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("time")
+                .as_millis()
+                + 25_000;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {id}\r\n\
+                 Lambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: \
+                 arn:aws:lambda:eu-west-1:123456789012:function:cbt\r\nContent-Length: {}\r\n\r\n",
+                payload.len()
+            );
+            if writer
+                .write_all(head.as_bytes())
+                .and_then(|_| writer.write_all(payload.as_bytes()))
+                .is_err()
+            {
+                return;
+            }
+        } else {
+            let kind = path.rsplit('/').next().unwrap_or("").to_string();
+            let value = serde_json::from_slice(&body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+            let _ = results.send((kind, value));
+            if writer
+                .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}")
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// The Lambda's environment on moto, without anything of the test's own.
+fn lambda_env(runtime: &str, table: &str, bucket: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_LAMBDA_RUNTIME_API", runtime.to_string()),
+        ("AWS_LAMBDA_FUNCTION_NAME", "cbt-intake".to_string()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512".to_string()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_string()),
+        ("AWS_REGION", "eu-west-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_ENDPOINT_URL", endpoint("CBT_MOTO_ENDPOINT")),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ("MAIL_FROM", format!("noreply@{SENDER_DOMAIN}")),
+        ("SITE_URL", format!("https://www.{SENDER_DOMAIN}")),
+        ("TABLE_NAME", table.to_string()),
+        ("BUCKET_NAME", bucket.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn bootstrap(env: &[(String, String)]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start bootstrap")
+}
+
+/// Stops `child` (started by this test) and returns what it printed.
+fn stop(mut child: std::process::Child) -> String {
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("bootstrap output");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn http_event(method: &str, path: &str, headers: Value, body: &str, base64: bool) -> Value {
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": { "requestId": "r-1", "http": { "method": method, "path": path, "sourceIp": "203.0.113.9" } },
+        "body": body,
+        "isBase64Encoded": base64,
+    })
+}
+
+fn scheduled_event() -> Value {
+    json!({
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-03-01T12:00:00Z",
+        "region": "eu-west-1",
+        "resources": ["arn:aws:events:eu-west-1:123456789012:rule/cbt-retry"],
+        "detail": {},
+    })
+}
+
+#[tokio::test]
+async fn the_bootstrap_serves_http_events_and_the_retry_schedule() {
+    let config = moto().await;
+    let table = unique("cbt-bootstrap");
+    create_table(&config, &table).await;
+    let bucket = unique("cbt-bootstrap");
+    create_bucket(&config, &bucket).await;
+    verify_sender(&config).await;
+    let email = format!("{}@voorbeeld.nl", unique("els"));
+    let contact = json!({ "naam": "Els Jansen", "email": email, "onderwerp": "Vraag", "bericht": "Hoe lang duurt een advies?", "akkoord_privacy": "ja" });
+    let runtime = runtime_api(vec![
+        http_event(
+            "POST",
+            "/contact",
+            json!({ "content-type": "application/json", "accept": "application/json" }),
+            &contact.to_string(),
+            false,
+        ),
+        http_event(
+            "POST",
+            "/contact",
+            json!({ "content-type": "application/x-www-form-urlencoded" }),
+            "dit is geen base64!",
+            true,
+        ),
+        scheduled_event(),
+    ]);
+    let child = bootstrap(&lambda_env(&runtime.address, &table, &bucket));
+    let mut results = Vec::new();
+    for _ in 0..3 {
+        match runtime
+            .results
+            .recv_timeout(std::time::Duration::from_secs(120))
+        {
+            Ok(result) => results.push(result),
+            Err(e) => panic!(
+                "the bootstrap answered {} of 3 events ({e}); it printed:\n{}",
+                results.len(),
+                stop(child)
+            ),
+        }
+    }
+    let logs = stop(child);
+
+    let (kind, contact_response) = &results[0];
+    assert_eq!(kind, "response", "{contact_response}");
+    assert_eq!(contact_response["statusCode"], 200, "{contact_response}");
+    assert!(
+        contact_response["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("received")),
+        "{contact_response}"
+    );
+    let (kind, broken) = &results[1];
+    assert_eq!(
+        (kind.as_str(), &broken["statusCode"]),
+        ("response", &json!(400)),
+        "bad base64 is a 400 page: {broken}"
+    );
+    let (kind, report) = &results[2];
+    assert_eq!(kind, "response", "{report}");
+    assert_eq!(
+        report["pending_before"], 0,
+        "both contact mails went out at once: {report}"
+    );
+    assert_eq!(report["pending_after"], 0, "{report}");
+
+    // The contact message's mails went out through SES (moto).
+    let to_sender = moto_raw_mails()
+        .iter()
+        .filter(|m| m["destinations"].to_string().contains(&email))
+        .count();
+    assert_eq!(to_sender, 1, "the acknowledgement to the sender");
+    // Logs: JSON lines, no colours, no personal data.
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok(),
+            "a JSON log line: {line}"
+        );
+    }
+    assert!(!logs.contains('\u{1b}'), "no ANSI colours: {logs}");
+    assert!(
+        !logs.contains(&email) && !logs.contains("Els Jansen"),
+        "no personal data in the logs: {logs}"
+    );
+    assert!(logs.contains("retried pending mail"), "{logs}");
+}
+
+#[tokio::test]
+async fn the_bootstrap_reports_a_failed_retry_as_an_error() {
+    let config = moto().await;
+    let bucket = unique("cbt-bootstrap");
+    create_bucket(&config, &bucket).await;
+    let runtime = runtime_api(vec![scheduled_event()]);
+    let child = bootstrap(&lambda_env(
+        &runtime.address,
+        &unique("cbt-missing"),
+        &bucket,
+    ));
+    let result = runtime
+        .results
+        .recv_timeout(std::time::Duration::from_secs(120));
+    let logs = stop(child);
+    let (kind, error) =
+        result.unwrap_or_else(|e| panic!("no answer ({e}); the bootstrap printed:\n{logs}"));
+    assert_eq!(
+        kind, "error",
+        "a failed retry is a Lambda error, so it is retried and alarmed: {error}"
+    );
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("retrying pending mail failed")),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn the_bootstrap_does_not_start_without_its_table() {
+    let runtime = runtime_api(Vec::new());
+    let mut env = lambda_env(&runtime.address, "unused", "unused");
+    env.retain(|(k, _)| k != "TABLE_NAME");
+    let mut child = bootstrap(&env);
+    let status = {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            match child.try_wait().expect("wait") {
+                Some(status) => break Some(status),
+                None if std::time::Instant::now() > deadline => break None,
+                None => std::thread::sleep(std::time::Duration::from_millis(50)),
+            }
+        }
+    };
+    let output = stop(child);
+    let status = status
+        .unwrap_or_else(|| panic!("the bootstrap kept running without TABLE_NAME:\n{output}"));
+    assert!(!status.success());
+    assert!(
+        output.contains("TABLE_NAME"),
+        "the message names the variable: {output}"
+    );
+}

@@ -30,6 +30,7 @@ pub fn draft(id: &str, at: DateTime<Utc>) -> Draft {
             content_type: "application/pdf".into(),
             size: 42,
         }),
+        complete: true,
         created: at,
         expires: at + Duration::hours(24),
     }

@@ -329,6 +329,34 @@ async fn errors_come_back_as_the_form_with_everything_kept_or_as_json() {
             && page.body.contains("value=\"Voorbeeld Energie B.V.\"")
     );
     assert!(page.body.contains("b.pdf</strong> is bewaard"));
+    // The kept document is really kept: the corrected form, without a file,
+    // posts back to its draft and passes.
+    let action = page
+        .body
+        .split("action=\"/aanvraag?concept=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("posts back to the kept draft")
+        .to_string();
+    let incomplete = confirm(&app, &action).await;
+    assert_eq!(
+        incomplete.status, 422,
+        "a draft kept for its document cannot be confirmed"
+    );
+    let (ct, body) = multipart(&application_fields(), None);
+    let fixed = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/aanvraag",
+            &format!("concept={action}"),
+            &browser_headers(&ct),
+            &body,
+        ),
+    )
+    .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.body);
+    assert!(fixed.body.contains("Controleer uw aanvraag") && fixed.body.contains("b.pdf"));
 
     let (ct, body) = multipart(&fields, None);
     let json = invoke(

@@ -17,6 +17,8 @@ pub struct Asset {
 pub struct Assets {
     pub files: Vec<Asset>,
     pub stylesheet: Option<String>,
+    /// The script that moves focus to a form's error summary.
+    pub focus_script: Option<String>,
 }
 
 pub use cbt::assets::hashed_name;
@@ -25,8 +27,13 @@ pub fn load(templates: &Path) -> Result<Assets, DataError> {
     let dir = templates.join("assets");
     let mut files = Vec::new();
     let mut stylesheet = None;
+    let mut focus_script = None;
     let Ok(entries) = fs::read_dir(&dir) else {
-        return Ok(Assets { files, stylesheet });
+        return Ok(Assets {
+            files,
+            stylesheet,
+            focus_script: None,
+        });
     };
     let mut entries: Vec<_> = entries.flatten().filter(|e| e.path().is_file()).collect();
     entries.sort_by_key(|e| e.file_name());
@@ -36,7 +43,7 @@ pub fn load(templates: &Path) -> Result<Assets, DataError> {
             continue;
         }
         let source = entry.path();
-        let path = if name.ends_with(".css") {
+        let path = if name.ends_with(".css") || name.ends_with(".js") {
             let bytes = fs::read(&source).map_err(|e| DataError {
                 file: format!("templates/assets/{name}"),
                 line: None,
@@ -47,11 +54,18 @@ pub fn load(templates: &Path) -> Result<Assets, DataError> {
             if name == "style.css" {
                 stylesheet = Some(format!("/{path}"));
             }
+            if name == "focus.js" {
+                focus_script = Some(format!("/{path}"));
+            }
             path
         } else {
             format!("assets/{name}")
         };
         files.push(Asset { source, path });
     }
-    Ok(Assets { files, stylesheet })
+    Ok(Assets {
+        files,
+        stylesheet,
+        focus_script,
+    })
 }

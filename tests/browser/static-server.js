@@ -1,10 +1,12 @@
-// The built site as a plain file server answers it (like S3 behind
-// CloudFront, uncompressed): what ships, without the reload script that
-// `cbt-site serve` adds to every page. Used for Lighthouse and page weights.
+// The built site as CloudFront answers it from S3: gzip for text when the
+// browser accepts it (the template sets Compress: true), without the reload
+// script that `cbt-site serve` adds to every page. Used for Lighthouse and
+// page weights.
 // Usage: node static-server.js DIR PORT
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const [dir, port] = process.argv.slice(2);
 const root = path.resolve(dir);
@@ -19,14 +21,21 @@ const types = {
   '.woff2': 'font/woff2',
 };
 
-function send(res, status, file, head) {
-  const body = fs.readFileSync(file);
-  const immutable = /\/assets\/style\.[0-9a-f]{10}\.css$/.test(file);
-  res.writeHead(status, {
-    'Content-Type': types[path.extname(file)] || 'application/octet-stream',
-    'Content-Length': body.length,
+function send(res, status, file, head, acceptsGzip) {
+  let body = fs.readFileSync(file);
+  const immutable = /\/assets\/[a-z]+\.[0-9a-f]{10}\.(css|js)$/.test(file);
+  const type = types[path.extname(file)] || 'application/octet-stream';
+  const headers = {
+    'Content-Type': type,
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-  });
+    Vary: 'Accept-Encoding',
+  };
+  if (acceptsGzip && /^(text\/|application\/xml|image\/svg)/.test(type)) {
+    body = gzipSync(body);
+    headers['Content-Encoding'] = 'gzip';
+  }
+  headers['Content-Length'] = body.length;
+  res.writeHead(status, headers);
   res.end(head ? undefined : body);
 }
 
@@ -41,11 +50,12 @@ http
     let file = path.join(root, rel);
     if (rel.endsWith('/')) file = path.join(file, 'index.html');
     const head = req.method === 'HEAD';
-    if (fs.existsSync(file) && fs.statSync(file).isFile()) return send(res, 200, file, head);
+    const gz = /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+    if (fs.existsSync(file) && fs.statSync(file).isFile()) return send(res, 200, file, head, gz);
     if (!rel.endsWith('/') && fs.existsSync(path.join(file, 'index.html'))) {
       res.writeHead(301, { Location: rel + '/' }).end();
       return;
     }
-    send(res, 404, path.join(root, '404.html'), head);
+    send(res, 404, path.join(root, '404.html'), head, gz);
   })
   .listen(Number(port), '127.0.0.1', () => console.log(`static ${root} on http://127.0.0.1:${port}/`));

@@ -20,14 +20,14 @@
 //! | contact message | `CONTACT#<id>` | `CONTACT` | `data` (the [`ContactMessage`]) | the retention's end |
 //! | pending mail | `PENDING` | `<since>#<owner>#<kind>` | `data` (the [`PendingMail`]), `owner`, `kind` | none |
 //! | sent mail | `SENT#<owner>` | `<kind>` | `message_id`, `sent_at`, `owner`, `kind` | none |
-//! | rate-limit count | `RATE#<key>` | `<window start, epoch seconds>` | `count` (N, via `ADD`) | window start + 2 h |
+//! | rate-limit count | `RATE#<key>` | `<window start, epoch seconds>` | `count` (N, via `ADD`) | as the handler sets it (window start + 2 h) |
 //!
 //! - `<owner>` is `APP#<reference>` or `CONTACT#<id>`; `<kind>` the mail
 //!   kind's snake_case name (`invoice`, `application_confirmation`, ...);
 //!   `<since>` is RFC 3339 UTC with microseconds
 //!   (`2031-03-01T12:00:00.000000Z`), fixed width, so a Query on
-//!   `pk = PENDING` lists the pending mails oldest first. The alarm on stuck
-//!   mail reads the first one.
+//!   `pk = PENDING` lists the pending mails oldest first (the scheduled
+//!   retry reports the oldest's age).
 //! - Confirming a draft is ONE `TransactWriteItems`: the year's counter
 //!   (`SET last = :next` if `last = :prev`, or if there is no counter yet),
 //!   the application (if it does not exist), the marker (if it does not
@@ -40,7 +40,8 @@
 //!   put the sent item.
 //! - TTL deletes lazily (up to days late), so reads check `expires` too.
 //! - Applications, counters, markers and sent items have no TTL: they are
-//!   the administration. Uploaded documents live in S3, not here.
+//!   the administration. Pending items have none either: they go when sent.
+//!   Uploaded documents live in S3, not here.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -162,6 +163,7 @@ pub struct DynamoStore {
 enum Attempt {
     Done(Application),
     AlreadyConfirmed,
+    /// Another confirmation took the number first.
     NumberTaken,
 }
 
@@ -261,7 +263,8 @@ impl DynamoStore {
         }
     }
 
-    /// One try at numbering and storing `draft`.
+    /// One try at numbering and storing `draft`: read the counter, then
+    /// one transaction.
     async fn try_confirm(
         &self,
         draft: &Draft,
@@ -274,11 +277,11 @@ impl DynamoStore {
             .unwrap_or(0)
             .checked_add(1)
             .ok_or_else(|| StoreError::Corrupt(format!("counter {year} is full")))?;
-        let number = InvoiceNumber { year, seq };
-        let reference = cbt::application::reference(number);
+        let invoice_number = InvoiceNumber { year, seq };
+        let reference = cbt::application::reference(invoice_number);
         let application = Application {
             reference: reference.clone(),
-            invoice_number: number,
+            invoice_number,
             draft_id: draft.id.clone(),
             submitted_on: submitted.date_naive(),
             submitted,
@@ -304,7 +307,7 @@ impl DynamoStore {
 
         let mut app_item = Self::key(&format!("APP#{reference}"), "APP");
         app_item.insert("data".into(), s(to_json(&application)?));
-        app_item.insert("invoice_number".into(), s(number.to_string()));
+        app_item.insert("invoice_number".into(), s(invoice_number.to_string()));
         app_item.insert("draft_id".into(), s(&draft.id));
         ops.push(self.put_op(app_item, Some("attribute_not_exists(pk)"))?);
 
@@ -332,6 +335,8 @@ impl DynamoStore {
             Ok(_) => return Ok(Attempt::Done(application)),
             Err(err) => err,
         };
+        // The reasons come in the order of the items: counter,
+        // application, marker, pending mails.
         let reasons: Vec<String> = match &err {
             SdkError::ServiceError(service) => match service.err() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
@@ -351,6 +356,8 @@ impl DynamoStore {
         if code(2) == "ConditionalCheckFailed" {
             return Ok(Attempt::AlreadyConfirmed);
         }
+        // Another confirmation took the number, or was writing the same
+        // items at the same moment: read the counter again and retry.
         if code(0) == "ConditionalCheckFailed" || reasons.iter().any(|c| c == "TransactionConflict")
         {
             return Ok(Attempt::NumberTaken);
@@ -659,6 +666,25 @@ fn message_id() -> Result<String, SendError> {
     Ok(format!("{hex}@{MESSAGE_ID_DOMAIN}"))
 }
 
+/// `text` with every word that holds an `@` replaced: SES names the
+/// rejected addresses in some errors, and errors end up in the logs.
+pub fn redact_addresses(text: &str) -> String {
+    let separator = |c: char| c.is_whitespace() || "<>()[]{}\",;'`".contains(c);
+    text.split_inclusive(separator)
+        .map(|piece| {
+            let (word, end) = match piece.char_indices().last() {
+                Some((i, c)) if separator(c) => (&piece[..i], &piece[i..]),
+                _ => (piece, ""),
+            };
+            if word.contains('@') {
+                format!("[adres]{end}")
+            } else {
+                piece.to_string()
+            }
+        })
+        .collect()
+}
+
 impl Mailer for SesMailer {
     async fn send(&self, message: &Message) -> Result<String, SendError> {
         let id = message_id()?;
@@ -678,8 +704,53 @@ impl Mailer for SesMailer {
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
-            .map_err(|e| SendError(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))?;
+            .map_err(|e| {
+                SendError(redact_addresses(
+                    &aws_sdk_sesv2::error::DisplayErrorContext(e).to_string(),
+                ))
+            })?;
         // The mail went out; without SES's id, ours still names it.
         Ok(out.message_id.filter(|m| !m.is_empty()).unwrap_or(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_keys_sort_oldest_first() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc));
+        let mail = |since: DateTime<Utc>| PendingMail {
+            owner: Owner::Contact("c1".into()),
+            kind: MailKind::ContactSecretariat,
+            since,
+        };
+        let early = at("2031-03-01T09:59:59.5Z").map(mail).ok();
+        let late = at("2031-03-01T10:00:00Z").map(mail).ok();
+        let (Some(early), Some(late)) = (early, late) else {
+            panic!("times")
+        };
+        let (a, b) = (pending_sort_key(&early).ok(), pending_sort_key(&late).ok());
+        assert_eq!(
+            a.as_deref(),
+            Some("2031-03-01T09:59:59.500000Z#CONTACT#c1#contact_secretariat")
+        );
+        assert!(a < b);
+        assert_eq!(
+            owner_key(&Owner::Application("CBT-2031-0001".into())),
+            "APP#CBT-2031-0001"
+        );
+    }
+
+    #[test]
+    fn addresses_are_redacted_from_errors() {
+        assert_eq!(
+            redact_addresses(
+                "MessageRejected: Email address is not verified: els@voorbeeld.nl, <jan@x.nl>."
+            ),
+            "MessageRejected: Email address is not verified: [adres], <[adres]>."
+        );
+        assert_eq!(redact_addresses("no address here"), "no address here");
     }
 }

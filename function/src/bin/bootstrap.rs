@@ -25,7 +25,6 @@ use cbt_function::event;
 use cbt_function::handler::{self, App, Clock};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 
 type AwsApp = App<DynamoStore, SesMailer, S3Files>;
@@ -52,16 +51,17 @@ fn is_scheduled(event: &Value) -> bool {
 }
 
 async fn invocation(app: &AwsApp, event: LambdaEvent<Value>) -> Result<Value, Error> {
-    let (payload, context) = event.into_parts();
+    let payload = event.payload;
+    // The runtime's span around each invocation carries its request id.
     if is_scheduled(&payload) {
-        let span = tracing::info_span!("retry", request_id = %context.request_id);
-        return match handler::retry_pending(app).instrument(span).await {
+        return match handler::retry_pending(app).await {
             Ok(report) => {
+                let oldest = report.oldest_pending.map(|t| t.to_rfc3339());
                 tracing::info!(
                     pending_before = report.pending_before,
                     sent = report.sent,
                     pending_after = report.pending_after,
-                    oldest_pending = ?report.oldest_pending,
+                    oldest_pending = oldest.as_deref(),
                     "retried pending mail"
                 );
                 serde_json::to_value(&report).map_err(Error::from)
@@ -77,7 +77,7 @@ async fn invocation(app: &AwsApp, event: LambdaEvent<Value>) -> Result<Value, Er
 
 /// Loads everything once per cold start; any failure is logged and stops it.
 async fn app() -> Result<AwsApp, Error> {
-    let config = Config::from_env()?;
+    let config = Config::from_env().map_err(|e| e.to_string())?;
     let table = required("TABLE_NAME")?;
     let bucket = required("BUCKET_NAME")?;
     let configuration_set = optional("SES_CONFIGURATION_SET");
