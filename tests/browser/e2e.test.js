@@ -172,7 +172,7 @@ test('error path: every entered value is kept after the round trip', async () =>
 // kiezen", but the function keeps the upload of a rejected post nowhere and
 // the form posts back to /aanvraag without a concept: the document is lost.
 // Needs a change in function/src/handler.rs (see the report); a TODO until then.
-test('error path: the document the error page says is kept is used when sent again', { todo: 'function/src/handler.rs does not keep the upload of a rejected post' }, async () => {
+test('error path: the document the error page says is kept is used when sent again', async () => {
   const { context, page } = await newPage();
   try {
     const data = application('bewaard');
