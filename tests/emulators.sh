@@ -26,19 +26,21 @@ LOGS="$ROOT/target/emulators"
 
 say() { printf 'emulators: %s\n' "$*" >&2; }
 
-# moto's server, with one change: it handles one request at a time.
-# moto_server runs every request on its own thread, and moto's DynamoDB
-# TransactWriteItems is not atomic across threads (it deep-copies the whole
-# table before a transaction and restores that copy when one of its
-# conditions fails, undoing what other requests wrote meanwhile), so
-# concurrent conditional transactions lose writes. Real DynamoDB serialises
-# transactions; a lock around the application gives moto the same
-# behaviour. Connections are still accepted concurrently.
-# Second change: moto keeps every model instance it ever made for its
-# /moto-api/data.json, and each transaction's copy of the table adds all its
-# items again; over a test run that is millions of objects (GBs, and a
-# data.json that takes minutes). DynamoDB's models are left out of it (the
-# tests read DynamoDB through its API); SES's sent mail is still there.
+# moto's server (what `moto_server -H HOST -p PORT` runs), with two changes:
+# 1. It handles one request at a time. moto_server runs each request on a
+#    thread of its own, and moto's TransactWriteItems is not isolated: it
+#    deep-copies the whole table before a transaction and puts that copy
+#    back when a condition fails, undoing what other requests wrote in the
+#    meantime. Concurrent conditional transactions (the invoice counter)
+#    then lose writes: measured, 4 of 30 racing writers never got a number.
+#    Real DynamoDB transactions are atomic and isolated; a lock around the
+#    application gives moto the same. Connections are still accepted
+#    concurrently.
+# 2. DynamoDB's models are not kept for /moto-api/data.json. moto keeps
+#    every model instance it ever made for that page, and each transaction's
+#    copy of the table adds all its items again: over one test run millions
+#    of objects, GBs of memory and a data.json that takes minutes. The tests
+#    read DynamoDB through its API; SES's sent mail is still in data.json.
 MOTO_LAUNCHER='
 import os, sys, threading
 from werkzeug.serving import run_simple
@@ -96,6 +98,11 @@ free_port() {
 
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
+# Whether `pid` is still one of ours (not a PID reused by something else).
+ours() {
+    alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qE 'moto|aws-ses-v2-local'
+}
+
 # Waits until `url` answers 200, while `pid` lives; up to 60 s.
 wait_ready() {
     local name="$1" url="$2" pid="$3" i
@@ -124,7 +131,7 @@ load_state() {
 
 running() {
     load_state
-    alive "$MOTO_PID" && alive "$SES_LOCAL_PID" &&
+    ours "$MOTO_PID" && ours "$SES_LOCAL_PID" &&
         curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$MOTO_PORT/moto-api/" 2>/dev/null &&
         curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$SES_LOCAL_PORT/health-check" 2>/dev/null
 }
@@ -164,7 +171,7 @@ stop() {
     load_state
     local pid
     for pid in "$MOTO_PID" "$SES_LOCAL_PID"; do
-        if alive "$pid"; then
+        if ours "$pid"; then
             kill "$pid" 2>/dev/null || true
             for _ in $(seq 1 50); do
                 alive "$pid" || break

@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn reports_missing_pages_and_anchors_with_lines() {
-        let pages = vec![
+        let pages = [
             built(
                 "/a/",
                 r##"<a href="/b/#er">1</a><a href="/c/">2</a><a href="/b">3</a><a href="/b/#niet">4</a><a href="#x">5</a>"##,
