@@ -859,3 +859,38 @@ async fn the_handler_is_a_plain_function_over_requests() {
         Some("nosniff")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_contact_posts_each_send_both_mails() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut shared = app(dir.path());
+    shared.config.rate_limit_per_hour = 1000;
+    let app = Arc::new(shared);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = format!(
+                "naam=Els+{i}&email=els{i}%40voorbeeld.nl&onderwerp=x&bericht=y&akkoord_privacy=ja"
+            );
+            invoke(
+                app.as_ref(),
+                url_event(
+                    "POST",
+                    "/contact",
+                    "",
+                    &browser_headers("application/x-www-form-urlencoded"),
+                    body.as_bytes(),
+                ),
+            )
+            .await
+            .status
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), 303);
+    }
+    // Another request's sent mail vanishing mid-listing must not leave this one's pending.
+    assert_eq!(outbox(dir.path()).len(), 40);
+    assert!(app.store.pending_mails().await.expect("pending").is_empty());
+}

@@ -227,6 +227,21 @@ pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> any
         .enable_all()
         .build()
         .context("tokio starten")?;
+    // Lambda's schedule retries pending mails every 15 minutes; locally a
+    // minute, so a mail that failed shows up in the outbox soon after.
+    if let Some(function) = state.function.clone() {
+        runtime.spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                if let Ok(report) = cbt_function::handler::retry_pending(&function).await {
+                    if report.sent > 0 {
+                        eprintln!("{} wachtende e-mail(s) alsnog verstuurd", report.sent);
+                    }
+                }
+            }
+        });
+    }
     runtime.block_on(async move {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let listener = tokio::net::TcpListener::bind(addr)

@@ -133,7 +133,13 @@ impl LocalStore {
         while let Some(entry) = entries.next_entry().await.map_err(unavailable)? {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "json") {
-                let bytes = tokio::fs::read(&path).await.map_err(unavailable)?;
+                // Another request may remove an item (a mail just sent)
+                // between the listing and the reading: it is simply gone.
+                let bytes = match tokio::fs::read(&path).await {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(unavailable(e)),
+                };
                 out.push(
                     serde_json::from_slice(&bytes)
                         .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?,
