@@ -21,6 +21,13 @@ pub struct Config {
     pub draft_hours: u32,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The secret CloudFront sends in `x-origin-verify` with every request it
+    /// forwards. When set, a request without it is refused (the Function URL
+    /// is public, this keeps it behind CloudFront), and the visitor's
+    /// address is taken from `cloudfront-viewer-address`, which CloudFront
+    /// writes itself: without it every visitor would share an edge's address
+    /// in the rate limit.
+    pub origin_secret: Option<String>,
 }
 
 /// A variable that is missing or malformed.
@@ -110,6 +117,16 @@ impl Config {
                     why: "too large".into(),
                 },
             )?,
+            origin_secret: match vars.get("ORIGIN_VERIFY_SECRET").map(|v| v.trim()) {
+                None | Some("") => None,
+                Some(v) if v.len() < 16 => {
+                    return Err(ConfigError::Invalid {
+                        name: "ORIGIN_VERIFY_SECRET",
+                        why: "shorter than 16 characters".into(),
+                    })
+                }
+                Some(v) => Some(v.to_string()),
+            },
         })
     }
 

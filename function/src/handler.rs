@@ -249,6 +249,21 @@ async fn admit<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     req: &Request<Bytes>,
 ) -> Result<(), Failure> {
+    if let Some(secret) = &app.config.origin_secret {
+        let given = req
+            .headers()
+            .get("x-origin-verify")
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        if !constant_time_eq(given, secret.as_bytes()) {
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "forbidden_origin",
+                "Dit formulier kan alleen via onze eigen site worden verstuurd",
+                &["Ga naar de site en vul het formulier daar in."],
+            ));
+        }
+    }
     // Browsers send Origin with every POST; a missing one is a script,
     // which the rate limit still covers.
     if let Some(origin) = req.headers().get(header::ORIGIN) {
@@ -271,7 +286,11 @@ async fn admit<S: Store, M: Mailer, F: Files>(
         .and_then(|t| t.with_second(0))
         .and_then(|t| t.with_nanosecond(0))
         .unwrap_or(now);
-    let key = format!("ip#{}", source_ip(req.headers()));
+    let address = match &app.config.origin_secret {
+        Some(_) => viewer_address(req.headers()).unwrap_or_else(|| source_ip(req.headers())),
+        None => source_ip(req.headers()),
+    };
+    let key = format!("ip#{address}");
     let count = app
         .store
         .count_post(&key, window, window + Duration::hours(2))
@@ -305,6 +324,24 @@ fn too_large<S, M, F>(app: &App<S, M, F>) -> Failure {
 /// Lambda event conversion, or `serve`) puts the client's address; both
 /// drop a copy the client sent itself.
 pub const SOURCE_IP_HEADER: &str = "x-cbt-source-ip";
+
+/// The visitor's address as CloudFront reports it (`ip:port`, IPv6 without
+/// brackets); only trusted when the request proved it came through CloudFront.
+fn viewer_address(headers: &HeaderMap) -> Option<String> {
+    let v = headers
+        .get("cloudfront-viewer-address")?
+        .to_str()
+        .ok()?
+        .trim();
+    let (ip, _port) = v.rsplit_once(':')?;
+    (!ip.is_empty()).then(|| ip.to_string())
+}
+
+/// Compares without stopping at the first difference, so the time taken
+/// tells an attacker nothing about how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 /// The client's address as the layer in front reports it.
 pub fn source_ip(headers: &HeaderMap) -> String {

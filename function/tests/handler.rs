@@ -894,3 +894,59 @@ async fn concurrent_contact_posts_each_send_both_mails() {
     assert_eq!(outbox(dir.path()).len(), 40);
     assert!(app.store.pending_mails().await.expect("pending").is_empty());
 }
+
+#[tokio::test]
+async fn behind_cloudfront_only_its_requests_count_and_the_viewer_is_the_source() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    app.config.origin_secret = Some("a-long-enough-secret-value".into());
+    app.config.rate_limit_per_hour = 2;
+    let body = b"naam=Els&email=els%40voorbeeld.nl&onderwerp=x&bericht=y&akkoord_privacy=ja";
+    let form = "application/x-www-form-urlencoded";
+    // Straight to the Function URL, without CloudFront's secret: refused.
+    let a = invoke(
+        &app,
+        url_event("POST", "/contact", "", &browser_headers(form), body),
+    )
+    .await;
+    assert_eq!(a.status, 403);
+    let a = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/contact",
+            "",
+            &[
+                ("content-type", form),
+                ("origin", SITE),
+                ("x-origin-verify", "wrong-secret-of-same-size!"),
+            ],
+            body,
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 403);
+    // Through CloudFront: the edge's address is shared, the viewer's counts.
+    let via = |viewer: &'static str| {
+        url_event(
+            "POST",
+            "/contact",
+            "",
+            &[
+                ("content-type", form),
+                ("origin", SITE),
+                ("x-origin-verify", "a-long-enough-secret-value"),
+                ("cloudfront-viewer-address", viewer),
+            ],
+            body,
+        )
+    };
+    assert_eq!(invoke(&app, via("198.51.100.7:40001")).await.status, 303);
+    assert_eq!(invoke(&app, via("198.51.100.7:40002")).await.status, 303);
+    assert_eq!(invoke(&app, via("198.51.100.7:40003")).await.status, 429);
+    assert_eq!(
+        invoke(&app, via("2001:db8::7:40004")).await.status,
+        303,
+        "another visitor on the same edge"
+    );
+}
