@@ -563,9 +563,11 @@ fn query_value(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// 410, not 404: CloudFront shows the site's own 404 page for every 404 of
+/// the distribution, which would hide this explanation.
 fn expired() -> Failure {
     Failure::new(
-        StatusCode::NOT_FOUND,
+        StatusCode::GONE,
         "draft_not_found",
         "Deze aanvraag is verlopen of onbekend",
         &["Een aanvraag die niet binnen 24 uur is bevestigd, wordt niet bewaard. Er is niets verstuurd en u betaalt niets.", "Vul het aanvraagformulier opnieuw in."],
@@ -639,6 +641,9 @@ async fn confirm<S: Store, M: Mailer, F: Files>(
             &["Vul het aanvraagformulier verder in; daarna ziet u uw antwoorden en kunt u de aanvraag versturen."],
         ));
     }
+    // The document moves out of `drafts/` (which the bucket's lifecycle
+    // rule empties after a day or two) to where applications are kept.
+    let draft = keep_document(app, draft).await?;
     let confirmed = app
         .store
         .confirm(&draft, now, &APPLICATION_MAILS)
@@ -793,6 +798,32 @@ fn thanks<S, M, F>(app: &App<S, M, F>, wants: Wants) -> Response<Bytes> {
     }
 }
 
+/// Copies a draft's document to `applications/<draft id>/`, and returns the
+/// draft pointing there. Keyed by the draft, so a second confirmation of the
+/// same draft copies to the same place.
+async fn keep_document<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    mut draft: Draft,
+) -> Result<Draft, Failure> {
+    if let Some(doc) = draft.document.as_mut() {
+        if doc.key.starts_with("drafts/") {
+            let bytes = app
+                .files
+                .get(&doc.key)
+                .await
+                .map_err(|e| Failure::unavailable(&e.to_string()))?
+                .ok_or_else(|| Failure::unavailable("the draft's document is gone"))?;
+            let key = format!("applications/{}/{}", draft.id, doc.filename);
+            app.files
+                .put(&key, &bytes, &doc.content_type)
+                .await
+                .map_err(|e| Failure::unavailable(&e.to_string()))?;
+            doc.key = key;
+        }
+    }
+    Ok(draft)
+}
+
 /// Renders the mails of `owner` again from what is stored; deterministic,
 /// so a retry sends what the first attempt would have.
 pub async fn mails_for<S: Store, M: Mailer, F: Files>(
@@ -892,6 +923,28 @@ pub async fn send_pending<S: Store, M: Mailer, F: Files>(
     };
     let mut sent = 0;
     for mail in mails.iter().filter(|m| kinds.contains(&m.kind)) {
+        // The invoice as sent is kept (7 years, with the application): a
+        // later change of fee or supplier details must not change a copy.
+        if mail.kind == MailKind::Invoice {
+            for a in mail
+                .attachments
+                .iter()
+                .filter(|a| a.content_type == "application/pdf")
+            {
+                if let Err(e) = app
+                    .files
+                    .put(
+                        &format!("invoices/{}", a.filename),
+                        &a.bytes,
+                        &a.content_type,
+                    )
+                    .await
+                {
+                    tracing::warn!(error = %e, "keeping the invoice PDF failed; the mail waits for the retry");
+                    continue;
+                }
+            }
+        }
         match app.mailer.send(mail).await {
             Ok(message_id) => match app.store.mail_sent(owner, mail.kind, &message_id).await {
                 Ok(()) => sent += 1,
@@ -921,11 +974,17 @@ pub async fn retry_pending<S: Store, M: Mailer, F: Files>(
         sent += send_pending(app, owner).await;
     }
     let left = app.store.pending_mails().await.map_err(|e| e.to_string())?;
+    let age = left
+        .iter()
+        .map(|p| p.since)
+        .min()
+        .map_or(0, |t| (app.clock.now() - t).num_seconds().max(0));
     Ok(RetryReport {
         pending_before: pending.len(),
         sent,
         pending_after: left.len(),
         oldest_pending: oldest,
+        oldest_pending_age_seconds: age,
     })
 }
 
@@ -936,4 +995,7 @@ pub struct RetryReport {
     pub sent: usize,
     pub pending_after: usize,
     pub oldest_pending: Option<DateTime<Utc>>,
+    /// Seconds the oldest pending mail has waited (0 when none): a number,
+    /// for the alarm's metric filter.
+    pub oldest_pending_age_seconds: i64,
 }

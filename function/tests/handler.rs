@@ -265,12 +265,20 @@ async fn an_application_from_form_to_invoice() {
     assert_eq!(application.reference, "CBT-2026-0001");
     assert_eq!(application.invoice_number.to_string(), "2026-0001");
     assert!(app.store.pending_mails().await.expect("pending").is_empty());
-    let stored = app
-        .files
-        .get(&application.document.as_ref().expect("document").key)
-        .await
-        .expect("files");
+    let key = &application.document.as_ref().expect("document").key;
+    assert!(
+        key.starts_with(&format!("applications/{id}/")),
+        "kept out of drafts/: {key}"
+    );
+    let stored = app.files.get(key).await.expect("files");
     assert_eq!(stored.as_deref(), Some(PDF));
+    let invoice = app
+        .files
+        .get("invoices/factuur-2026-0001.pdf")
+        .await
+        .expect("files")
+        .expect("the invoice as sent is kept");
+    assert!(invoice.starts_with(b"%PDF-"));
 
     // The confirmation page.
     let page = invoke(
@@ -587,16 +595,16 @@ async fn every_refusal_is_a_dutch_page_or_json() {
     assert_eq!(a.status, 405);
     // An unknown or expired draft.
     let a = confirm(&app, "onbekend").await;
-    assert_eq!(a.status, 404);
+    assert_eq!(a.status, 410);
     assert!(a.body.contains("verlopen of onbekend"));
     let a = invoke(
         &app,
         url_event("GET", "/aanvraag/ontvangen", "concept=onbekend", &[], b""),
     )
     .await;
-    assert_eq!(a.status, 404);
+    assert_eq!(a.status, 410);
     let a = invoke(&app, url_event("GET", "/aanvraag/wijzigen", "", &[], b"")).await;
-    assert_eq!(a.status, 404);
+    assert_eq!(a.status, 410);
     assert!(outbox(dir.path()).is_empty());
 }
 
@@ -613,7 +621,7 @@ async fn an_expired_draft_cannot_be_confirmed() {
     let mut later = app(dir.path());
     later.clock = Clock::Fixed(now() + chrono::Duration::hours(25));
     let a = confirm(&later, &id).await;
-    assert_eq!(a.status, 404);
+    assert_eq!(a.status, 410);
     assert!(a.body.contains("binnen 24 uur"));
     assert!(outbox(dir.path()).is_empty());
 }

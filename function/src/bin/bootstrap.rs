@@ -62,6 +62,7 @@ async fn invocation(app: &AwsApp, event: LambdaEvent<Value>) -> Result<Value, Er
                     sent = report.sent,
                     pending_after = report.pending_after,
                     oldest_pending = oldest.as_deref(),
+                    oldest_pending_age_seconds = report.oldest_pending_age_seconds,
                     "retried pending mail"
                 );
                 serde_json::to_value(&report).map_err(Error::from)
