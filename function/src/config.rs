@@ -19,7 +19,8 @@ pub struct Config {
     pub contact_retention_days: u32,
     /// Hours a draft waits for confirmation.
     pub draft_hours: u32,
-    /// The largest request body accepted, in bytes.
+    /// The largest request body accepted, in bytes. Default 4.5 MB: Lambda
+    /// takes 6 MB, and a Function URL base64-encodes a form post (4/3).
     pub max_body_bytes: usize,
     /// The secret CloudFront sends in `x-origin-verify` with every request it
     /// forwards. When set, a request without it is refused (the Function URL
@@ -111,7 +112,7 @@ impl Config {
                 number("CONTACT_RETENTION_DAYS", 365)?,
             )?,
             draft_hours: small("DRAFT_HOURS", number("DRAFT_HOURS", 24)?)?,
-            max_body_bytes: usize::try_from(number("MAX_BODY_BYTES", 6 * 1024 * 1024)?).map_err(
+            max_body_bytes: usize::try_from(number("MAX_BODY_BYTES", 4_500_000)?).map_err(
                 |_| ConfigError::Invalid {
                     name: "MAX_BODY_BYTES",
                     why: "too large".into(),

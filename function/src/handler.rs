@@ -103,6 +103,9 @@ pub async fn handle<S: Store, M: Mailer, F: Files>(
         (&Method::GET, "/aanvraag/ontvangen") => received(app, &query, wants).await,
         (&Method::POST, "/contact") => post_contact(app, req, wants).await,
         (&Method::GET, "/contact/bedankt") => Ok(thanks(app, wants)),
+        // Someone typing the form's address: the page with the form.
+        (&Method::GET, "/contact") => Ok(moved("/contact/")),
+        (&Method::GET, "/aanvraag") => Ok(moved("/aanvragen/")),
         (
             _,
             "/aanvraag"
@@ -231,6 +234,12 @@ fn plain_response(status: StatusCode, text: &str) -> Response<Bytes> {
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
         .body(Bytes::from(text.to_string()))
         .unwrap_or_else(|_| Response::new(Bytes::new()))
+}
+
+fn moved(location: &'static str) -> Response<Bytes> {
+    let mut r = see_other(location);
+    *r.status_mut() = StatusCode::MOVED_PERMANENTLY;
+    r
 }
 
 fn see_other(location: &str) -> Response<Bytes> {

@@ -592,6 +592,11 @@ async fn every_refusal_is_a_dutch_page_or_json() {
     assert_eq!(a.status, 404);
     assert!(a.body.contains("Pagina niet gevonden"));
     let a = invoke(&app, url_event("GET", "/contact", "", &[], b"")).await;
+    assert_eq!(
+        (a.status, a.headers.get("location").map(String::as_str)),
+        (301, Some("/contact/"))
+    );
+    let a = invoke(&app, url_event("PUT", "/contact", "", &[], b"")).await;
     assert_eq!(a.status, 405);
     // An unknown or expired draft.
     let a = confirm(&app, "onbekend").await;
