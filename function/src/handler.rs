@@ -920,6 +920,15 @@ pub async fn send_pending<S: Store, M: Mailer, F: Files>(
         .filter(|p| &p.owner == owner)
         .map(|p| p.kind)
         .collect();
+    send_kinds(app, owner, &kinds).await
+}
+
+/// Sends the `kinds` of mail of `owner` that are pending.
+async fn send_kinds<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    owner: &Owner,
+    kinds: &[MailKind],
+) -> usize {
     if kinds.is_empty() {
         return 0;
     }
@@ -931,26 +940,20 @@ pub async fn send_pending<S: Store, M: Mailer, F: Files>(
         }
     };
     let mut sent = 0;
-    for mail in mails.iter().filter(|m| kinds.contains(&m.kind)) {
+    'mails: for mail in mails.iter().filter(|m| kinds.contains(&m.kind)) {
         // The invoice as sent is kept (7 years, with the application): a
         // later change of fee or supplier details must not change a copy.
+        // No copy, no mail: it waits for the retry.
         if mail.kind == MailKind::Invoice {
             for a in mail
                 .attachments
                 .iter()
                 .filter(|a| a.content_type == "application/pdf")
             {
-                if let Err(e) = app
-                    .files
-                    .put(
-                        &format!("invoices/{}", a.filename),
-                        &a.bytes,
-                        &a.content_type,
-                    )
-                    .await
-                {
+                let key = format!("invoices/{}", a.filename);
+                if let Err(e) = app.files.put(&key, &a.bytes, &a.content_type).await {
                     tracing::warn!(error = %e, "keeping the invoice PDF failed; the mail waits for the retry");
-                    continue;
+                    continue 'mails;
                 }
             }
         }
@@ -975,12 +978,17 @@ pub async fn retry_pending<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
 ) -> Result<RetryReport, String> {
     let pending = app.store.pending_mails().await.map_err(|e| e.to_string())?;
-    let mut owners: Vec<Owner> = pending.iter().map(|p| p.owner.clone()).collect();
-    owners.dedup();
+    // One listing for the whole run, grouped by owner: each owner's mails
+    // are rendered once.
+    let mut by_owner: std::collections::BTreeMap<&Owner, Vec<MailKind>> =
+        std::collections::BTreeMap::new();
+    for p in &pending {
+        by_owner.entry(&p.owner).or_default().push(p.kind);
+    }
     let oldest = pending.iter().map(|p| p.since).min();
     let mut sent = 0;
-    for owner in &owners {
-        sent += send_pending(app, owner).await;
+    for (owner, kinds) in &by_owner {
+        sent += send_kinds(app, owner, kinds).await;
     }
     let left = app.store.pending_mails().await.map_err(|e| e.to_string())?;
     let age = left

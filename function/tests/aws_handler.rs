@@ -6,19 +6,15 @@
 
 #![cfg(feature = "aws")]
 
+mod emulator;
+
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::Credentials;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use aws_config::SdkConfig;
 use base64::Engine as _;
 use bytes::Bytes;
 use cbt::mail::{MailKind, Message};
@@ -26,113 +22,13 @@ use cbt_function::adapters::aws::{DynamoStore, S3Files, SesMailer};
 use cbt_function::config::Config;
 use cbt_function::handler::{handle, retry_pending, App, Clock, SOURCE_IP_HEADER};
 use cbt_function::ports::{Mailer, Owner, SendError, Store};
+use emulator::{create_bucket, create_table, endpoint, moto, unique, verify_sender, SENDER_DOMAIN};
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
-
-const SENDER_DOMAIN: &str = "balanstoetstelemarketing.nl";
 
 /// The fixture document (as `tests/common/mod.rs` at the root).
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-fn endpoint(name: &str) -> String {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v.trim().trim_end_matches('/').to_string(),
-        _ => panic!(
-            "{name} is not set: the AWS handler tests run against emulators. Run `tests/run`, or \
-             `tests/emulators.sh start && eval \"$(tests/emulators.sh env)\"` before \
-             `cargo test -p cbt-function --features aws`"
-        ),
-    }
-}
-
-async fn moto() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .endpoint_url(endpoint("CBT_MOTO_ENDPOINT"))
-        .credentials_provider(Credentials::new(
-            "testing", "testing", None, None, "emulator",
-        ))
-        .load()
-        .await
-}
-
-fn unique(prefix: &str) -> String {
-    let mut bytes = [0u8; 6];
-    getrandom::fill(&mut bytes).expect("random");
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}-{hex}")
-}
-
-async fn create_table(config: &SdkConfig, name: &str) {
-    let client = aws_sdk_dynamodb::Client::new(config);
-    let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .expect("key")
-    };
-    let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .expect("attribute")
-    };
-    client
-        .create_table()
-        .table_name(name)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .attribute_definitions(attr("pk"))
-        .attribute_definitions(attr("sk"))
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create table");
-    client
-        .update_time_to_live()
-        .table_name(name)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .enabled(true)
-                .attribute_name("expires_at")
-                .build()
-                .expect("ttl"),
-        )
-        .send()
-        .await
-        .expect("enable TTL");
-}
-
-async fn create_bucket(config: &SdkConfig, name: &str) {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(true)
-            .build(),
-    )
-    .create_bucket()
-    .bucket(name)
-    .create_bucket_configuration(
-        CreateBucketConfiguration::builder()
-            .location_constraint(BucketLocationConstraint::EuWest1)
-            .build(),
-    )
-    .send()
-    .await
-    .expect("create bucket");
-}
-
-async fn verify_sender(config: &SdkConfig) {
-    let client = aws_sdk_sesv2::Client::new(config);
-    client
-        .create_email_identity()
-        .email_identity(SENDER_DOMAIN)
-        .send()
-        .await
-        .expect("create email identity");
-}
 
 /// A mailer that fails its first `failures` sends, and records what went
 /// out (kind and the mail service's id).

@@ -72,10 +72,31 @@ impl std::error::Error for Problems {}
 /// the link check all report into one list, so an editor sees every
 /// problem of a build at once.
 pub fn build(project: &Project, sink: &dyn Sink) -> Result<Report, Problems> {
-    let (library, tera, assets) = live::load(project)?;
+    let (library, tera, assets) = load(project)?;
     let base_url = project
         .base_url
         .clone()
         .unwrap_or_else(|| library.rules.site.base_url.clone());
     render::render(&library, &tera, &assets, &base_url, sink).map_err(Problems)
+}
+
+/// Loads content, templates and assets in parallel, reporting every problem.
+pub fn load(project: &Project) -> Result<(content::Library, tera::Tera, assets::Assets), Problems> {
+    let (library, (tera, assets)) = rayon::join(
+        || content::load(&project.content),
+        || {
+            (
+                templates::load(&project.templates),
+                assets::load(&project.templates),
+            )
+        },
+    );
+    let mut problems = Vec::new();
+    let library = library.map_err(|e| problems.extend(e)).ok();
+    let tera = tera.map_err(|e| problems.push(e)).ok();
+    let assets = assets.map_err(|e| problems.push(e)).ok();
+    match (library, tera, assets) {
+        (Some(l), Some(t), Some(a)) => Ok((l, t, a)),
+        _ => Err(Problems(problems)),
+    }
 }

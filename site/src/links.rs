@@ -242,7 +242,8 @@ fn resolve(from: &str, path: &str) -> String {
     out
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%20` and friends decoded; malformed escapes are kept as written.
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -8,11 +8,10 @@ use std::path::{Path, PathBuf};
 
 use tera::Tera;
 
-use crate::assets::Assets;
 use crate::content::{Library, PageInfo};
 use crate::links::Built;
 use crate::render::{self, Job, Prepared};
-use crate::{assets, content, templates, MemorySink, Problems, Project};
+use crate::{load, MemorySink, Problems, Project};
 
 pub struct LiveSite {
     project: Project,
@@ -167,26 +166,5 @@ fn note_links(linked_from: &mut HashMap<String, HashSet<String>>, b: &Built) {
         if target != b.url {
             linked_from.entry(target).or_default().insert(b.url.clone());
         }
-    }
-}
-
-/// Loads content, templates and assets in parallel, reporting every problem.
-pub fn load(project: &Project) -> Result<(Library, Tera, Assets), Problems> {
-    let (library, (tera, assets)) = rayon::join(
-        || content::load(&project.content),
-        || {
-            (
-                templates::load(&project.templates),
-                assets::load(&project.templates),
-            )
-        },
-    );
-    let mut problems = Vec::new();
-    let library = library.map_err(|e| problems.extend(e)).ok();
-    let tera = tera.map_err(|e| problems.push(e)).ok();
-    let assets = assets.map_err(|e| problems.push(e)).ok();
-    match (library, tera, assets) {
-        (Some(l), Some(t), Some(a)) => Ok((l, t, a)),
-        _ => Err(Problems(problems)),
     }
 }

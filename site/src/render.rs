@@ -736,7 +736,7 @@ fn check_menu(lib: &Library, targets: &HashSet<String>) -> Vec<DataError> {
         .chain(&site.footer)
         .filter(|l| !targets.contains(l.url.split('#').next().unwrap_or("")))
         .map(|l| DataError {
-            file: format!("data/{}", cbt::site::FILE.trim_start_matches("data/")),
+            file: cbt::site::FILE.to_string(),
             line: None,
             message: format!(
                 "de menulink \"{}\" leidt naar {}, een pagina die niet bestaat",

@@ -112,7 +112,6 @@ impl Rebuilder {
                 }
             }
         };
-        let t_snap = Instant::now();
         let snapshot = match problems {
             None => Snapshot {
                 files: self
@@ -133,9 +132,6 @@ impl Rebuilder {
         };
         if let Ok(mut site) = state.site.write() {
             *site = Arc::new(snapshot);
-        }
-        if std::env::var_os("CBT_TIMING").is_some() {
-            eprintln!("snapshot {:?}", t_snap.elapsed());
         }
         state.generation.send_modify(|g| *g += 1);
         (what, started.elapsed())
@@ -331,7 +327,7 @@ async fn handle(
 }
 
 fn lookup(site: &Snapshot, path: &str, generation: u64) -> Response<Body> {
-    let decoded = percent_decode(path);
+    let decoded = crate::links::percent_decode(path);
     let rel = crate::render::output_path(&decoded);
     if rel.split('/').any(|s| s == "..") {
         return text(StatusCode::BAD_REQUEST, "Ongeldig pad.");
@@ -475,22 +471,4 @@ pub fn content_type(path: &str) -> &'static str {
         "json" => "application/json",
         _ => "application/octet-stream",
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
