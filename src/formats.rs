@@ -298,6 +298,19 @@ pub fn format_iban(iban: &str) -> String {
     out
 }
 
+/// Whether a country as typed means the Netherlands. One list, for every
+/// rule that differs for Dutch addresses (the postcode's format, the
+/// country line printed on an invoice). An empty country counts as the
+/// Netherlands: the form's default.
+pub fn is_netherlands(country: &str) -> bool {
+    let c = country.trim().to_lowercase();
+    c.is_empty()
+        || matches!(
+            c.as_str(),
+            "nederland" | "nl" | "nld" | "the netherlands" | "netherlands" | "holland"
+        )
+}
+
 /// Separators people put in phone numbers.
 fn is_phone_separator(c: char) -> bool {
     c.is_whitespace()

@@ -121,7 +121,7 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
                 .map(formats::clean_text)
                 .unwrap_or_default()
         })
-        .is_none_or(|country| is_netherlands(&country));
+        .is_none_or(|country| formats::is_netherlands(&country));
 
     for field in def.fields() {
         if field.kind == FieldType::Honeypot {
@@ -173,15 +173,6 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
             document: document.map(Box::new),
         })
     }
-}
-
-fn is_netherlands(country: &str) -> bool {
-    let c = country.trim().to_lowercase();
-    c.is_empty()
-        || matches!(
-            c.as_str(),
-            "nederland" | "nl" | "the netherlands" | "netherlands" | "holland"
-        )
 }
 
 /// Whether `field` must have a value, given the values checked so far.
