@@ -19,6 +19,7 @@ use subsetter::GlyphRemapper;
 use ttf_parser::{Face, GlyphId};
 
 use super::{dutch_date, Invoice};
+use crate::formats::{format_iban, is_netherlands};
 
 /// Why an invoice could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,7 +77,7 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
     let mut c = Canvas::new()?;
     let s = &invoice.supplier;
     let k = &invoice.customer;
-    let iban = grouped_iban(&s.iban);
+    let iban = format_iban(&s.iban);
 
     // Letterhead: the supplier on the left, its numbers on the right.
     let width = COL2 - LEFT - 20.0;
@@ -220,32 +221,14 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
 /// unless it is the Netherlands.
 fn address_lines(street: &str, postcode: &str, city: &str, country: &str) -> Vec<String> {
     let mut lines = vec![
-        street.to_string(),
+        street.trim().to_string(),
         format!("{postcode} {city}").trim().to_string(),
     ];
-    let country = country.trim();
-    if !country.is_empty()
-        && !["nederland", "nl", "the netherlands", "netherlands"]
-            .contains(&country.to_lowercase().as_str())
-    {
-        lines.push(country.to_string());
+    if !is_netherlands(country) {
+        lines.push(country.trim().to_string());
     }
     lines.retain(|l| !l.is_empty());
     lines
-}
-
-/// `NL91 ABNA 0417 1643 00`.
-fn grouped_iban(iban: &str) -> String {
-    let compact: Vec<char> = iban
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    compact
-        .chunks(4)
-        .map(|group| group.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Characters below this have their glyph looked up once per document.
@@ -835,34 +818,5 @@ mod tests {
         let mut invoice = sample();
         invoice.line.description = "Heel lange omschrijving. ".repeat(200);
         assert_eq!(render(&invoice), Err(PdfError::TooLong));
-    }
-
-    #[test]
-    fn ibans_are_grouped_in_fours() {
-        assert_eq!(grouped_iban("NL91ABNA0417164300"), "NL91 ABNA 0417 1643 00");
-        assert_eq!(
-            grouped_iban("nl91 abna 0417 1643 00"),
-            "NL91 ABNA 0417 1643 00"
-        );
-    }
-
-    /// Writes the sample to `$CBT_INVOICE_PDF` and prints the size and the
-    /// time per render: `CBT_INVOICE_PDF=/tmp/x.pdf cargo test --release -p
-    /// cbt --lib invoice::pdf -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn write_sample() {
-        let invoice = sample();
-        let pdf = render(&invoice).expect("render");
-        let runs = 200;
-        let start = std::time::Instant::now();
-        for _ in 0..runs {
-            std::hint::black_box(render(std::hint::black_box(&invoice)).expect("render"));
-        }
-        let each = start.elapsed() / runs;
-        println!("{} bytes, {each:?} per render", pdf.len());
-        if let Some(path) = std::env::var_os("CBT_INVOICE_PDF") {
-            std::fs::write(path, &pdf).expect("write");
-        }
     }
 }
