@@ -3,60 +3,33 @@
 //!
 //! Run: `cargo bench -p cbt --bench rules`.
 
-use cbt::application::follow_up;
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark's set-up stops at the first surprise, as a test does"
+)]
+
+use cbt::application::Application;
+use cbt::follow_up::{self, Filed};
 use cbt::invoice::InvoiceNumber;
 use cbt::mail::Address;
 use cbt::templates::Templates;
-use cbt::validate::{check, Checked, Posted, PostedFile};
-use cbt::{NaiveDate, Rules};
+use cbt::validate::{check, Checked, Posted};
+use cbt::NaiveDate;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
+/// The sample application with a realistic upload: a balancing test of
+/// some 200 kB.
 fn posted() -> Posted {
-    let fields = [
-        ("organisatie_naam", "Voorbeeld Energie B.V."),
-        ("kvk_nummer", "1234 5678"),
-        ("soort_organisatie", "commercieel"),
-        ("namens", "eigen_organisatie"),
-        ("contact_naam", "Jan de Vries"),
-        ("contact_functie", "Privacy officer"),
-        ("contact_email", "jan.devries@voorbeeld.nl"),
-        ("contact_telefoon", "020-123 4567"),
-        ("relatie", "oud_klanten"),
-        ("klanttermijn_jaren", "5"),
-        ("motivering", "Onze klanten sluiten contracten van vijf jaar en verwachten dat wij hen daarna nog benaderen."),
-        ("factuur_naam", "Voorbeeld Energie B.V."),
-        ("factuur_straat", "Stationsplein 1"),
-        ("factuur_postcode", "1012ab"),
-        ("factuur_plaats", "Amsterdam"),
-        ("factuur_land", "Nederland"),
-        ("factuur_email", "crediteuren@voorbeeld.nl"),
-        ("factuur_extra", "PO-12345"),
-        ("btw_nummer", "NL004495445B01"),
-        ("akkoord_factuur", "ja"),
-        ("akkoord_privacy", "ja"),
-        ("website", ""),
-    ];
-    let mut pdf = PDF.to_vec();
-    // A realistic upload: a balancing test of some 200 kB.
-    pdf.splice(9..9, std::iter::repeat_n(b' ', 200_000));
-    Posted {
-        fields: fields
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        files: vec![PostedFile {
-            field: "balanstest".into(),
-            filename: "balanstest.pdf".into(),
-            bytes: pdf,
-        }],
+    let mut posted = cbt::sample::application();
+    for file in &mut posted.files {
+        file.bytes.splice(9..9, std::iter::repeat_n(b' ', 200_000));
     }
+    posted
 }
 
 fn benches(c: &mut Criterion) {
-    let rules = Rules::embedded().expect("rules");
+    let rules = cbt::embedded_rules().expect("rules");
     let templates = Templates::embedded().expect("templates");
     let posted = posted();
     let from = Address::new("noreply@balanstoetstelemarketing.nl", None).expect("from");
@@ -65,32 +38,44 @@ fn benches(c: &mut Criterion) {
     let Ok(Checked::Valid(submission)) = check(&rules.forms.application, &posted) else {
         panic!("valid")
     };
-    let invoice = cbt::application::invoice(&rules, &submission, number, date).expect("invoice");
+    let application = Application::from_submission(&submission, &rules.fees).expect("typed");
+    let filed = Filed {
+        application: &application,
+        number,
+        date,
+        document: submission.document.as_ref(),
+    };
+    let invoice = follow_up::invoice(&rules, &filed).expect("invoice");
 
     c.bench_function("check one application", |b| {
-        b.iter(|| check(black_box(&rules.forms.application), black_box(&posted)))
+        b.iter(|| {
+            let Ok(Checked::Valid(s)) =
+                check(black_box(&rules.forms.application), black_box(&posted))
+            else {
+                panic!("valid")
+            };
+            Application::from_submission(&s, &rules.fees)
+        })
     });
     c.bench_function("render the invoice PDF", |b| {
         b.iter(|| cbt::invoice::pdf::render(black_box(&invoice)))
     });
     c.bench_function("invoice, PDF and all three mails", |b| {
-        b.iter(|| {
-            follow_up(
-                &rules,
-                &templates,
-                black_box(&submission),
-                number,
-                date,
-                &from,
-            )
-        })
+        b.iter(|| follow_up::application(&rules, &templates, black_box(&filed), &from))
     });
     c.bench_function("all three: check, mails, PDF", |b| {
         b.iter(|| {
             let Ok(Checked::Valid(s)) = check(&rules.forms.application, black_box(&posted)) else {
                 panic!("valid")
             };
-            follow_up(&rules, &templates, &s, number, date, &from)
+            let application = Application::from_submission(&s, &rules.fees).expect("typed");
+            let filed = Filed {
+                application: &application,
+                number,
+                date,
+                document: s.document.as_ref(),
+            };
+            follow_up::application(&rules, &templates, &filed, &from)
         })
     });
 }

@@ -43,6 +43,7 @@ fn plus_days(date: Option<NaiveDate>, days: u32) -> Option<NaiveDate> {
 }
 
 impl Timeline {
+    /// The dates that follow from `dates` by `periods`.
     pub fn new(periods: &Periods, dates: CaseDates) -> Timeline {
         Timeline {
             payment_due: plus_days(dates.submitted, periods.payment_term_days),

@@ -8,41 +8,56 @@
 use serde::Serialize;
 use tera::Context;
 
-use crate::formats;
+use crate::formats::Email;
 use crate::templates::{TemplateError, Templates};
 
 /// A mailbox: an address that passed [`formats::normalize_email`], and an
 /// optional display name without line breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Address {
+    /// The display name, one line.
     pub name: Option<String>,
-    pub email: String,
+    /// The address.
+    pub email: Email,
 }
 
 /// Why a message could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
+    /// An address from the configuration or the data files is not one.
     #[error("\"{0}\" is geen bruikbaar e-mailadres")]
     BadAddress(String),
+    /// A mail's template failed.
     #[error("template: {0}")]
     Template(#[from] TemplateError),
 }
 
 impl Address {
+    /// The mailbox `email`, checked, named `name`.
     pub fn new(email: &str, name: Option<&str>) -> Result<Address, MailError> {
-        let email = formats::normalize_email(email)
-            .map_err(|_| MailError::BadAddress(email.to_string()))?;
+        let email = Email::parse(email).map_err(|_| MailError::BadAddress(email.to_string()))?;
+        Ok(Address::typed(&email, name))
+    }
+
+    /// The mailbox of an address that passed its check already.
+    pub fn typed(email: &Email, name: Option<&str>) -> Address {
         let name = name.map(header_text).filter(|n| !n.is_empty());
-        Ok(Address { name, email })
+        Address {
+            name,
+            email: email.clone(),
+        }
     }
 }
 
 /// An attached file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attachment {
+    /// The name it is attached under.
     pub filename: String,
+    /// Its media type.
     pub content_type: String,
     #[serde(skip)]
+    /// Its content.
     pub bytes: Vec<u8>,
 }
 
@@ -80,13 +95,20 @@ impl MailKind {
 /// A complete message, ready for a mailer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Message {
+    /// Which mail it is.
     pub kind: MailKind,
+    /// The sender.
     pub from: Address,
+    /// The recipients.
     pub to: Vec<Address>,
+    /// Where answers go.
     pub reply_to: Option<Address>,
     subject: String,
+    /// The text part.
     pub text: String,
+    /// The HTML part.
     pub html: String,
+    /// Attached files.
     pub attachments: Vec<Attachment>,
 }
 
@@ -99,9 +121,13 @@ impl Message {
 
 /// What a message needs besides its template context.
 pub struct Envelope {
+    /// The sender.
     pub from: Address,
+    /// The recipients.
     pub to: Vec<Address>,
+    /// Where answers go.
     pub reply_to: Option<Address>,
+    /// Attached files.
     pub attachments: Vec<Attachment>,
 }
 

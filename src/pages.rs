@@ -78,15 +78,21 @@ pub fn check_answers(
 /// What the confirmation page says happens next.
 #[derive(Debug, Serialize)]
 pub struct Confirmation<'a> {
+    /// The application's reference.
     pub reference: &'a str,
+    /// The invoice's number.
     pub invoice_number: &'a str,
+    /// Where the invoice goes.
     pub invoice_email: &'a str,
+    /// Where the confirmation goes.
     pub contact_email: &'a str,
     /// YYYY-MM-DD.
     pub payment_due: String,
+    /// The amount to pay, as Dutch text.
     pub total: String,
 }
 
+/// The confirmation page after an application was filed.
 pub fn confirmation(
     rules: &Rules,
     templates: &Templates,

@@ -2,15 +2,18 @@
 //! answers" page, the confirmation mail and the secretariat's mail all
 //! show these rows, so they cannot differ.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::forms::{FieldType, FormDef};
-use crate::validate::Submission;
 
 /// One answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
+    /// The field's name.
     pub field: String,
+    /// The field's label.
     pub label: String,
     /// The answer as text; may span lines (a textarea).
     pub value: String,
@@ -20,8 +23,14 @@ pub struct Row {
     pub control_id: String,
 }
 
-/// The rows of `submission`, in the order of the form.
-pub fn rows(def: &FormDef, submission: &Submission) -> Vec<Row> {
+/// The rows of `answers` (by field name) and the uploaded `document`
+/// (its file name and size), in the order of the form.
+pub fn rows(
+    def: &FormDef,
+    answers: &BTreeMap<String, String>,
+    document: Option<(&str, usize)>,
+) -> Vec<Row> {
+    let get = |name: &str| answers.get(name).map(String::as_str);
     let mut rows = Vec::new();
     for group in &def.groups {
         for field in &group.fields {
@@ -29,29 +38,26 @@ pub fn rows(def: &FormDef, submission: &Submission) -> Vec<Row> {
                 continue;
             }
             let value = match field.kind {
-                FieldType::File => match &submission.document {
-                    Some(d) if d.field == field.name => {
-                        format!("{} ({})", d.filename, size(d.size))
-                    }
-                    _ => String::new(),
+                FieldType::File => match document {
+                    Some((filename, bytes)) => format!("{filename} ({})", size(bytes)),
+                    None => String::new(),
                 },
-                FieldType::Radio => submission
-                    .get(&field.name)
+                FieldType::Radio => get(&field.name)
                     .and_then(|v| field.options.iter().find(|o| o.value == v))
                     .map(|o| o.label.clone())
                     .unwrap_or_default(),
-                FieldType::Checkbox => if submission.get(&field.name).is_some() {
+                FieldType::Checkbox => if get(&field.name).is_some() {
                     "Ja"
                 } else {
                     "Nee"
                 }
                 .to_string(),
-                FieldType::Number => match (submission.get(&field.name), &field.suffix) {
+                FieldType::Number => match (get(&field.name), &field.suffix) {
                     (Some(v), Some(suffix)) => format!("{v} {suffix}"),
                     (Some(v), None) => v.to_string(),
                     _ => String::new(),
                 },
-                _ => submission.get(&field.name).unwrap_or_default().to_string(),
+                _ => get(&field.name).unwrap_or_default().to_string(),
             };
             // A conditional field that did not apply is left out; an
             // optional one left empty shows as such.

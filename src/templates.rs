@@ -13,6 +13,7 @@ use tera::{Context, Tera, Value};
 pub struct TemplateError(pub String);
 
 impl TemplateError {
+    /// The error with its causes, which hold the line and the name.
     pub fn from_tera(e: &tera::Error) -> TemplateError {
         TemplateError(chain(e))
     }
@@ -38,6 +39,7 @@ impl Templates {
         Ok(Templates { tera })
     }
 
+    /// Renders the template `name` with `context`.
     pub fn render(&self, name: &str, context: &Context) -> Result<String, TemplateError> {
         self.tera
             .render(name, context)

@@ -18,15 +18,18 @@ use crate::forms::{Field, FieldType, FormDef};
 pub struct Posted {
     /// Text fields in the order posted; a name may repeat.
     pub fields: Vec<(String, String)>,
+    /// Uploaded files.
     pub files: Vec<PostedFile>,
 }
 
 /// An uploaded file as posted.
 #[derive(Debug, Clone)]
 pub struct PostedFile {
+    /// The form field it was posted in.
     pub field: String,
     /// The name the browser sent: shown, never trusted.
     pub filename: String,
+    /// Its bytes.
     pub bytes: Vec<u8>,
 }
 
@@ -43,25 +46,32 @@ impl Posted {
 /// A document that passed the checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Document {
+    /// The form field it was posted in.
     pub field: String,
     /// A safe file name, with the extension of what the bytes are.
     pub filename: String,
+    /// What its bytes are.
     pub kind: DocumentKind,
     #[serde(skip)]
+    /// Its bytes (not kept in JSON).
     pub bytes: Vec<u8>,
+    /// Its size in bytes.
     pub size: usize,
 }
 
 /// A form that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Submission {
+    /// The form's id.
     pub form: String,
     /// Normalised values by field name; optional fields left empty are absent.
     pub values: BTreeMap<String, String>,
+    /// The document, if one was uploaded.
     pub document: Option<Document>,
 }
 
 impl Submission {
+    /// The value of field `name`, if given.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
     }
@@ -70,6 +80,7 @@ impl Submission {
 /// One field's problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
+    /// The field.
     pub field: String,
     /// For programs: `required`, `invalid`, `one_line`, `too_long`,
     /// `too_small`, `too_large`, `wrong_type`.
@@ -94,6 +105,7 @@ pub struct Rejected {
 /// What a check concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checked {
+    /// Every check passed.
     Valid(Submission),
     /// The honeypot was filled: a bot. Answer as if all went well; keep
     /// and send nothing.
@@ -134,7 +146,7 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
                     document = Some(doc);
                 }
                 Ok(None) if required(field, &values, posted) => {
-                    errors.push(error(field, "required"))
+                    errors.push(error(field, "required"));
                 }
                 Ok(None) => {}
                 Err(code) => errors.push(error(field, code)),

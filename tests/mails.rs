@@ -3,19 +3,25 @@
 //! change, and read the diff), the invoice's legal elements one by one, and
 //! user text that tries to break out of a header or into the HTML.
 
-mod common;
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
 
-use cbt::application::{contact_mails, follow_up, reference};
+use cbt::application::Application;
+use cbt::contact::Enquiry;
+use cbt::follow_up::{reference, FollowUp};
 use cbt::invoice::InvoiceNumber;
 use cbt::mail::{Address, MailKind, Message};
+use cbt::sample::{application, with};
 use cbt::templates::Templates;
 use cbt::validate::{check, Checked, Posted, Submission};
 use cbt::Rules;
 use chrono::NaiveDate;
-use common::{application, with};
 
 fn rules() -> Rules {
-    Rules::embedded().expect("embedded rules")
+    cbt::embedded_rules().expect("embedded rules")
 }
 
 fn submission(posted: &Posted, form: &cbt::FormDef) -> Submission {
@@ -39,13 +45,23 @@ fn from() -> Address {
 
 const NUMBER: InvoiceNumber = InvoiceNumber { year: 2026, seq: 7 };
 
+/// The invoice and mails of `s`, a checked application, filed as NUMBER.
+fn follow_up(rules: &Rules, s: &Submission) -> FollowUp {
+    let application = Application::from_submission(s, &rules.fees).expect("typed");
+    let templates = Templates::embedded().expect("templates");
+    let filed = cbt::follow_up::Filed {
+        application: &application,
+        number: NUMBER,
+        date: date(),
+        document: s.document.as_ref(),
+    };
+    cbt::follow_up::application(rules, &templates, &filed, &from()).expect("follow-up")
+}
+
 fn application_mails(posted: &Posted) -> Vec<Message> {
     let rules = rules();
     let s = submission(posted, &rules.forms.application);
-    let templates = Templates::embedded().expect("templates");
-    follow_up(&rules, &templates, &s, NUMBER, date(), &from())
-        .expect("follow-up")
-        .mails
+    follow_up(&rules, &s).mails
 }
 
 fn golden(name: &str, actual: &str) {
@@ -72,7 +88,7 @@ fn as_golden(m: &Message) -> String {
     let reply = m
         .reply_to
         .as_ref()
-        .map(|a| a.email.clone())
+        .map(|a| a.email.to_string())
         .unwrap_or_default();
     let attachments: Vec<String> = m
         .attachments
@@ -129,8 +145,10 @@ fn contact_mails_match_their_golden_files() {
         files: vec![],
     };
     let s = submission(&posted, &rules.forms.contact);
+    let enquiry = Enquiry::from_submission(&s).expect("typed");
     let templates = Templates::embedded().expect("templates");
-    let mails = contact_mails(&rules, &templates, &s, date(), &from()).expect("mails");
+    let mails =
+        cbt::follow_up::contact(&rules, &templates, &enquiry, date(), &from()).expect("mails");
     assert_eq!(mails.len(), 2);
     assert_eq!(mails[0].kind, MailKind::ContactSecretariat);
     assert_eq!(
@@ -149,8 +167,7 @@ fn contact_mails_match_their_golden_files() {
 fn the_invoice_carries_every_element_dutch_law_requires() {
     let rules = rules();
     let s = submission(&application(), &rules.forms.application);
-    let templates = Templates::embedded().expect("templates");
-    let f = follow_up(&rules, &templates, &s, NUMBER, date(), &from()).expect("follow-up");
+    let f = follow_up(&rules, &s);
     let inv = &f.invoice;
     assert_eq!(inv.number.to_string(), "2026-0007");
     assert_eq!(reference(inv.number), "CBT-2026-0007");
@@ -217,7 +234,7 @@ fn the_invoice_carries_every_element_dutch_law_requires() {
         .find(|m| m.kind == MailKind::ApplicationSecretariat)
         .and_then(|m| m.attachments.first())
         .expect("document for the secretariat");
-    assert_eq!(doc.bytes, common::PDF);
+    assert_eq!(doc.bytes, cbt::sample::PDF);
 }
 
 #[test]
@@ -227,7 +244,7 @@ fn the_non_profit_fee_is_invoiced_for_non_profits() {
         &with(application(), "soort_organisatie", "non_profit"),
         &rules.forms.application,
     );
-    let inv = cbt::application::invoice(&rules, &s, NUMBER, date()).expect("invoice");
+    let inv = follow_up(&rules, &s).invoice;
     assert_eq!(
         (inv.line.excl_vat.0, inv.vat.0, inv.total.0),
         (299_000, 62_790, 361_790)
@@ -288,8 +305,7 @@ fn user_text_cannot_add_a_header_or_markup() {
     );
     s.values
         .insert("contact_naam".into(), "Jan\r\nBcc: x@y.nl".into());
-    let templates = Templates::embedded().expect("templates");
-    let f = follow_up(&rules, &templates, &s, NUMBER, date(), &from()).expect("follow-up");
+    let f = follow_up(&rules, &s);
     for m in &f.mails {
         assert!(
             !m.subject().contains(['\r', '\n', '\u{2028}']),

@@ -1,18 +1,22 @@
 //! The pages the function answers with: the form again with errors (GOV.UK
 //! and NL Design System pattern), "check your answers", the confirmation.
 
-mod common;
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
 
 use cbt::pages;
+use cbt::sample::{application, with};
 use cbt::summary;
 use cbt::templates::Templates;
 use cbt::validate::{check, Checked};
 use cbt::Rules;
-use common::{application, with};
 
 fn setup() -> (Rules, Templates) {
     (
-        Rules::embedded().expect("rules"),
+        cbt::embedded_rules().expect("rules"),
         Templates::embedded().expect("templates"),
     )
 }
@@ -74,7 +78,11 @@ fn check_your_answers_lists_everything_with_change_links() {
     let Ok(Checked::Valid(s)) = check(&rules.forms.application, &application()) else {
         panic!("valid")
     };
-    let rows = summary::rows(&rules.forms.application, &s);
+    let rows = summary::rows(
+        &rules.forms.application,
+        &s.values,
+        s.document.as_ref().map(|d| (d.filename.as_str(), d.size)),
+    );
     assert!(rows.iter().all(|r| !r.value.is_empty()));
     let html =
         pages::check_answers(&rules, &templates, &rows, "d-123", "€ 4.452,80").expect("renders");

@@ -2,15 +2,20 @@
 //! `content/data/forms/`: what passes (and how it is stored), what does
 //! not (and what people and programs are told).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
+
 use cbt::validate::{check, Checked, Posted, PostedFile, Rejected, Submission};
 use cbt::Rules;
 
 fn rules() -> Rules {
-    Rules::embedded().expect("the embedded rules parse")
+    cbt::embedded_rules().expect("the embedded rules parse")
 }
 
-mod common;
-use common::{application, with, PDF};
+use cbt::sample::{application, with, PDF};
 
 fn valid(posted: &Posted) -> Submission {
     match check(&rules().forms.application, posted) {

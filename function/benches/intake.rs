@@ -4,6 +4,12 @@
 //!
 //! Run: `cargo bench -p cbt-function --bench intake`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark's set-up stops at the first surprise, as a test does"
+)]
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -83,7 +89,7 @@ fn main() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let app = App {
-        rules: Arc::new(cbt::Rules::embedded().expect("rules")),
+        rules: Arc::new(cbt::embedded_rules().expect("rules")),
         templates: Arc::new(cbt::templates::Templates::embedded().expect("templates")),
         config: Config::from_vars(&vars).expect("config"),
         store: LocalStore::new(dir.path()),

@@ -4,7 +4,9 @@
 //! the mails.
 //!
 //! - [`handler`]: the core, a plain async function from request to
-//!   response over the [`ports`];
+//!   response over the [`ports`], by concern: [`routes`], [`admission`],
+//!   [`drafts`], [`contact`], [`outbox`] (mail and its retry),
+//!   [`responses`];
 //! - [`event`]: the Lambda event (payload format 2.0) to and from a
 //!   request, decoding base64 bodies with care;
 //! - [`body`]: form-urlencoded, multipart and JSON bodies;
@@ -14,15 +16,29 @@
 //! - [`config`]: the environment.
 //!
 //! Store first, then mail: an application is safe once stored; a mail that
-//! fails stays pending and the scheduled retry ([`handler::retry_pending`])
+//! fails stays pending and the scheduled retry ([`outbox::retry_pending`])
 //! sends it.
 
+// A `Failure` carries the page it answers with (the form again, with its
+// errors): larger than clippy likes in an `Err`, built at most once per
+// request, and moved a few times on the way out.
+#![allow(
+    clippy::result_large_err,
+    reason = "a failure is built at most once per request; boxing it buys nothing measurable"
+)]
+
 pub mod adapters;
+pub mod admission;
 pub mod body;
 pub mod config;
+pub mod contact;
+pub mod drafts;
 pub mod event;
 pub mod handler;
 pub mod mime;
+pub mod outbox;
 pub mod ports;
+pub mod responses;
+pub mod routes;
 
 pub use handler::{handle, App, Clock};

@@ -5,7 +5,11 @@
 //! and exports their endpoints; without them these tests fail, they do not
 //! skip.
 
-#![cfg(feature = "aws")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
 
 mod contract;
 mod emulator;

@@ -4,7 +4,11 @@
 //! it, once; a store that fails is a 503 and sends nothing. `tests/run`
 //! starts moto and exports its endpoint; without it these tests fail.
 
-#![cfg(feature = "aws")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
 
 mod emulator;
 
@@ -87,7 +91,7 @@ async fn app<M>(config: &SdkConfig, table: &str, mailer: M) -> TestApp<M> {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     App {
-        rules: Arc::new(cbt::Rules::embedded().expect("rules")),
+        rules: Arc::new(cbt::embedded_rules().expect("rules")),
         templates: Arc::new(cbt::templates::Templates::embedded().expect("templates")),
         config: Config::from_vars(&vars).expect("config"),
         store: DynamoStore::new(config, table),

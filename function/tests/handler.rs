@@ -2,6 +2,12 @@
 //! and HTTP API payloads) and plain requests: every route, every status,
 //! the honeypot, the rate limit, the origin rule, and the faults.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -46,7 +52,7 @@ type LocalApp<M = Outbox> = App<LocalStore, M, LocalFiles>;
 
 fn app_with<M: Mailer>(dir: &Path, mailer: M) -> LocalApp<M> {
     App {
-        rules: Arc::new(cbt::Rules::embedded().expect("rules")),
+        rules: Arc::new(cbt::embedded_rules().expect("rules")),
         templates: Arc::new(cbt::templates::Templates::embedded().expect("templates")),
         config: config(),
         store: LocalStore::new(dir),
@@ -766,18 +772,13 @@ impl Store for Down {
     async fn get_draft(&self, _: &str, _: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
-    async fn confirm(
-        &self,
-        _: &Draft,
-        _: DateTime<Utc>,
-        _: &[MailKind],
-    ) -> Result<Confirmed, StoreError> {
+    async fn confirm(&self, _: &ToFile) -> Result<Confirmed, StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
-    async fn get_confirmed(&self, _: &str) -> Result<Option<Application>, StoreError> {
+    async fn get_confirmed(&self, _: &str) -> Result<Option<Filing>, StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
-    async fn get_application(&self, _: &str) -> Result<Option<Application>, StoreError> {
+    async fn get_filing(&self, _: &str) -> Result<Option<Filing>, StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
     async fn put_contact(&self, _: &ContactMessage, _: &[MailKind]) -> Result<(), StoreError> {
@@ -810,7 +811,7 @@ impl Store for Down {
 async fn when_the_store_fails_nothing_is_sent_and_the_answer_is_503() {
     let dir = tempfile::tempdir().expect("dir");
     let app = App {
-        rules: Arc::new(cbt::Rules::embedded().expect("rules")),
+        rules: Arc::new(cbt::embedded_rules().expect("rules")),
         templates: Arc::new(cbt::templates::Templates::embedded().expect("templates")),
         config: config(),
         store: Down,

@@ -12,6 +12,12 @@
 //! - The store, the buckets, the routes through CloudFront, the CSP, the
 //!   schedule and the alarms, as far as the code depends on them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -223,14 +229,14 @@ fn refs(v: &Value, out: &mut BTreeSet<String>) {
 
 fn sub_refs(s: &str, out: &mut BTreeSet<String>) {
     let mut rest = s;
-    while let Some(start) = rest.find("${") {
-        rest = &rest[start + 2..];
-        let Some(end) = rest.find('}') else { break };
-        let name = &rest[..end];
+    while let Some((_, after)) = rest.split_once("${") {
+        let Some((name, tail)) = after.split_once('}') else {
+            break;
+        };
         if !name.starts_with('!') && !name.starts_with("AWS::") {
             out.insert(name.split('.').next().unwrap_or(name).to_string());
         }
-        rest = &rest[end + 1..];
+        rest = tail;
     }
 }
 
@@ -366,9 +372,9 @@ fn needed_actions() -> BTreeSet<String> {
     // `client` (a field or a variable), then a zero-argument method call:
     // the SDK's fluent builder, `self.client.get_item()`, across lines.
     let mut rest = source.as_str();
-    while let Some(at) = rest.find("client") {
-        let before = rest[..at].chars().next_back();
-        rest = &rest[at + "client".len()..];
+    while let Some((head, tail)) = rest.split_once("client") {
+        let before = head.chars().next_back();
+        rest = tail;
         if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
             continue;
         }
@@ -380,7 +386,7 @@ fn needed_actions() -> BTreeSet<String> {
             .chars()
             .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
             .collect();
-        if !name.is_empty() && call[name.len()..].starts_with("()") {
+        if !name.is_empty() && call.get(name.len()..).is_some_and(|t| t.starts_with("()")) {
             calls.insert(name);
         }
     }
@@ -463,7 +469,7 @@ fn each_statement_names_only_this_stacks_resources() {
     .expect("LogGroup is a !Ref");
     let allowed: BTreeMap<&str, BTreeSet<String>> = [
         ("dynamodb", BTreeSet::from([table])),
-        ("s3", BTreeSet::from([bucket.clone()])),
+        ("s3", BTreeSet::from([bucket])),
         ("ses", BTreeSet::from([configuration_set])),
         ("logs", BTreeSet::from([log_group])),
     ]
@@ -572,13 +578,13 @@ fn variables_read() -> BTreeSet<String> {
     for source in [config, bootstrap.as_str()] {
         for call in ["required(\"", "optional(\"", "number(\"", "vars.get(\""] {
             let mut rest = source;
-            while let Some(at) = rest.find(call) {
-                rest = &rest[at + call.len()..];
+            while let Some((_, tail)) = rest.split_once(call) {
+                rest = tail;
                 let name: String = rest
                     .chars()
                     .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
                     .collect();
-                if !name.is_empty() && rest[name.len()..].starts_with('"') {
+                if !name.is_empty() && rest.get(name.len()..).is_some_and(|t| t.starts_with('"')) {
                     names.insert(name);
                 }
             }
@@ -696,10 +702,10 @@ fn buckets_are_private_and_encrypted_and_drafts_expire() {
         assert!(p.get("BucketEncryption").is_some(), "{id}: encryption");
     }
     // The uploads: a lifecycle rule for drafts/ (the handler's key prefix).
-    let handler = code("function/src/handler.rs");
+    let drafts = code("function/src/drafts.rs");
     assert!(
-        handler.contains("\"drafts/"),
-        "the handler no longer writes under drafts/: adapt the lifecycle rule"
+        drafts.contains("\"drafts/"),
+        "the function no longer writes under drafts/: adapt the lifecycle rule"
     );
     let uploads = t.resource(&env_target(&t, "BUCKET_NAME"));
     let rules = props(uploads)
@@ -733,22 +739,12 @@ fn matches(pattern: &str, path: &str) -> bool {
     go(pattern.as_bytes(), path.as_bytes())
 }
 
-/// The routes the handler answers: `(&Method::POST, "/aanvraag")`.
+/// The routes the function answers, from its own table.
 fn routes() -> Vec<(String, String)> {
-    let handler = code("function/src/handler.rs");
-    let mut routes = Vec::new();
-    let mut rest = handler.as_str();
-    while let Some(at) = rest.find("(&Method::") {
-        rest = &rest[at + "(&Method::".len()..];
-        let method: String = rest.chars().take_while(char::is_ascii_uppercase).collect();
-        let Some(tail) = rest[method.len()..].strip_prefix(", \"") else {
-            continue;
-        };
-        if let Some(end) = tail.find('"') {
-            routes.push((method, tail[..end].to_string()));
-        }
-    }
-    routes
+    cbt_function::routes::ROUTES
+        .iter()
+        .map(|(method, path, _)| (method.to_string(), path.to_string()))
+        .collect()
 }
 
 /// The site's pages, from content/: they must stay with the site's origin.

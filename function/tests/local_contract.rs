@@ -1,5 +1,11 @@
 //! The contract (`contract.rs`) against the local adapters.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
+
 mod contract;
 
 use std::sync::Arc;

@@ -186,7 +186,7 @@ pub fn load(content_dir: &Path) -> Result<Library, Vec<DataError>> {
         }
     };
     let worksheet = match sources.get(WORKSHEET_FILE) {
-        Some(text) => match cbt::data::parse_toml::<Worksheet>(WORKSHEET_FILE, text, 0) {
+        Some(text) => match cbt::sources::parse_toml::<Worksheet>(WORKSHEET_FILE, text, 0) {
             Ok(w) => Some(w),
             Err(e) => {
                 errors.push(e);

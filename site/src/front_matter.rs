@@ -4,7 +4,7 @@
 //! Strict (`deny_unknown_fields`) so that a misspelt field is an error with
 //! its line, not a setting that silently does nothing.
 
-use cbt::data::parse_toml;
+use cbt::sources::parse_toml;
 use cbt::DataError;
 use serde::{Deserialize, Serialize};
 

@@ -63,7 +63,7 @@ pub fn substitute<'a>(
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let line = cbt::data::line_of(body, consumed + start) + first_line - 1;
+        let line = cbt::sources::line_of(body, consumed + start) + first_line - 1;
         let Some(end) = after.find("}}") else {
             errors.push(DataError {
                 file: file.to_string(),

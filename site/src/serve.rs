@@ -163,7 +163,7 @@ pub fn local_function(
     let config =
         cbt_function::config::Config::from_vars(&vars).context("configuratie van de functie")?;
     let rules =
-        cbt::Rules::embedded().map_err(|e| anyhow::anyhow!("regels: {}", crate::Problems(e)))?;
+        cbt::embedded_rules().map_err(|e| anyhow::anyhow!("regels: {}", crate::Problems(e)))?;
     let templates = cbt::templates::Templates::embedded().context("templates van de functie")?;
     Ok(cbt_function::App {
         rules: Arc::new(rules),

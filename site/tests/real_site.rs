@@ -304,7 +304,7 @@ fn members_are_ordered_by_weight() {
 #[test]
 fn fees_page_shows_the_amounts_the_invoice_code_reads() {
     let (_dir, files) = built();
-    let rules = cbt::Rules::embedded().expect("embedded rules");
+    let rules = cbt::embedded_rules().expect("embedded rules");
     let page = &files["tarieven/index.html"];
     for t in &rules.fees.tariffs {
         for amount in [t.excl_vat, t.vat, t.total] {
@@ -328,7 +328,7 @@ fn fees_page_shows_the_amounts_the_invoice_code_reads() {
 #[test]
 fn forms_are_rendered_from_their_definitions() {
     let (_dir, files) = built();
-    let rules = cbt::Rules::embedded().expect("embedded rules");
+    let rules = cbt::embedded_rules().expect("embedded rules");
     let apply = &files["aanvragen/index.html"];
     assert!(apply.contains("<form id=\"aanvraag\" class=\"form\" method=\"post\" action=\"/aanvraag\" novalidate enctype=\"multipart/form-data\">"));
     for field in rules.forms.application.fields() {

@@ -12,89 +12,18 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{invalid, DataError};
+pub use crate::dates::dutch_date;
 use crate::fees::FeeSchedule;
+use crate::formats::{Email, VatId};
 use crate::money::Cents;
-
-/// Where the supplier's details live, under `content/`.
-pub const SUPPLIER_FILE: &str = "data/supplier.toml";
-
-/// The CBT as supplier.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Supplier {
-    pub name: String,
-    pub street: String,
-    pub postcode: String,
-    pub city: String,
-    pub country: String,
-    pub kvk: String,
-    pub vat_id: String,
-    pub iban: String,
-    pub bic: String,
-    pub email: String,
-}
-
-impl Supplier {
-    /// Checks the numbers an invoice must get right, and normalises them.
-    pub fn validate(mut self, file: &str) -> Result<Supplier, Vec<DataError>> {
-        let mut errors = Vec::new();
-        let mut fix =
-            |value: &mut String,
-             what: &str,
-             example: &str,
-             f: fn(&str) -> Result<String, crate::formats::FormatError>| {
-                match f(value) {
-                    Ok(v) => *value = v,
-                    Err(_) => errors.push(invalid(
-                        file,
-                        format!("{what} \"{value}\" is niet geldig"),
-                        format!("Bijvoorbeeld {example}."),
-                    )),
-                }
-            };
-        fix(
-            &mut self.kvk,
-            "het KvK-nummer",
-            "\"12345678\" (8 cijfers)",
-            crate::formats::normalize_kvk,
-        );
-        fix(
-            &mut self.vat_id,
-            "het btw-id",
-            "\"NL004495445B01\"",
-            crate::formats::normalize_vat_id,
-        );
-        fix(
-            &mut self.iban,
-            "de IBAN",
-            "\"NL91ABNA0417164300\"",
-            crate::formats::normalize_iban,
-        );
-        fix(
-            &mut self.postcode,
-            "de postcode",
-            "\"1234 AB\"",
-            crate::formats::normalize_postcode_nl,
-        );
-        fix(
-            &mut self.email,
-            "het e-mailadres",
-            "\"aanvragen@balanstoetstelemarketing.nl\"",
-            crate::formats::normalize_email,
-        );
-        if errors.is_empty() {
-            Ok(self)
-        } else {
-            Err(errors)
-        }
-    }
-}
+pub use crate::supplier::Supplier;
 
 /// `2026-0007`: the year and the place in that year's sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct InvoiceNumber {
+    /// The year of the invoice date, in Amsterdam.
     pub year: i32,
+    /// The place in that year's series, from 1.
     pub seq: u32,
 }
 
@@ -134,40 +63,59 @@ impl std::str::FromStr for InvoiceNumber {
 /// The customer, as the applicant gave the invoice details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
+    /// The name the invoice is made out to.
     pub name: String,
+    /// Street and number.
     pub street: String,
+    /// As typed for a foreign address; `1234 AB` for a Dutch one.
     pub postcode: String,
+    /// City.
     pub city: String,
+    /// Country, as typed.
     pub country: String,
-    pub email: String,
-    /// "Extra informatie factuur (bijv. PO-nummer)".
+    /// Where the invoice is mailed.
+    pub email: Email,
+    /// The customer's own reference, such as a purchase order number.
     pub extra: Option<String>,
-    pub vat_id: Option<String>,
+    /// The customer's btw-id, printed on the invoice when given.
+    pub vat_id: Option<VatId>,
 }
 
 /// The one line of an advice invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
+    /// What the invoice is for.
     pub description: String,
     /// The tariff applied (`commercieel`).
     pub tariff: String,
+    /// The amount before VAT.
     pub excl_vat: Cents,
 }
 
 /// A complete invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invoice {
+    /// Unique, in a gapless series per year.
     pub number: InvoiceNumber,
+    /// The invoice date: a date in Amsterdam ([`crate::dates`]).
     pub date: NaiveDate,
+    /// The last day to pay.
     pub due_date: NaiveDate,
+    /// Days between the invoice date and the due date.
     pub payment_term_days: u32,
+    /// The CBT.
     pub supplier: Supplier,
+    /// Who pays.
     pub customer: Customer,
     /// The application's reference, for the secretariat and the applicant.
     pub reference: String,
+    /// What is invoiced.
     pub line: Line,
+    /// The VAT rate.
     pub vat_percent: u32,
+    /// The VAT, rounded half up to the cent.
     pub vat: Cents,
+    /// What the customer pays.
     pub total: Cents,
     /// What the payer writes with the transfer.
     pub payment_reference: String,
@@ -175,20 +123,29 @@ pub struct Invoice {
 
 /// What is needed to make an invoice besides the number and date.
 pub struct InvoiceInput<'a> {
+    /// The CBT.
     pub supplier: &'a Supplier,
+    /// The fee schedule.
     pub fees: &'a FeeSchedule,
+    /// The payment term.
     pub payment_term_days: u32,
+    /// Who pays.
     pub customer: Customer,
+    /// The application's reference.
     pub reference: &'a str,
+    /// The tariff's key.
     pub tariff: &'a str,
+    /// The customer term applied for, for the description.
     pub customer_term_years: u32,
 }
 
 /// Why an invoice cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvoiceError {
+    /// The tariff is not in the fee schedule.
     #[error("onbekend tarief \"{0}\"")]
     UnknownTariff(String),
+    /// The due date would be past the end of the calendar.
     #[error("de vervaldatum valt buiten de kalender")]
     DateOutOfRange,
 }
@@ -243,31 +200,6 @@ impl Invoice {
     }
 }
 
-/// `30 november 2026`.
-pub fn dutch_date(date: NaiveDate) -> String {
-    use chrono::Datelike;
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS[date.month0() as usize],
-        date.year()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,11 +224,5 @@ mod tests {
         ] {
             assert!(bad.parse::<InvoiceNumber>().is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn dutch_dates() {
-        let d = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
-        assert_eq!(dutch_date(d), "30 november 2026");
     }
 }

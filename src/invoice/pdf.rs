@@ -791,6 +791,7 @@ impl Pen<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Email, VatId};
     use crate::invoice::{Customer, InvoiceNumber, Line, Supplier};
     use crate::money::Cents;
     use chrono::NaiveDate;
@@ -825,9 +826,9 @@ mod tests {
                 postcode: "3511 AB".into(),
                 city: "Utrecht".into(),
                 country: "Nederland".into(),
-                email: "inkoop@voorbeeld.nl".into(),
+                email: Email::parse("inkoop@voorbeeld.nl").expect("address"),
                 extra: Some("PO-12345".into()),
-                vat_id: Some("NL002455799B11".into()),
+                vat_id: Some(VatId::parse("NL002455799B11").expect("btw-id")),
             },
             reference: "CBT-2026-0001".into(),
             line: Line {
@@ -1078,7 +1079,7 @@ mod tests {
         let invoice = sample();
         let first = render(&invoice).expect("render");
         assert_eq!(first, render(&invoice).expect("render"));
-        let mut other = invoice.clone();
+        let mut other = invoice;
         other.number.seq = 2;
         assert_ne!(first, render(&other).expect("render"));
     }
@@ -1164,7 +1165,7 @@ mod tests {
         invoice.customer.extra =
             Some("Inkooporder PO-2026-000123456, kostenplaats 4711-Telemarketing-Advies".into());
         invoice.line.description = "Adviesaanvraag Commissie Balanstoets Telemarketing: klanttermijn van 3 jaar (commercieel), referentie CBT-2026-0001. ".repeat(4).trim_end().to_string();
-        invoice.customer.vat_id = Some("NL123456789B01".into());
+        invoice.customer.vat_id = Some(VatId::parse("NL004495445B01").expect("btw-id"));
         let pdf = render(&invoice).expect("render");
         let (pages, text) = read(&pdf);
         assert_eq!(pages, 1);

@@ -15,7 +15,7 @@
 //! |---|---|---|---|---|
 //! | draft | `DRAFT#<id>` | `DRAFT` | `data` (the [`Draft`]) | the draft's expiry |
 //! | draft -> application marker | `DRAFT#<id>` | `CONFIRMED` | `reference` | none |
-//! | application | `APP#<reference>` | `APP` | `data` (the [`Application`]), `invoice_number`, `draft_id` | none |
+//! | filed application | `APP#<reference>` | `APP` | `data` (the [`Filing`]), `invoice_number`, `draft_id` | none |
 //! | invoice counter | `COUNTER#<year>` | `COUNTER` | `last` (N: the last number handed out) | none |
 //! | contact message | `CONTACT#<id>` | `CONTACT` | `data` (the [`ContactMessage`]) | the retention's end |
 //! | pending mail | `PENDING` | `<since>#<owner>#<kind>` | `data` (the [`PendingMail`]), `owner`, `kind` | none |
@@ -28,7 +28,9 @@
 //!   (`2031-03-01T12:00:00.000000Z`), fixed width, so a Query on
 //!   `pk = PENDING` lists the pending mails oldest first (the scheduled
 //!   retry reports the oldest's age).
-//! - Confirming a draft is ONE `TransactWriteItems`: the year's counter
+//! - Confirming a draft is ONE `TransactWriteItems` (the core says what
+//!   to write, [`ToFile::numbered`]; the year is that of the Amsterdam
+//!   date, [`ToFile::year`]): the year's counter
 //!   (`SET last = :next` if `last = :prev`, or if there is no counter yet),
 //!   the application (if it does not exist), the marker (if it does not
 //!   exist) and one pending item per mail. Either all of it is written or
@@ -55,9 +57,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
-use cbt::invoice::InvoiceNumber;
 use cbt::mail::{MailKind, Message};
-use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -161,7 +162,7 @@ pub struct DynamoStore {
 
 /// What one confirmation attempt came to.
 enum Attempt {
-    Done(Application),
+    Done(Filing),
     AlreadyConfirmed,
     /// Another confirmation took the number first.
     NumberTaken,
@@ -263,31 +264,16 @@ impl DynamoStore {
         }
     }
 
-    /// One try at numbering and storing `draft`: read the counter, then
-    /// one transaction.
-    async fn try_confirm(
-        &self,
-        draft: &Draft,
-        submitted: DateTime<Utc>,
-        mails: &[MailKind],
-    ) -> Result<Attempt, StoreError> {
-        let year = submitted.year();
+    /// One try at filing: read the counter, then one transaction.
+    async fn try_confirm(&self, to_file: &ToFile) -> Result<Attempt, StoreError> {
+        let year = to_file.year();
         let previous = self.counter(year).await?;
         let seq = previous
             .unwrap_or(0)
             .checked_add(1)
             .ok_or_else(|| StoreError::Corrupt(format!("counter {year} is full")))?;
-        let invoice_number = InvoiceNumber { year, seq };
-        let reference = cbt::application::reference(invoice_number);
-        let application = Application {
-            reference: reference.clone(),
-            invoice_number,
-            draft_id: draft.id.clone(),
-            submitted_on: submitted.date_naive(),
-            submitted,
-            values: draft.values.clone(),
-            document: draft.document.clone(),
-        };
+        let (filing, mails) = to_file.numbered(seq);
+        let reference = filing.reference.clone();
 
         let counter = Update::builder()
             .table_name(&self.table)
@@ -306,23 +292,20 @@ impl DynamoStore {
             .build()];
 
         let mut app_item = Self::key(&format!("APP#{reference}"), "APP");
-        app_item.insert("data".into(), s(to_json(&application)?));
-        app_item.insert("invoice_number".into(), s(invoice_number.to_string()));
-        app_item.insert("draft_id".into(), s(&draft.id));
+        app_item.insert("data".into(), s(to_json(&filing)?));
+        app_item.insert(
+            "invoice_number".into(),
+            s(filing.invoice_number.to_string()),
+        );
+        app_item.insert("draft_id".into(), s(&to_file.draft_id));
         ops.push(self.put_op(app_item, Some("attribute_not_exists(pk)"))?);
 
-        let mut marker = Self::key(&format!("DRAFT#{}", draft.id), "CONFIRMED");
+        let mut marker = Self::key(&format!("DRAFT#{}", to_file.draft_id), "CONFIRMED");
         marker.insert("reference".into(), s(&reference));
         ops.push(self.put_op(marker, Some("attribute_not_exists(pk)"))?);
 
-        let owner = Owner::Application(reference.clone());
-        for kind in mails {
-            let pending = PendingMail {
-                owner: owner.clone(),
-                kind: *kind,
-                since: submitted,
-            };
-            ops.push(self.put_op(Self::pending_item(&pending)?, None)?);
+        for pending in &mails {
+            ops.push(self.put_op(Self::pending_item(pending)?, None)?);
         }
 
         let result = self
@@ -332,11 +315,11 @@ impl DynamoStore {
             .send()
             .await;
         let err = match result {
-            Ok(_) => return Ok(Attempt::Done(application)),
+            Ok(_) => return Ok(Attempt::Done(filing)),
             Err(err) => err,
         };
         // The reasons come in the order of the items: counter,
-        // application, marker, pending mails.
+        // filing, marker, pending mails.
         let reasons: Vec<String> = match &err {
             SdkError::ServiceError(service) => match service.err() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
@@ -371,7 +354,7 @@ impl DynamoStore {
         if reasons.iter().all(|c| c == "None") {
             // No reasons given: decide by what is stored now.
             if self
-                .get(&format!("DRAFT#{}", draft.id), "CONFIRMED")
+                .get(&format!("DRAFT#{}", to_file.draft_id), "CONFIRMED")
                 .await?
                 .is_some()
             {
@@ -401,29 +384,27 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn confirm(
-        &self,
-        draft: &Draft,
-        submitted: DateTime<Utc>,
-        mails: &[MailKind],
-    ) -> Result<Confirmed, StoreError> {
+    async fn confirm(&self, to_file: &ToFile) -> Result<Confirmed, StoreError> {
         for attempt in 0..CONFIRM_ATTEMPTS {
-            match self.try_confirm(draft, submitted, mails).await? {
-                Attempt::Done(application) => {
+            match self.try_confirm(to_file).await? {
+                Attempt::Done(filing) => {
                     return Ok(Confirmed {
-                        application,
+                        filing,
                         created: true,
                     })
                 }
                 Attempt::AlreadyConfirmed => {
-                    let application = self.get_confirmed(&draft.id).await?.ok_or_else(|| {
-                        StoreError::Corrupt(format!(
-                            "draft {} is confirmed but its application is missing",
-                            draft.id
-                        ))
-                    })?;
+                    let filing = self
+                        .get_confirmed(&to_file.draft_id)
+                        .await?
+                        .ok_or_else(|| {
+                            StoreError::Corrupt(format!(
+                                "draft {} is confirmed but its filing is missing",
+                                to_file.draft_id
+                            ))
+                        })?;
                     return Ok(Confirmed {
-                        application,
+                        filing,
                         created: false,
                     });
                 }
@@ -441,19 +422,19 @@ impl Store for DynamoStore {
         Err(StoreError::Contention)
     }
 
-    async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Application>, StoreError> {
+    async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Filing>, StoreError> {
         match self.get(&format!("DRAFT#{draft_id}"), "CONFIRMED").await? {
             Some(marker) => {
                 let reference = string(&marker, "reference", "confirmation marker")?.to_string();
-                self.get_application(&reference).await
+                self.get_filing(&reference).await
             }
             None => Ok(None),
         }
     }
 
-    async fn get_application(&self, reference: &str) -> Result<Option<Application>, StoreError> {
+    async fn get_filing(&self, reference: &str) -> Result<Option<Filing>, StoreError> {
         match self.get(&format!("APP#{reference}"), "APP").await? {
-            Some(item) => Ok(Some(data(&item, "application")?)),
+            Some(item) => Ok(Some(data(&item, "filing")?)),
             None => Ok(None),
         }
     }

@@ -15,9 +15,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cbt::invoice::InvoiceNumber;
 use cbt::mail::{MailKind, Message};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -171,49 +170,35 @@ impl Store for LocalStore {
             .filter(|d| d.expires > now))
     }
 
-    async fn confirm(
-        &self,
-        draft: &Draft,
-        submitted: DateTime<Utc>,
-        mails: &[MailKind],
-    ) -> Result<Confirmed, StoreError> {
+    async fn confirm(&self, to_file: &ToFile) -> Result<Confirmed, StoreError> {
         let _guard = self.lock.lock().await;
-        if let Some(reference) = self.read::<String>("confirmed", &draft.id).await? {
-            let application = self
-                .read::<Application>("applications", &reference)
+        if let Some(reference) = self.read::<String>("confirmed", &to_file.draft_id).await? {
+            let filing = self
+                .read::<Filing>("applications", &reference)
                 .await?
                 .ok_or_else(|| {
                     StoreError::Corrupt(format!("{reference} is confirmed but missing"))
                 })?;
             return Ok(Confirmed {
-                application,
+                filing,
                 created: false,
             });
         }
-        let year = submitted.year();
+        let year = to_file.year();
         let last = self
             .read::<Counter>("counters", &year.to_string())
             .await?
             .map_or(0, |c| c.last);
-        let number = InvoiceNumber {
-            year,
-            seq: last + 1,
-        };
-        let reference = cbt::application::reference(number);
-        let application = Application {
-            reference: reference.clone(),
-            invoice_number: number,
-            draft_id: draft.id.clone(),
-            submitted_on: submitted.date_naive(),
-            submitted,
-            values: draft.values.clone(),
-            document: draft.document.clone(),
-        };
-        // Order matters for a crash between writes: the application first,
+        let seq = last
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Corrupt(format!("counter {year} is full")))?;
+        let (filing, mails) = to_file.numbered(seq);
+        let reference = filing.reference.clone();
+        // Order matters for a crash between writes: the filing first,
         // then the counter, then the marker; a rerun then finds the number
-        // taken (the application exists) and cannot hand it out twice.
+        // taken (the filing exists) and cannot hand it out twice.
         if self
-            .read::<Application>("applications", &reference)
+            .read::<Filing>("applications", &reference)
             .await?
             .is_some()
         {
@@ -221,38 +206,29 @@ impl Store for LocalStore {
                 "{reference} exists but the counter says {last}"
             )));
         }
-        self.write("applications", &reference, &application).await?;
-        for kind in mails {
-            let owner = Owner::Application(reference.clone());
-            let key = Self::pending_key(&owner, *kind);
-            self.write(
-                "pending",
-                &key,
-                &PendingMail {
-                    owner,
-                    kind: *kind,
-                    since: submitted,
-                },
-            )
-            .await?;
+        self.write("applications", &reference, &filing).await?;
+        for mail in &mails {
+            let key = Self::pending_key(&mail.owner, mail.kind);
+            self.write("pending", &key, mail).await?;
         }
-        self.write("counters", &year.to_string(), &Counter { last: number.seq })
+        self.write("counters", &year.to_string(), &Counter { last: seq })
             .await?;
-        self.write("confirmed", &draft.id, &reference).await?;
+        self.write("confirmed", &to_file.draft_id, &reference)
+            .await?;
         Ok(Confirmed {
-            application,
+            filing,
             created: true,
         })
     }
 
-    async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Application>, StoreError> {
+    async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Filing>, StoreError> {
         match self.read::<String>("confirmed", draft_id).await? {
             Some(reference) => self.read("applications", &reference).await,
             None => Ok(None),
         }
     }
 
-    async fn get_application(&self, reference: &str) -> Result<Option<Application>, StoreError> {
+    async fn get_filing(&self, reference: &str) -> Result<Option<Filing>, StoreError> {
         self.read("applications", reference).await
     }
 
@@ -412,7 +388,7 @@ impl Mailer for Outbox {
     }
 }
 
-/// A map of every item, for tests and the admin view: kind -> keys.
+/// A map of every item, for tests: kind -> keys.
 pub async fn inventory(data_dir: &Path) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     let root = data_dir.join("store");

@@ -82,7 +82,7 @@ async fn app() -> Result<AwsApp, Error> {
     let table = required("TABLE_NAME")?;
     let bucket = required("BUCKET_NAME")?;
     let configuration_set = optional("SES_CONFIGURATION_SET");
-    let rules = cbt::Rules::embedded().map_err(|errors| {
+    let rules = cbt::embedded_rules().map_err(|errors| {
         let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         format!("the embedded rules are invalid: {}", list.join("; "))
     })?;

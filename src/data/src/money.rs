@@ -26,8 +26,10 @@ pub enum AmountError {
     #[error(
         "\"{0}\" is geen bedrag: schrijf euro's met een punt en twee decimalen, zoals \"3680.00\""
     )]
+    /// Not euros with a point and two decimals.
     Malformed(String),
     #[error("\"{0}\" is te groot")]
+    /// More than the cents fit in.
     TooLarge(String),
 }
 
@@ -85,7 +87,7 @@ impl Cents {
         let euros = (abs / 100).to_string();
         let mut grouped = String::with_capacity(euros.len() + euros.len() / 3);
         for (i, ch) in euros.chars().enumerate() {
-            if i > 0 && (euros.len() - i) % 3 == 0 {
+            if i > 0 && (euros.len() - i).is_multiple_of(3) {
                 grouped.push('.');
             }
             grouped.push(ch);

@@ -15,14 +15,17 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Adds (or replaces) the text of the file at `path`.
     pub fn insert(&mut self, path: impl Into<String>, text: impl Into<String>) {
         self.files.insert(path.into(), text.into());
     }
 
+    /// The text of the file at `path`.
     pub fn get(&self, path: &str) -> Option<&str> {
         self.files.get(path).map(String::as_str)
     }
 
+    /// Every file's path, in order.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
@@ -120,7 +123,10 @@ mod tests {
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[allow(
+        dead_code,
+        reason = "read only through Debug: the test is about parsing"
+    )]
     struct T {
         a: u32,
     }

@@ -6,11 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{invalid, DataError, Sources};
 use crate::fees::FeeSchedule;
+use crate::needs;
+use crate::sources::{invalid, DataError, Sources};
 
-/// The forms' definition files, under `content/`.
+/// The application form's definition, under `content/`.
 pub const APPLICATION_FILE: &str = "data/forms/aanvraag.toml";
+/// The contact form's definition, under `content/`.
 pub const CONTACT_FILE: &str = "data/forms/contact.toml";
 
 /// One form.
@@ -33,13 +35,17 @@ pub struct FormDef {
     pub multipart: bool,
 }
 
+/// Fields shown together.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Group {
+    /// Stable id, for the page's anchors.
     pub id: String,
     /// The fieldset's legend; none for fields that need no grouping.
     pub legend: Option<String>,
+    /// A line under the legend.
     pub hint: Option<String>,
+    /// The fields, in order.
     pub fields: Vec<Field>,
 }
 
@@ -75,22 +81,31 @@ pub enum FieldType {
     Honeypot,
 }
 
+/// One field of a form.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     /// The form field's `name` and (with the form id) its element id.
     pub name: String,
+    /// Its kind (`type = "email"`).
     #[serde(rename = "type")]
     pub kind: FieldType,
+    /// What people read above the control.
     pub label: String,
+    /// A line of help under the label.
     pub hint: Option<String>,
+    /// Whether it must be filled in.
     #[serde(default)]
     pub required: bool,
     /// Required only when another field has a value: `["namens", "vertegenwoordiger"]`.
     pub required_if: Option<(String, String)>,
+    /// The `autocomplete` token, so browsers fill it in.
     pub autocomplete: Option<String>,
+    /// The most characters a text may have.
     pub max_length: Option<u32>,
+    /// The smallest number accepted.
     pub min: Option<i64>,
+    /// The largest number accepted.
     pub max: Option<i64>,
     /// Rows of a textarea.
     pub rows: Option<u32>,
@@ -103,6 +118,7 @@ pub struct Field {
     /// For `file`: accepted extensions (`pdf`) and the largest size.
     #[serde(default)]
     pub accept: Vec<String>,
+    /// For `file`: the largest upload, in bytes.
     pub max_bytes: Option<u64>,
     /// Suffix shown after the input, such as `jaar`.
     pub suffix: Option<String>,
@@ -116,12 +132,37 @@ pub struct Field {
     pub messages: std::collections::BTreeMap<String, String>,
 }
 
+/// One option of a choice field.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
+    /// What is posted; the code may rely on it ([`crate::needs`]).
     pub value: String,
+    /// What people read.
     pub label: String,
+    /// A line of help under the label.
     pub hint: Option<String>,
+}
+
+impl FieldType {
+    /// The name a form definition uses (`type = "vat_id"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Textarea => "textarea",
+            FieldType::Email => "email",
+            FieldType::Tel => "tel",
+            FieldType::Kvk => "kvk",
+            FieldType::Postcode => "postcode",
+            FieldType::Country => "country",
+            FieldType::VatId => "vat_id",
+            FieldType::Number => "number",
+            FieldType::Radio => "radio",
+            FieldType::Checkbox => "checkbox",
+            FieldType::File => "file",
+            FieldType::Honeypot => "honeypot",
+        }
+    }
 }
 
 impl Field {
@@ -134,7 +175,7 @@ impl Field {
         match self.kind {
             FieldType::Text | FieldType::Country => codes.push("one_line"),
             FieldType::Email | FieldType::Tel | FieldType::Kvk | FieldType::VatId => {
-                codes.push("invalid")
+                codes.push("invalid");
             }
             FieldType::Postcode => codes.extend(["invalid", "one_line"]),
             FieldType::Number => codes.push("invalid"),
@@ -165,28 +206,37 @@ impl Field {
 /// Both forms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Forms {
+    /// The application form.
     pub application: FormDef,
+    /// The contact form.
     pub contact: FormDef,
 }
 
 impl Forms {
+    /// Parses both forms and holds each to what the code reads from it
+    /// ([`crate::needs`]); `fees` gives the tariff choices.
     pub fn parse(sources: &Sources, fees: Option<&FeeSchedule>) -> Result<Forms, Vec<DataError>> {
         let mut errors = Vec::new();
-        let mut load = |file: &str| match sources.parse::<FormDef>(file) {
-            Ok(f) => match f.resolve(file, fees) {
-                Ok(f) => Some(f),
+        let mut load = |file: &str, needs: &[needs::Need]| {
+            let def = match sources.parse::<FormDef>(file) {
+                Ok(def) => def,
                 Err(e) => {
-                    errors.extend(e);
-                    None
+                    errors.push(e);
+                    return None;
                 }
-            },
-            Err(e) => {
-                errors.push(e);
+            };
+            let (def, mut problems) = def.resolve(file, fees);
+            let text = sources.get(file).unwrap_or_default();
+            problems.extend(needs::check(file, text, &def, needs));
+            if problems.is_empty() {
+                Some(def)
+            } else {
+                errors.extend(problems);
                 None
             }
         };
-        let application = load(APPLICATION_FILE);
-        let contact = load(CONTACT_FILE);
+        let application = load(APPLICATION_FILE, needs::APPLICATION);
+        let contact = load(CONTACT_FILE, needs::CONTACT);
         match (application, contact) {
             (Some(application), Some(contact)) => Ok(Forms {
                 application,
@@ -203,16 +253,14 @@ impl FormDef {
         self.groups.iter().flat_map(|g| g.fields.iter())
     }
 
+    /// The field called `name`.
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields().find(|f| f.name == name)
     }
 
-    /// Checks what TOML cannot and fills in what follows from the fees.
-    fn resolve(
-        mut self,
-        file: &str,
-        fees: Option<&FeeSchedule>,
-    ) -> Result<FormDef, Vec<DataError>> {
+    /// Fills in what follows from the fees, and checks what TOML cannot;
+    /// every problem found, with the definition as far as it goes.
+    fn resolve(mut self, file: &str, fees: Option<&FeeSchedule>) -> (FormDef, Vec<DataError>) {
         let mut errors = Vec::new();
         let mut names = std::collections::BTreeSet::new();
         let all: Vec<(String, FieldType)> =
@@ -305,10 +353,6 @@ impl FormDef {
             }
         }
         self.multipart = all.iter().any(|(_, k)| *k == FieldType::File);
-        if errors.is_empty() {
-            Ok(self)
-        } else {
-            Err(errors)
-        }
+        (self, errors)
     }
 }

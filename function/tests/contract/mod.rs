@@ -3,11 +3,15 @@
 //! feature and the emulators running (`tests/run` starts them), against
 //! DynamoDB, S3 and SES over the wire (`aws_contract.rs`).
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test binary that includes the contract uses part of it"
+)]
 
-use std::collections::BTreeMap;
-
+use cbt::application::Application;
+use cbt::contact::Enquiry;
 use cbt::mail::{Address, MailKind, Message};
+use cbt::validate::{check, Checked};
 use cbt_function::ports::*;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -17,20 +21,39 @@ pub fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         .expect("valid time")
 }
 
+/// The sample application, checked and typed.
+pub fn application() -> Application {
+    let rules = cbt::embedded_rules().expect("rules");
+    let Ok(Checked::Valid(submission)) =
+        check(&rules.forms.application, &cbt::sample::application())
+    else {
+        panic!("the sample application passes its checks")
+    };
+    Application::from_submission(&submission, &rules.fees).expect("typed")
+}
+
+/// The sample contact message, checked and typed.
+pub fn enquiry() -> Enquiry {
+    let rules = cbt::embedded_rules().expect("rules");
+    let Ok(Checked::Valid(submission)) = check(&rules.forms.contact, &cbt::sample::contact())
+    else {
+        panic!("the sample contact message passes its checks")
+    };
+    Enquiry::from_submission(&submission).expect("typed")
+}
+
 pub fn draft(id: &str, at: DateTime<Utc>) -> Draft {
-    let mut values = BTreeMap::new();
-    values.insert("organisatie_naam".to_string(), "Voorbeeld B.V.".to_string());
-    values.insert("soort_organisatie".to_string(), "commercieel".to_string());
     Draft {
         id: id.to_string(),
-        values,
+        content: DraftContent::Complete {
+            application: Box::new(application()),
+        },
         document: Some(StoredDocument {
             key: format!("drafts/{id}/balanstest.pdf"),
             filename: "balanstest.pdf".into(),
             content_type: "application/pdf".into(),
             size: 42,
         }),
-        complete: true,
         created: at,
         expires: at + Duration::hours(24),
     }
@@ -67,46 +90,67 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
 
     // Confirming numbers the application; confirming again changes nothing.
     let year = 2031;
-    let first = store.confirm(&d, now, &MAILS).await.expect("confirm");
+    let to_file = |d: &Draft, at: DateTime<Utc>| ToFile::new(d, at, &MAILS).expect("complete");
+    let first = store.confirm(&to_file(&d, now)).await.expect("confirm");
     assert!(first.created);
-    assert_eq!(first.application.invoice_number.year, year);
+    assert_eq!(first.filing.invoice_number.year, year);
     assert_eq!(
-        first.application.reference,
-        cbt::application::reference(first.application.invoice_number)
+        first.filing.reference,
+        cbt::follow_up::reference(first.filing.invoice_number)
     );
-    assert_eq!(first.application.values, d.values);
-    assert_eq!(first.application.document, d.document);
-    assert_eq!(first.application.submitted_on, now.date_naive());
+    assert_eq!(
+        first.filing,
+        to_file(&d, now).numbered(first.filing.invoice_number.seq).0,
+        "the store keeps what the core made of the number"
+    );
     let again = store
-        .confirm(&d, now + Duration::minutes(1), &MAILS)
+        .confirm(&to_file(&d, now + Duration::minutes(1)))
         .await
         .expect("confirm again");
     assert!(!again.created);
-    assert_eq!(again.application, first.application);
+    assert_eq!(again.filing, first.filing);
     assert_eq!(
         store.get_confirmed(&d.id).await.expect("confirmed"),
-        Some(first.application.clone())
+        Some(first.filing.clone())
     );
     assert_eq!(
         store
-            .get_application(&first.application.reference)
+            .get_filing(&first.filing.reference)
             .await
             .expect("get"),
-        Some(first.application.clone())
+        Some(first.filing.clone())
     );
     assert_eq!(store.get_confirmed("nooit").await.expect("confirmed"), None);
 
     // The next draft gets the next number: one sequence, no gaps.
     let d2 = draft(&format!("{unique}-d2"), now);
     store.put_draft(&d2).await.expect("put");
-    let second = store.confirm(&d2, now, &MAILS).await.expect("confirm");
+    let second = store.confirm(&to_file(&d2, now)).await.expect("confirm");
     assert_eq!(
-        second.application.invoice_number.seq,
-        first.application.invoice_number.seq + 1
+        second.filing.invoice_number.seq,
+        first.filing.invoice_number.seq + 1
+    );
+
+    // The year is the Amsterdam date's: 23:30 UTC on 31 December is New
+    // Year's Day there, numbered in the new year's series.
+    let d3 = draft(&format!("{unique}-d3"), now);
+    store.put_draft(&d3).await.expect("put");
+    let new_year = Utc
+        .with_ymd_and_hms(2040, 12, 31, 23, 30, 0)
+        .single()
+        .expect("time");
+    let third = store
+        .confirm(&to_file(&d3, new_year))
+        .await
+        .expect("confirm");
+    assert_eq!(third.filing.invoice_number.year, 2041);
+    assert_eq!(
+        third.filing.submitted_on,
+        chrono::NaiveDate::from_ymd_opt(2041, 1, 1).expect("date")
     );
 
     // Its mails are pending until sent.
-    let owner = Owner::Application(first.application.reference.clone());
+    let owner = Owner::Application(first.filing.reference.clone());
     let pending: Vec<MailKind> = store
         .pending_mails()
         .await
@@ -142,7 +186,7 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
     let m = ContactMessage {
         id: format!("{unique}-c1"),
         received: now,
-        values: d.values.clone(),
+        enquiry: enquiry(),
         expires: now + Duration::days(365),
     };
     store
@@ -225,10 +269,10 @@ pub async fn concurrent_confirmations<S: Store + 'static>(
         handles.push(tokio::spawn(async move {
             store.put_draft(&d).await.expect("put");
             store
-                .confirm(&d, now, &MAILS)
+                .confirm(&ToFile::new(&d, now, &MAILS).expect("complete"))
                 .await
                 .expect("confirm")
-                .application
+                .filing
                 .invoice_number
                 .seq
         }));
@@ -263,28 +307,18 @@ pub async fn files_contract<F: Files>(files: &F, unique: &str) {
 }
 
 pub fn message(to: &str) -> Message {
-    let rules = cbt::Rules::embedded().expect("rules");
+    let rules = cbt::embedded_rules().expect("rules");
     let templates = cbt::templates::Templates::embedded().expect("templates");
-    let mut values = BTreeMap::new();
-    for (k, v) in [
-        ("naam", "Els <b>Jansen</b>"),
-        ("email", to),
-        ("onderwerp", "Vraag"),
-        ("bericht", "Hoe lang?"),
-        ("akkoord_privacy", "ja"),
-    ] {
-        values.insert(k.to_string(), v.to_string());
-    }
-    let s = cbt::validate::Submission {
-        form: "contact".into(),
-        values,
-        document: None,
+    let enquiry = Enquiry {
+        name: "Els <b>Jansen</b>".into(),
+        email: cbt::formats::Email::parse(to).expect("address"),
+        ..enquiry()
     };
     let from = Address::new("noreply@balanstoetstelemarketing.nl", Some("CBT")).expect("from");
-    let mut mails = cbt::application::contact_mails(
+    let mut mails = cbt::follow_up::contact(
         &rules,
         &templates,
-        &s,
+        &enquiry,
         t(2031, 3, 1, 12).date_naive(),
         &from,
     )

@@ -2,33 +2,44 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{invalid, DataError};
+use crate::sources::{invalid, DataError};
 
 /// Where the settings live, under `content/`.
 pub const FILE: &str = "data/site.toml";
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+/// `data/site.toml`.
 pub struct SiteConfig {
+    /// The site's full name.
     pub title: String,
+    /// A short name, for narrow places.
     pub short_title: String,
+    /// One sentence, for search engines.
     pub description: String,
     /// Public address without a trailing slash once validated.
     pub base_url: String,
+    /// The pages' language (`nl`).
     pub language: String,
     /// Where the forms post to; empty means the site's own origin.
     #[serde(default)]
     pub form_action_base: String,
+    /// Where applications and questions go.
     pub secretariat: Secretariat,
+    /// The main menu.
     pub menu: Vec<Link>,
     #[serde(default)]
+    /// The footer's links.
     pub footer: Vec<Link>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+/// The secretariat.
 pub struct Secretariat {
+    /// As addressed in mails.
     pub name: String,
+    /// Its address.
     pub email: String,
 }
 
@@ -36,7 +47,9 @@ pub struct Secretariat {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
+    /// What the link reads.
     pub title: String,
+    /// A path within the site (`/tarieven/`).
     pub url: String,
 }
 

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{invalid, DataError};
 use crate::money::Cents;
+use crate::sources::{invalid, DataError};
 
 /// Where the fees live, under `content/`.
 pub const FILE: &str = "data/fees.toml";
@@ -27,7 +27,9 @@ struct TariffFile {
 /// The fee schedule: one tariff per kind of organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FeeSchedule {
+    /// VAT, in whole percent.
     pub vat_percent: u32,
+    /// One per kind of organisation, in the file's order.
     pub tariffs: Vec<Tariff>,
 }
 
@@ -39,12 +41,16 @@ pub struct Tariff {
     pub key: String,
     /// Dutch name of the kind of organisation.
     pub label: String,
+    /// The fee before VAT.
     pub excl_vat: Cents,
+    /// The VAT on it, rounded half up to the cent.
     pub vat: Cents,
+    /// What the applicant pays.
     pub total: Cents,
 }
 
 impl FeeFile {
+    /// The schedule, with VAT and totals computed; every mistake of the file.
     pub fn into_schedule(self, file: &str) -> Result<FeeSchedule, Vec<DataError>> {
         let mut errors = Vec::new();
         if self.vat_percent > 100 {
@@ -118,6 +124,7 @@ fn valid_key(key: &str) -> bool {
 }
 
 impl FeeSchedule {
+    /// The tariff with `key`.
     pub fn tariff(&self, key: &str) -> Option<&Tariff> {
         self.tariffs.iter().find(|t| t.key == key)
     }

@@ -1,0 +1,396 @@
+//! The application, from the post to the confirmation: a checked post
+//! becomes a draft (24 hours) that the applicant reads back; confirming it
+//! files it ([`ToFile`]: numbered, stored and mailed in one step); the
+//! confirmation page reads the filing.
+//!
+//! Uploads are kept under `drafts/<draft id>/` (the bucket's lifecycle rule
+//! empties it after a day or two) and move to `applications/<draft id>/`
+//! when the draft is filed.
+
+use bytes::Bytes;
+use cbt::application::Application;
+use cbt::validate::{check, Checked, Document, PostedFile, Rejected};
+use cbt::FormDef;
+use chrono::Duration;
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use serde_json::json;
+
+use crate::admission::{admit, read_body};
+use crate::handler::{random_id, App};
+use crate::outbox::{send_pending, APPLICATION_MAILS};
+use crate::ports::{
+    Draft, DraftContent, Files, Filing, Mailer, Owner, Store, StoredDocument, ToFile,
+};
+use crate::responses::{html_response, json_response, reject, see_other, Failure, Fault, Wants};
+
+/// The query parameter and form field that carry a draft's id.
+const DRAFT: &str = "concept";
+
+pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// 410, not 404: CloudFront shows the site's own 404 page for every 404 of
+/// the distribution, which would hide this explanation.
+fn expired() -> Failure {
+    Failure::new(
+        StatusCode::GONE,
+        "draft_not_found",
+        "Deze aanvraag is verlopen of onbekend",
+        &["Een aanvraag die niet binnen 24 uur is bevestigd, wordt niet bewaard. Er is niets verstuurd en u betaalt niets.", "Vul het aanvraagformulier opnieuw in."],
+    )
+}
+
+/// Keeps `content` and the uploaded `document` as a new draft: the one
+/// place drafts are made.
+async fn new_draft<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    content: DraftContent,
+    document: Option<&Document>,
+) -> Result<Draft, Failure> {
+    let id = random_id()?;
+    let document = match document {
+        Some(doc) => {
+            let key = format!("drafts/{id}/{}", doc.filename);
+            app.files
+                .put(&key, &doc.bytes, doc.kind.mime())
+                .await
+                .map_err(Failure::unavailable)?;
+            Some(StoredDocument {
+                key,
+                filename: doc.filename.clone(),
+                content_type: doc.kind.mime().to_string(),
+                size: doc.size,
+            })
+        }
+        None => None,
+    };
+    let now = app.clock.now();
+    let draft = Draft {
+        id,
+        content,
+        document,
+        created: now,
+        expires: now + Duration::hours(i64::from(app.config.draft_hours)),
+    };
+    app.store
+        .put_draft(&draft)
+        .await
+        .map_err(Failure::unavailable)?;
+    Ok(draft)
+}
+
+/// `POST /aanvraag` (and `?concept=ID` when changing a draft).
+pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    req: Request<Bytes>,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
+    admit(app, &req).await?;
+    let changing = req.uri().query().and_then(|q| query_value(q, DRAFT));
+    let mut posted = read_body(app, req).await?;
+    let form = &app.rules.forms.application;
+    // A draft being changed: its document counts as chosen unless a new one is.
+    let previous = match changing {
+        Some(id) => app
+            .store
+            .get_draft(&id, app.clock.now())
+            .await
+            .map_err(Failure::unavailable)?,
+        None => None,
+    };
+    let document_field = cbt::needs::application::DOCUMENT;
+    let has_new_file = posted
+        .files
+        .iter()
+        .any(|f| f.field == document_field && !f.bytes.is_empty());
+    if let (Some(doc), false) = (
+        previous.as_ref().and_then(|d| d.document.as_ref()),
+        has_new_file,
+    ) {
+        // Gone (the draft outlived its upload): the form then asks for
+        // the file again, as for any missing document.
+        let bytes = app
+            .files
+            .get(&doc.key)
+            .await
+            .map_err(Failure::unavailable)?
+            .unwrap_or_default();
+        posted.files.retain(|f| f.field != document_field);
+        posted.files.push(PostedFile {
+            field: document_field.into(),
+            filename: doc.filename.clone(),
+            bytes,
+        });
+    }
+    let submission = match check(form, &posted) {
+        Ok(Checked::Valid(s)) => s,
+        Ok(Checked::Bot) => {
+            tracing::info!(metric = "honeypot", "a bot filled the honeypot");
+            return Ok(see_other("/aanvraag/ontvangen?concept=0"));
+        }
+        Err(rejected) => return Err(keep_and_refuse(app, form, rejected).await),
+    };
+    let application =
+        Application::from_submission(&submission, &app.rules.fees).map_err(Failure::unavailable)?;
+    let tariff_total = app
+        .rules
+        .fees
+        .tariff(&application.organisation.tariff)
+        .map(|t| t.total.to_string())
+        .unwrap_or_default();
+    let draft = new_draft(
+        app,
+        DraftContent::Complete {
+            application: Box::new(application),
+        },
+        submission.document.as_ref(),
+    )
+    .await?;
+    let rows = cbt::summary::rows(
+        form,
+        draft.answers(),
+        draft
+            .document
+            .as_ref()
+            .map(|d| (d.filename.as_str(), d.size)),
+    );
+    match wants {
+        Wants::Json => Ok(json_response(
+            StatusCode::OK,
+            &json!({ "draft": draft.id, "expires": draft.expires, "answers": rows }),
+        )),
+        Wants::Html => {
+            let page = cbt::pages::check_answers(
+                &app.rules,
+                &app.templates,
+                &rows,
+                &draft.id,
+                &tariff_total,
+            )
+            .map_err(Failure::unavailable)?;
+            Ok(html_response(StatusCode::OK, page))
+        }
+    }
+}
+
+/// The form again with its errors. A document that passed its own checks
+/// is kept in an incomplete draft, and the form posts back to that draft,
+/// so the applicant need not choose the file again.
+async fn keep_and_refuse<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    form: &FormDef,
+    rejected: Rejected,
+) -> Failure {
+    let Some(doc) = rejected.document.as_deref() else {
+        return reject(app, form, &rejected, None);
+    };
+    let content = DraftContent::Incomplete {
+        entered: rejected.entered.clone(),
+    };
+    match new_draft(app, content, Some(doc)).await {
+        Ok(draft) => {
+            let mut form = form.clone();
+            form.action = format!("{}?{DRAFT}={}", form.action, draft.id);
+            reject(app, &form, &rejected, Some(&doc.filename))
+        }
+        // The form is still worth showing; the file must then be chosen
+        // again. The failure to keep it is logged with the answer.
+        Err(failure) => {
+            let form = reject(app, form, &rejected, None);
+            match failure.cause {
+                Some(cause) => form.with_cause(cause),
+                None => form,
+            }
+        }
+    }
+}
+
+/// `GET /aanvraag/wijzigen?concept=ID`: the form with the draft's answers.
+pub(crate) async fn change<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    query: &str,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
+    let id = query_value(query, DRAFT).ok_or_else(expired)?;
+    let draft = app
+        .store
+        .get_draft(&id, app.clock.now())
+        .await
+        .map_err(Failure::unavailable)?
+        .ok_or_else(expired)?;
+    if wants == Wants::Json {
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({ "draft": draft.id, "values": draft.answers() }),
+        ));
+    }
+    let mut form = app.rules.forms.application.clone();
+    // The changed form posts back with the draft, so its document is kept.
+    form.action = format!("/aanvraag?{DRAFT}={id}");
+    let kept = draft.document.as_ref().map(|d| d.filename.as_str());
+    let page = cbt::pages::form_with_errors(
+        &app.rules,
+        &app.templates,
+        &form,
+        draft.answers(),
+        &[],
+        kept,
+    )
+    .map_err(Failure::unavailable)?;
+    Ok(html_response(StatusCode::OK, page))
+}
+
+/// `POST /aanvraag/bevestig`: files the draft and sends its mails; twice
+/// is harmless (the second finds the first filing).
+pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    req: Request<Bytes>,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
+    admit(app, &req).await?;
+    let posted = read_body(app, req).await?;
+    let id = posted.get(DRAFT).map(str::to_string).ok_or_else(expired)?;
+    let now = app.clock.now();
+    let Some(draft) = app
+        .store
+        .get_draft(&id, now)
+        .await
+        .map_err(Failure::unavailable)?
+    else {
+        // Confirmed before and since expired: still show its confirmation.
+        return match app
+            .store
+            .get_confirmed(&id)
+            .await
+            .map_err(Failure::unavailable)?
+        {
+            Some(_) => Ok(confirmed_response(&id, wants)),
+            None => Err(expired()),
+        };
+    };
+    let draft = keep_document(app, draft).await?;
+    let Some(to_file) = ToFile::new(&draft, now, &APPLICATION_MAILS) else {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "draft_incomplete",
+            "Deze aanvraag is nog niet compleet",
+            &["Vul het aanvraagformulier verder in; daarna ziet u uw antwoorden en kunt u de aanvraag versturen."],
+        ));
+    };
+    let confirmed = app
+        .store
+        .confirm(&to_file)
+        .await
+        .map_err(Failure::unavailable)?;
+    if confirmed.created {
+        tracing::info!(reference = %confirmed.filing.reference, "application filed");
+        send_pending(app, &Owner::Application(confirmed.filing.reference)).await;
+    }
+    Ok(confirmed_response(&id, wants))
+}
+
+fn confirmed_response(draft_id: &str, wants: Wants) -> Response<Bytes> {
+    let location = format!("/aanvraag/ontvangen?{DRAFT}={draft_id}");
+    match wants {
+        Wants::Json => {
+            let mut r = json_response(StatusCode::SEE_OTHER, &json!({ "location": location }));
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        Wants::Html => see_other(&location),
+    }
+}
+
+/// Copies a complete draft's document from `drafts/` to
+/// `applications/<draft id>/`, where filed applications keep it, and
+/// returns the draft pointing there. Keyed by the draft, so a second
+/// confirmation copies to the same place.
+async fn keep_document<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    mut draft: Draft,
+) -> Result<Draft, Failure> {
+    if !matches!(draft.content, DraftContent::Complete { .. }) {
+        return Ok(draft);
+    }
+    if let Some(doc) = draft.document.as_mut() {
+        if doc.key.starts_with("drafts/") {
+            let bytes = app
+                .files
+                .get(&doc.key)
+                .await
+                .map_err(Failure::unavailable)?
+                .ok_or_else(|| Failure::unavailable(Fault::DocumentGone(doc.key.clone())))?;
+            let key = format!("applications/{}/{}", draft.id, doc.filename);
+            app.files
+                .put(&key, &bytes, &doc.content_type)
+                .await
+                .map_err(Failure::unavailable)?;
+            doc.key = key;
+        }
+    }
+    Ok(draft)
+}
+
+/// `GET /aanvraag/ontvangen?concept=ID`: the confirmation.
+pub(crate) async fn received<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    query: &str,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
+    let id = query_value(query, DRAFT).ok_or_else(expired)?;
+    // The honeypot's answer: looks like a success, reveals nothing.
+    if id == "0" {
+        let page = cbt::pages::message(
+            &app.rules,
+            &app.templates,
+            "Uw aanvraag is ontvangen",
+            &["U ontvangt een bevestiging per e-mail."],
+        )
+        .map_err(Failure::unavailable)?;
+        return Ok(html_response(StatusCode::OK, page));
+    }
+    let filing = app
+        .store
+        .get_confirmed(&id)
+        .await
+        .map_err(Failure::unavailable)?
+        .ok_or_else(expired)?;
+    let invoice =
+        cbt::follow_up::invoice(&app.rules, &filed(&filing, None)).map_err(Failure::unavailable)?;
+    if wants == Wants::Json {
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({ "reference": filing.reference, "invoice_number": invoice.number.to_string(), "total_cents": invoice.total.0, "payment_due": invoice.due_date }),
+        ));
+    }
+    let c = cbt::pages::Confirmation {
+        reference: &filing.reference,
+        invoice_number: &invoice.number.to_string(),
+        invoice_email: invoice.customer.email.as_str(),
+        contact_email: filing.application.contact.email.as_str(),
+        payment_due: invoice.due_date.to_string(),
+        total: invoice.total.to_string(),
+    };
+    let page =
+        cbt::pages::confirmation(&app.rules, &app.templates, &c).map_err(Failure::unavailable)?;
+    Ok(html_response(StatusCode::OK, page))
+}
+
+/// A filing as the rules' follow-up reads it, with its document's bytes
+/// when a mail attaches them.
+pub(crate) fn filed<'a>(
+    filing: &'a Filing,
+    document: Option<&'a Document>,
+) -> cbt::follow_up::Filed<'a> {
+    cbt::follow_up::Filed {
+        application: &filing.application,
+        number: filing.invoice_number,
+        date: filing.submitted_on,
+        document,
+    }
+}

@@ -1,0 +1,87 @@
+//! The CBT's data files, as typed values: what editors write in
+//! `content/data/` (site settings, fees, periods, the forms, the supplier's
+//! details), and the formats of the values people type into the forms.
+//!
+//! A crate of its own because two compilations need it: the `cbt` library,
+//! and `cbt`'s build script, which parses the same files with the same code
+//! so that a mistake in them fails `cargo build` with its file and line.
+//! Nothing here does I/O: the caller reads the files ([`Sources`]).
+
+#![deny(missing_docs)]
+
+pub mod assets;
+pub mod fees;
+pub mod formats;
+pub mod forms;
+pub mod money;
+pub mod needs;
+pub mod periods;
+pub mod site;
+pub mod sources;
+pub mod supplier;
+
+pub use fees::{FeeSchedule, Tariff};
+pub use forms::{FormDef, Forms};
+pub use money::Cents;
+pub use periods::Periods;
+pub use site::SiteConfig;
+pub use sources::{DataError, Sources};
+pub use supplier::Supplier;
+
+/// Every rule the site and the function share, parsed from the data files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// Site name, address, secretariat, menu (`data/site.toml`).
+    pub site: SiteConfig,
+    /// The fee per kind of organisation, and VAT (`data/fees.toml`).
+    pub fees: FeeSchedule,
+    /// The periods of the procedure (`data/periods.toml`).
+    pub periods: Periods,
+    /// The application and contact forms (`data/forms/`).
+    pub forms: Forms,
+    /// The CBT as supplier on its invoices (`data/supplier.toml`).
+    pub supplier: Supplier,
+}
+
+impl Rules {
+    /// Parses the rules from the data files' text. All problems are
+    /// returned together, each naming its file and, where it has one, its
+    /// line.
+    pub fn parse(sources: &Sources) -> Result<Rules, Vec<DataError>> {
+        let mut errors = Vec::new();
+        let site = sources
+            .parse::<SiteConfig>(site::FILE)
+            .map_err(|e| errors.push(e));
+        let fees = sources
+            .parse::<fees::FeeFile>(fees::FILE)
+            .map_err(|e| vec![e])
+            .and_then(|f| f.into_schedule(fees::FILE))
+            .map_err(|e| errors.extend(e));
+        let periods = sources
+            .parse::<Periods>(periods::FILE)
+            .map_err(|e| errors.push(e));
+        let forms = Forms::parse(sources, fees.as_ref().ok()).map_err(|e| errors.extend(e));
+        let supplier = sources
+            .parse::<Supplier>(supplier::FILE)
+            .map_err(|e| vec![e])
+            .and_then(|s| s.validate(supplier::FILE))
+            .map_err(|e| errors.extend(e));
+        match (site, fees, periods, forms, supplier) {
+            (Ok(site), Ok(fees), Ok(periods), Ok(forms), Ok(supplier)) => {
+                errors.extend(site.validate());
+                if errors.is_empty() {
+                    Ok(Rules {
+                        site,
+                        fees,
+                        periods,
+                        forms,
+                        supplier,
+                    })
+                } else {
+                    Err(errors)
+                }
+            }
+            _ => Err(errors),
+        }
+    }
+}
