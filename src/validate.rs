@@ -309,13 +309,15 @@ pub fn safe_filename(name: &str, kind: DocumentKind) -> String {
     format!("{clean}.{}", kind.extension())
 }
 
-/// The field's message for `code`, or a plain Dutch default.
+/// The field's message for `code`. Every code a field can give has a
+/// message in its definition (the data check requires it: `Field::codes`);
+/// the plain sentence is for a definition made in code without one.
 fn error(field: &Field, code: &'static str) -> FieldError {
     let message = field
         .messages
         .get(code)
         .cloned()
-        .unwrap_or_else(|| default_message(field, code));
+        .unwrap_or_else(|| format!("“{}” is niet goed ingevuld", field.label));
     FieldError {
         field: field.name.clone(),
         code,
@@ -323,25 +325,18 @@ fn error(field: &Field, code: &'static str) -> FieldError {
     }
 }
 
-fn default_message(field: &Field, code: &str) -> String {
-    let label = &field.label;
-    match code {
-        "required" => format!("Vul “{label}” in"),
-        "one_line" => format!("“{label}” moet op één regel staan"),
-        "too_long" => format!(
-            "“{label}” mag hoogstens {} tekens lang zijn",
-            field.max_length.unwrap_or_default()
-        ),
-        "too_small" => format!(
-            "“{label}” moet minstens {} zijn",
-            field.min.unwrap_or_default()
-        ),
-        "too_large" if field.kind == FieldType::File => format!("“{label}” is te groot"),
-        "too_large" => format!(
-            "“{label}” mag hoogstens {} zijn",
-            field.max.unwrap_or_default()
-        ),
-        "wrong_type" => format!("“{label}” heeft niet de juiste bestandssoort"),
-        _ => format!("“{label}” is niet goed ingevuld"),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_definition_without_the_message_still_says_which_field() {
+        let def: FormDef = toml::from_str(
+            "id = \"t\"\ntitle = \"T\"\naction = \"/t\"\nsubmit = \"S\"\n[[groups]]\nid = \"g\"\n[[groups.fields]]\nname = \"naam\"\ntype = \"text\"\nlabel = \"Naam\"\nrequired = true\n",
+        )
+        .expect("a definition");
+        let rejected = check(&def, &Posted::default()).expect_err("required");
+        assert_eq!(rejected.errors[0].code, "required");
+        assert_eq!(rejected.errors[0].message, "“Naam” is niet goed ingevuld");
     }
 }

@@ -188,6 +188,96 @@ fn the_document_is_judged_by_its_bytes() {
     assert_eq!(rejected(&posted).errors[0].code, "required");
 }
 
+/// The edges of each limit, from both sides (found by mutation testing:
+/// only the values beyond them were tried).
+#[test]
+fn limits_hold_exactly_at_their_edges() {
+    let term = rules().forms.application;
+    let term = term.field("klanttermijn_jaren").expect("term field");
+    let (min, max) = (term.min.expect("min"), term.max.expect("max"));
+    for years in [min, max] {
+        let s = valid(&with(
+            application(),
+            "klanttermijn_jaren",
+            &years.to_string(),
+        ));
+        assert_eq!(
+            s.get("klanttermijn_jaren"),
+            Some(years.to_string().as_str())
+        );
+    }
+    assert_eq!(
+        rejected(&with(
+            application(),
+            "klanttermijn_jaren",
+            &(min - 1).to_string()
+        ))
+        .errors[0]
+            .code,
+        "too_small"
+    );
+    assert_eq!(
+        rejected(&with(
+            application(),
+            "klanttermijn_jaren",
+            &(max + 1).to_string()
+        ))
+        .errors[0]
+            .code,
+        "too_large"
+    );
+
+    let form = rules().forms.application;
+    let limit = form
+        .field("balanstest")
+        .and_then(|f| f.max_bytes)
+        .expect("max_bytes") as usize;
+    let sized = |size: usize| {
+        let mut posted = application();
+        let mut bytes = PDF.to_vec();
+        bytes.splice(9..9, std::iter::repeat_n(b' ', size - PDF.len()));
+        posted.files[0].bytes = bytes;
+        posted
+    };
+    assert_eq!(valid(&sized(limit)).document.map(|d| d.size), Some(limit));
+    assert_eq!(rejected(&sized(limit + 1)).errors[0].code, "too_large");
+
+    let long = |n| with(application(), "organisatie_naam", &"x".repeat(n));
+    valid(&long(200));
+    assert_eq!(rejected(&long(201)).errors[0].code, "too_long");
+}
+
+#[test]
+fn an_upload_with_a_name_but_no_bytes_is_not_a_document() {
+    let mut posted = application();
+    posted.files[0].bytes.clear();
+    let r = rejected(&posted);
+    assert_eq!(
+        (r.errors[0].field.as_str(), r.errors[0].code),
+        ("balanstest", "wrong_type")
+    );
+}
+
+#[test]
+fn kept_file_names_keep_letters_digits_dashes_and_underscores() {
+    use cbt::formats::DocumentKind;
+    use cbt::validate::safe_filename;
+    assert_eq!(
+        safe_filename("balans-test_2026.PDF", DocumentKind::Pdf),
+        "balans-test_2026.pdf"
+    );
+    assert_eq!(
+        safe_filename("C:\\map\\été (1).docx", DocumentKind::Docx),
+        "t___1.docx"
+    );
+    assert_eq!(safe_filename("../../", DocumentKind::Odt), "balanstest.odt");
+    assert_eq!(safe_filename("", DocumentKind::Pdf), "balanstest.pdf");
+    assert_eq!(
+        safe_filename(&"a".repeat(100), DocumentKind::Pdf).len(),
+        80 + ".pdf".len()
+    );
+}
+
 #[test]
 fn errors_come_in_the_order_of_the_form_and_nothing_entered_is_lost() {
     let posted = with(

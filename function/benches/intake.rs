@@ -20,9 +20,6 @@ use cbt_function::config::Config;
 use cbt_function::{handle, App, Clock};
 use http::Request;
 
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -35,43 +32,12 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The sample application with a balancing test of some 300 kB, as
+/// applicants upload, as a browser posts it.
 fn body() -> (String, Vec<u8>) {
-    let fields = [
-        ("organisatie_naam", "Voorbeeld Energie B.V."),
-        ("kvk_nummer", "12345678"),
-        ("soort_organisatie", "commercieel"),
-        ("namens", "eigen_organisatie"),
-        ("contact_naam", "Jan de Vries"),
-        ("contact_functie", "Privacy officer"),
-        ("contact_email", "jan@voorbeeld.nl"),
-        ("contact_telefoon", "020 123 4567"),
-        ("relatie", "oud_klanten"),
-        ("klanttermijn_jaren", "5"),
-        ("motivering", "Contracten van vijf jaar."),
-        ("factuur_naam", "Voorbeeld Energie B.V."),
-        ("factuur_straat", "Stationsplein 1"),
-        ("factuur_postcode", "1012 AB"),
-        ("factuur_plaats", "Amsterdam"),
-        ("factuur_land", "Nederland"),
-        ("factuur_email", "crediteuren@voorbeeld.nl"),
-        ("akkoord_factuur", "ja"),
-        ("akkoord_privacy", "ja"),
-    ];
-    let boundary = "bench7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    // A balancing test of some 300 kB, as applicants upload.
-    let mut pdf = PDF.to_vec();
+    let mut pdf = cbt::sample::PDF.to_vec();
     pdf.splice(9..9, std::iter::repeat_n(b' ', 300_000));
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"balanstest\"; filename=\"b.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
-    body.extend_from_slice(&pdf);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    cbt::sample::multipart(&cbt::sample::application_fields(), Some(("b.pdf", &pdf)))
 }
 
 fn main() {

@@ -281,7 +281,9 @@ async fn ses_on_ses_local_delivers_subject_text_reply_to_and_attachment() {
         .as_ref()
         .expect("the message has a Reply-To");
     assert!(
-        mail["replyTo"].to_string().contains(&reply_to.email),
+        mail["replyTo"]
+            .to_string()
+            .contains(reply_to.email.as_str()),
         "Reply-To: {mail}"
     );
     assert!(

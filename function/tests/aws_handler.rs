@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_config::SdkConfig;
-use base64::Engine as _;
 use bytes::Bytes;
 use cbt::mail::{MailKind, Message};
 use cbt_function::adapters::aws::{DynamoStore, S3Files, SesMailer};
@@ -31,8 +30,6 @@ use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
 /// The fixture document (as `tests/common/mod.rs` at the root).
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 /// A mailer that fails its first `failures` sends, and records what went
 /// out (kind and the mail service's id).
@@ -101,35 +98,22 @@ async fn app<M>(config: &SdkConfig, table: &str, mailer: M) -> TestApp<M> {
     }
 }
 
-/// A valid application (the shared fixture's values, as in
-/// `tests/common/mod.rs`) as a script posts it: JSON, document in base64.
+/// The sample application as a script posts it (JSON, the document in
+/// base64), to these addresses.
 fn application(invoice_email: &str, contact_email: &str) -> Value {
-    json!({
-        "organisatie_naam": "  Voorbeeld Energie B.V. ",
-        "kvk_nummer": "1234 5678",
-        "soort_organisatie": "commercieel",
-        "namens": "eigen_organisatie",
-        "vertegenwoordigde_organisaties": "",
-        "contact_naam": "Jan de Vries",
-        "contact_functie": "Privacy officer",
-        "contact_email": contact_email,
-        "contact_telefoon": "020-123 4567",
-        "relatie": "oud_klanten",
-        "klanttermijn_jaren": " 5 ",
-        "motivering": "Onze klanten sluiten contracten van vijf jaar.\r\nZij verwachten een belletje.",
-        "factuur_naam": "Voorbeeld Energie B.V.",
-        "factuur_straat": "Stationsplein 1",
-        "factuur_postcode": "1012ab",
-        "factuur_plaats": "Amsterdam",
-        "factuur_land": "Nederland",
-        "factuur_email": invoice_email,
-        "factuur_extra": "PO-12345",
-        "btw_nummer": "nl 0044.95445 b01",
-        "akkoord_factuur": "ja",
-        "akkoord_privacy": "ja",
-        "website": "",
-        "balanstest": { "filename": "Balanstest 2026 (def).pdf", "content_base64": base64::engine::general_purpose::STANDARD.encode(PDF) },
-    })
+    let fields = cbt::sample::set(
+        cbt::sample::set(
+            cbt::sample::application_fields(),
+            "factuur_email",
+            invoice_email,
+        ),
+        "contact_email",
+        contact_email,
+    );
+    cbt::sample::json(
+        &fields,
+        Some(("Balanstest 2026 (def).pdf", cbt::sample::PDF)),
+    )
 }
 
 fn request(

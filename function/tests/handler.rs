@@ -16,6 +16,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use bytes::Bytes;
 use cbt::mail::{MailKind, Message};
+use cbt::sample::{application_fields, multipart, PDF};
 use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
 use cbt_function::config::Config;
 use cbt_function::event::handle_event;
@@ -26,8 +27,6 @@ use http::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 const SITE: &str = "https://www.balanstoetstelemarketing.nl";
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0)
@@ -64,50 +63,6 @@ fn app_with<M: Mailer>(dir: &Path, mailer: M) -> LocalApp<M> {
 
 fn app(dir: &Path) -> LocalApp {
     app_with(dir, Outbox::new(dir))
-}
-
-fn application_fields() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("organisatie_naam", "Voorbeeld Energie B.V."),
-        ("kvk_nummer", "12345678"),
-        ("soort_organisatie", "commercieel"),
-        ("namens", "eigen_organisatie"),
-        ("contact_naam", "Jan de Vries"),
-        ("contact_functie", "Privacy officer"),
-        ("contact_email", "jan@voorbeeld.nl"),
-        ("contact_telefoon", "020 123 4567"),
-        ("relatie", "oud_klanten"),
-        ("klanttermijn_jaren", "5"),
-        ("motivering", "Contracten van vijf jaar."),
-        ("factuur_naam", "Voorbeeld Energie B.V."),
-        ("factuur_straat", "Stationsplein 1"),
-        ("factuur_postcode", "1012 AB"),
-        ("factuur_plaats", "Amsterdam"),
-        ("factuur_land", "Nederland"),
-        ("factuur_email", "crediteuren@voorbeeld.nl"),
-        ("akkoord_factuur", "ja"),
-        ("akkoord_privacy", "ja"),
-        ("website", ""),
-    ]
-}
-
-/// A multipart body as a browser sends it.
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "----cbtboundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"balanstest\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// A Function URL event; the body base64-encoded, as Function URLs do.
@@ -323,6 +278,72 @@ async fn an_application_from_form_to_invoice() {
             .reference,
         "CBT-2026-0002"
     );
+}
+
+/// Every date of an application is its date in Amsterdam: confirmed at
+/// 00:30 on New Year's Day there (23:30 UTC on 31 December), it is invoiced
+/// on 1 January, first of the new year's series.
+#[tokio::test]
+async fn new_year_in_amsterdam_starts_the_new_series() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let at = |y, mo, d, h, mi| {
+        Clock::Fixed(
+            Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+                .single()
+                .expect("time"),
+        )
+    };
+    // One application in 2026 first: the counter of 2026 is at 1.
+    app.clock = at(2026, 12, 31, 22, 59);
+    let check = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
+    let first = draft_id(&check.body);
+    confirm(&app, &first).await;
+    app.clock = at(2026, 12, 31, 23, 30);
+    let check = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
+    let id = draft_id(&check.body);
+    assert_eq!(confirm(&app, &id).await.status, 303);
+
+    let filing = |id: String| {
+        let store = &app.store;
+        async move {
+            store
+                .get_confirmed(&id)
+                .await
+                .expect("store")
+                .expect("filed")
+        }
+    };
+    let before = filing(first).await;
+    assert_eq!(before.invoice_number.to_string(), "2026-0001");
+    assert_eq!(before.submitted_on.to_string(), "2026-12-31");
+    let after = filing(id.clone()).await;
+    assert_eq!(after.invoice_number.to_string(), "2027-0001");
+    assert_eq!(after.reference, "CBT-2027-0001");
+    assert_eq!(after.submitted_on.to_string(), "2027-01-01");
+
+    let invoice_mail = outbox(dir.path())
+        .into_iter()
+        .filter(|m| m.ends_with("-factuur.eml"))
+        .map(|m| std::fs::read_to_string(dir.path().join("outbox").join(m)).expect("mail"))
+        .find(|m| m.contains("2027-0001"))
+        .expect("the invoice mail of 2027-0001");
+    let text = invoice_mail.replace("=\r\n", "").replace("=\n", "");
+    assert!(text.contains("Factuurdatum: 1 januari 2027"), "{text}");
+    assert!(text.contains("Vervaldatum: 31 januari 2027"), "{text}");
+    let page = invoke(
+        &app,
+        url_event(
+            "GET",
+            "/aanvraag/ontvangen",
+            &format!("concept={id}"),
+            &[("accept", "text/html")],
+            b"",
+        ),
+    )
+    .await;
+    assert!(page.body.contains("CBT-2027-0001"), "{}", page.body);
+    assert!(page.body.contains("31 januari 2027"), "{}", page.body);
 }
 
 #[tokio::test]

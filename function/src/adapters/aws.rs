@@ -583,7 +583,7 @@ impl S3Files {
 }
 
 fn files_error<E: std::error::Error>(e: E) -> FilesError {
-    FilesError(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
+    FilesError(DisplayErrorContext(e).to_string())
 }
 
 impl Files for S3Files {
@@ -674,22 +674,20 @@ impl Mailer for SesMailer {
             .build()
             .map_err(|e| SendError(e.to_string()))?;
         let destination = Destination::builder()
-            .set_to_addresses(Some(message.to.iter().map(|a| a.email.clone()).collect()))
+            .set_to_addresses(Some(
+                message.to.iter().map(|a| a.email.to_string()).collect(),
+            ))
             .build();
         let out = self
             .client
             .send_email()
-            .from_email_address(&message.from.email)
+            .from_email_address(message.from.email.as_str())
             .destination(destination)
             .content(EmailContent::builder().raw(raw).build())
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
-            .map_err(|e| {
-                SendError(redact_addresses(
-                    &aws_sdk_sesv2::error::DisplayErrorContext(e).to_string(),
-                ))
-            })?;
+            .map_err(|e| SendError(redact_addresses(&DisplayErrorContext(e).to_string())))?;
         // The mail went out; without SES's id, ours still names it.
         Ok(out.message_id.filter(|m| !m.is_empty()).unwrap_or(id))
     }

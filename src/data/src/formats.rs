@@ -954,6 +954,39 @@ mod tests {
         }
     }
 
+    /// Valid check digits do not make a valid IBAN: the shape counts too
+    /// (found by mutation testing).
+    #[test]
+    fn iban_with_good_check_digits_but_a_bad_shape_is_refused() {
+        let good = with_check("NL", "ABNA0417164300");
+        assert_eq!(normalize_iban(&good), Ok(good.clone()));
+        for bban in [
+            "AB1A0417164300",  // a digit in the bank code
+            "ABNA041716430",   // a short account
+            "ABNA04171643001", // a long account
+            "ABNA041716430A",  // a letter in the account
+        ] {
+            let iban = with_check("NL", bban);
+            assert_eq!(
+                mod97(&format!("{bban}NL{}", iban.get(2..4).unwrap_or_default())),
+                Some(1)
+            );
+            assert_eq!(normalize_iban(&iban), Err(Invalid), "{iban}");
+        }
+        let lower = with_check("nl", "ABNA0417164300");
+        assert_eq!(normalize_iban(&lower), Ok(good));
+        let short = with_check("BE", "5390075470");
+        assert_eq!(short.len(), 14);
+        assert_eq!(
+            normalize_iban(&short),
+            Err(Invalid),
+            "shorter than any IBAN"
+        );
+        let long = with_check("LC", &"1".repeat(31));
+        assert_eq!(long.len(), 35);
+        assert_eq!(normalize_iban(&long), Err(Invalid), "longer than any IBAN");
+    }
+
     /// Check digits 99 and 01 pass mod 97 exactly when 02 and 98 do, but
     /// only 02..=98 are issued.
     #[test]
@@ -1057,6 +1090,25 @@ mod tests {
     }
 
     // ---- email -------------------------------------------------------------
+
+    /// A top-level domain is letters, or punycode longer than its `xn--`
+    /// (found by mutation testing).
+    #[test]
+    fn top_level_domains() {
+        for ok in ["a@b.nl", "a@b.museum", "a@b.xn--p1ai", "a@b.xn--9"] {
+            assert!(normalize_email(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "a@b.c",
+            "a@b.c0m12",
+            "a@b.12345",
+            "a@b.xn--",
+            "a@b.xn-9a",
+            "a@b.n1",
+        ] {
+            assert_eq!(normalize_email(bad), Err(Invalid), "{bad}");
+        }
+    }
 
     #[test]
     fn email_table() {
@@ -1293,6 +1345,53 @@ mod tests {
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         );
         assert_eq!(DocumentKind::Odt.mime().as_bytes(), ODT_MIME);
+    }
+
+    /// A directory whose records run past its own end, or past the end
+    /// record, is no ZIP a word processor wrote (found by mutation testing).
+    #[test]
+    fn zip_records_past_the_end_are_refused() {
+        let good = docx();
+        assert_eq!(sniff_document(&good), Some(DocumentKind::Docx));
+        let end = end_record(&good);
+        let directory = u32_at(&good, end + 16).expect("offset");
+        let size = u32_at(&good, end + 12).expect("size");
+
+        // The first entry's name runs past the directory.
+        let mut bytes = good.clone();
+        set_u16(
+            &mut bytes,
+            directory + 28,
+            u16::try_from(size).expect("small"),
+        );
+        assert_eq!(sniff_document(&bytes), None);
+        // Its extra field does.
+        let mut bytes = good.clone();
+        set_u16(
+            &mut bytes,
+            directory + 30,
+            u16::try_from(size).expect("small"),
+        );
+        assert_eq!(sniff_document(&bytes), None);
+        // The directory claims more than lies before the end record.
+        let mut bytes = good.clone();
+        set_u32(
+            &mut bytes,
+            end + 12,
+            u32::try_from(size + 1).expect("small"),
+        );
+        assert_eq!(sniff_document(&bytes), None);
+        // It claims an entry more than it holds.
+        let mut bytes = good.clone();
+        let entries = u16_at(&good, end + 10).expect("entries");
+        let more = u16::try_from(entries + 1).expect("small");
+        set_u16(&mut bytes, end + 8, more);
+        set_u16(&mut bytes, end + 10, more);
+        assert_eq!(sniff_document(&bytes), None);
+        // Its comment runs past the end of the file.
+        let mut bytes = good;
+        set_u16(&mut bytes, end + 20, 1);
+        assert_eq!(sniff_document(&bytes), None);
     }
 
     #[test]

@@ -152,5 +152,13 @@ mod tests {
         assert_eq!(Cents(123_456_789).to_nl(), "1.234.567,89");
         assert_eq!(Cents(-77_280).to_nl(), "-772,80");
         assert_eq!(Cents(368_000).to_string(), "€\u{a0}3.680,00");
+        // The edges (found by mutation testing).
+        assert_eq!(Cents(0).to_nl(), "0,00");
+        assert_eq!(Cents(0).to_string(), "€\u{a0}0,00");
+        assert_eq!(Cents(99).to_nl(), "0,99");
+        assert_eq!(Cents(100).to_nl(), "1,00");
+        assert_eq!(Cents(99_999).to_nl(), "999,99");
+        assert_eq!(Cents(100_000).to_nl(), "1.000,00");
+        assert_eq!(Cents(-5).to_nl(), "-0,05");
     }
 }
