@@ -1,52 +1,84 @@
 //! The Lambda event (payload format 2.0, as Function URLs and HTTP APIs
 //! send it) to an HTTP request, and the response back.
 //!
-//! Done here rather than by lambda_http's conversion because a Function URL
-//! delivers form bodies base64-encoded, and a body that claims to be base64
-//! but is not must be a 400 page, not a panic in the runtime.
+//! The payloads are read through `aws_lambda_events`' own types, which take
+//! `null` wherever AWS or `cargo lambda watch` may send it (the emulator
+//! sends `"rawQueryString": null` for a request without a query, and leaves
+//! `cookies` out). The body is decoded here rather than by lambda_http's
+//! conversion because a Function URL delivers form bodies base64-encoded,
+//! and a body that claims to be base64 but is not must be a 400 page, not a
+//! panic in the runtime.
 
-use std::collections::BTreeMap;
-
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use aws_lambda_events::lambda_function_urls::{
+    LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
+};
 use base64::Engine as _;
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use serde::Deserialize;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use serde::Deserialize as _;
 use serde_json::{json, Value};
+use tracing::Instrument as _;
 
 use crate::handler::{handle, App, SOURCE_IP_HEADER};
 use crate::ports::{Files, Mailer, Store};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HttpEvent {
-    #[serde(default)]
-    raw_path: String,
-    #[serde(default)]
-    raw_query_string: String,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    #[serde(default)]
-    cookies: Vec<String>,
+/// What a request needs from either payload.
+struct Incoming {
+    method: Method,
+    raw_path: Option<String>,
+    raw_query_string: Option<String>,
+    headers: HeaderMap,
+    cookies: Option<Vec<String>>,
     body: Option<String>,
-    #[serde(default)]
     is_base64_encoded: bool,
-    request_context: RequestContext,
+    source_ip: Option<String>,
+    request_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestContext {
-    #[serde(default)]
-    request_id: String,
-    http: HttpContext,
+impl TryFrom<LambdaFunctionUrlRequest> for Incoming {
+    type Error = EventError;
+
+    fn try_from(event: LambdaFunctionUrlRequest) -> Result<Self, EventError> {
+        let context = event.request_context;
+        let method = context
+            .http
+            .method
+            .as_deref()
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| EventError::NotHttp("requestContext.http.method is missing".into()))?;
+        Ok(Incoming {
+            method: Method::from_bytes(method.as_bytes())
+                .map_err(|e| EventError::NotHttp(format!("requestContext.http.method: {e}")))?,
+            raw_path: event.raw_path,
+            raw_query_string: event.raw_query_string,
+            headers: event.headers,
+            cookies: event.cookies,
+            body: event.body,
+            is_base64_encoded: event.is_base64_encoded,
+            source_ip: context.http.source_ip,
+            request_id: context.request_id,
+        })
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HttpContext {
-    method: String,
-    #[serde(default)]
-    source_ip: String,
+impl From<ApiGatewayV2httpRequest> for Incoming {
+    fn from(event: ApiGatewayV2httpRequest) -> Self {
+        let context = event.request_context;
+        Incoming {
+            // Not the top-level `httpMethod`: that one is only in authorizer
+            // payloads and defaults to GET (cargo-lambda even sends it so).
+            method: context.http.method,
+            raw_path: event.raw_path,
+            raw_query_string: event.raw_query_string,
+            headers: event.headers,
+            cookies: event.cookies,
+            body: event.body,
+            is_base64_encoded: event.is_base64_encoded,
+            source_ip: context.http.source_ip,
+            request_id: context.request_id,
+        }
+    }
 }
 
 /// Why an event is not a request we can handle.
@@ -58,10 +90,22 @@ pub enum EventError {
     BadBase64(String),
 }
 
+/// The event as a Function URL request, which is what production sends;
+/// failing that as an HTTP API request, whose type is laxer (it takes a
+/// missing `isBase64Encoded` or `timeEpoch`, and `null` headers).
+fn incoming(event: &Value) -> Result<Incoming, EventError> {
+    match LambdaFunctionUrlRequest::deserialize(event) {
+        Ok(url) => Incoming::try_from(url),
+        Err(_) => ApiGatewayV2httpRequest::deserialize(event)
+            .map(Incoming::from)
+            // The laxer type's complaint is the one about what is really wrong.
+            .map_err(|e| EventError::NotHttp(e.to_string())),
+    }
+}
+
 /// The request in `event`, and its request id for the logs.
 pub fn to_request(event: Value) -> Result<(Request<Bytes>, String), EventError> {
-    let event: HttpEvent =
-        serde_json::from_value(event).map_err(|e| EventError::NotHttp(e.to_string()))?;
+    let event = incoming(&event)?;
     let body = match (event.body, event.is_base64_encoded) {
         (None, _) => Bytes::new(),
         (Some(text), false) => Bytes::from(text),
@@ -71,49 +115,71 @@ pub fn to_request(event: Value) -> Result<(Request<Bytes>, String), EventError> 
                 .map_err(|e| EventError::BadBase64(e.to_string()))?,
         ),
     };
-    let uri = if event.raw_query_string.is_empty() {
-        event.raw_path.clone()
-    } else {
-        format!("{}?{}", event.raw_path, event.raw_query_string)
+    // The path and query exactly as sent: the handler decodes them itself.
+    let path = event.raw_path.filter(|p| !p.is_empty());
+    let uri = match (path, event.raw_query_string.filter(|q| !q.is_empty())) {
+        (None, None) => "/".to_string(),
+        (Some(path), None) => path,
+        (path, Some(query)) => format!("{}?{query}", path.as_deref().unwrap_or("/")),
     };
-    let mut builder = Request::builder()
-        .method(event.request_context.http.method.as_str())
-        .uri(if uri.is_empty() { "/".to_string() } else { uri });
-    for (name, value) in &event.headers {
-        if name.eq_ignore_ascii_case(SOURCE_IP_HEADER) {
-            continue;
-        }
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            builder = builder.header(n, v);
-        }
-    }
-    if !event.cookies.is_empty() {
-        if let Ok(v) = HeaderValue::from_str(&event.cookies.join("; ")) {
-            builder = builder.header(http::header::COOKIE, v);
-        }
-    }
-    if let Ok(v) = HeaderValue::from_str(&event.request_context.http.source_ip) {
-        builder = builder.header(SOURCE_IP_HEADER, v);
-    }
-    let request = builder
+    let mut request = Request::builder()
+        .method(event.method)
+        .uri(uri)
         .body(body)
         .map_err(|e| EventError::NotHttp(e.to_string()))?;
-    Ok((request, event.request_context.request_id))
-}
-
-/// The response as the Lambda payload format 2.0 expects it.
-pub fn from_response(response: Response<Bytes>) -> Value {
-    let (parts, body) = response.into_parts();
-    let mut headers = serde_json::Map::new();
-    for (name, value) in &parts.headers {
-        if let Ok(v) = value.to_str() {
-            headers.insert(name.as_str().to_string(), Value::String(v.to_string()));
+    let headers = request.headers_mut();
+    *headers = event.headers;
+    // Only the event's own context says where the request came from.
+    headers.remove(SOURCE_IP_HEADER);
+    // Payload 2.0 moves the Cookie header into `cookies`; the handler reads
+    // the header, as a server would give it.
+    let cookies = event.cookies.unwrap_or_default();
+    if !cookies.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&cookies.join("; ")) {
+            headers.insert(http::header::COOKIE, v);
         }
     }
-    let text = parts
+    if let Some(v) = event
+        .source_ip
+        .filter(|ip| !ip.is_empty())
+        .and_then(|ip| HeaderValue::from_str(&ip).ok())
+    {
+        headers.insert(SOURCE_IP_HEADER, v);
+    }
+    Ok((request, event.request_id.unwrap_or_default()))
+}
+
+/// The response as a Function URL (and an HTTP API, payload 2.0) expects
+/// it. `cookies` is always written: `cargo lambda watch` refuses a response
+/// without it.
+pub fn from_response(response: Response<Bytes>) -> Value {
+    let (parts, body) = response.into_parts();
+    let mut out = LambdaFunctionUrlResponse::default();
+    out.status_code = i64::from(parts.status.as_u16());
+    let mut headers = parts.headers;
+    // Payload 2.0 sets cookies from `cookies`, not from headers.
+    out.cookies = headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    headers.remove(http::header::SET_COOKIE);
+    // One value a name: repeated headers are joined with commas, as HTTP
+    // allows; a value that is not text cannot go into JSON and is left out.
+    for name in headers.keys() {
+        let values: Vec<&str> = headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        if let Ok(v) = HeaderValue::from_str(&values.join(", ")) {
+            out.headers.insert(name.clone(), v);
+        }
+    }
+    let text = out
         .headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -125,7 +191,14 @@ pub fn from_response(response: Response<Bytes>) -> Value {
             true,
         ),
     };
-    json!({ "statusCode": parts.status.as_u16(), "headers": headers, "body": body, "isBase64Encoded": encoded })
+    out.body = Some(body);
+    out.is_base64_encoded = encoded;
+    serde_json::to_value(&out).unwrap_or_else(|e| {
+        // Only a header value that is not UTF-8 fails here, and those were
+        // left out above; answer something the runtime can still pass on.
+        tracing::error!(error = %e, "the response could not be written as JSON");
+        json!({ "statusCode": 500, "headers": {}, "cookies": [], "body": "", "isBase64Encoded": false })
+    })
 }
 
 /// One Lambda invocation: event in, response out. A broken event is a 400
@@ -136,9 +209,10 @@ pub async fn handle_event<S: Store, M: Mailer, F: Files>(
 ) -> Value {
     match to_request(event) {
         Ok((request, request_id)) => {
+            // Instrumented rather than entered: a guard held across the
+            // await would tag whatever else the runtime polls meanwhile.
             let span = tracing::info_span!("request", request_id = %request_id);
-            let _enter = span.enter();
-            from_response(handle(app, request).await)
+            from_response(handle(app, request).instrument(span).await)
         }
         Err(e) => {
             tracing::warn!(error = %e, "unusable event");
