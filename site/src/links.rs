@@ -2,6 +2,7 @@
 //! must lead somewhere. It reads the finished HTML, so links written by
 //! templates are checked as well as links written in Markdown.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use cbt::DataError;
@@ -191,7 +192,9 @@ fn broken(
     };
     let fragment = fragment.filter(|f| !f.is_empty())?;
     let known = ids.get(page.as_str())?;
-    if known.contains(fragment) || known.contains(&percent_decode(fragment)) {
+    if known.contains(fragment)
+        || percent_decode(fragment).is_some_and(|f| known.contains(f.as_ref()))
+    {
         return None;
     }
     let mut near: Vec<&String> = known.iter().filter(|id| !id.starts_with("__")).collect();
@@ -242,23 +245,12 @@ fn resolve(from: &str, path: &str) -> String {
     out
 }
 
-/// `%20` and friends decoded; malformed escapes are kept as written.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// `%20` and friends decoded; an escape that is not one (`%zz`, a `%` at
+/// the end) stays as written. `None` when the escapes make bytes that are
+/// not UTF-8 (`%ff`): no page, file or anchor of ours has such a name, so
+/// the caller treats the text as naming nothing.
+pub fn percent_decode(s: &str) -> Option<Cow<'_, str>> {
+    percent_encoding::percent_decode_str(s).decode_utf8().ok()
 }
 
 #[cfg(test)]
@@ -273,6 +265,47 @@ mod tests {
         assert_eq!(s.hrefs, vec!["/a/", "/i.png", "#kop", "/q?x=1&y=2"]);
         assert!(s.ids.contains("kop"));
         assert_eq!(s.ids.len(), 1);
+    }
+
+    #[test]
+    fn percent_decoding_keeps_what_is_not_an_escape() {
+        let decode = |s: &str| percent_decode(s).map(Cow::into_owned);
+        assert_eq!(decode("%C3%A9"), Some("é".into()));
+        assert_eq!(decode("/a%20b/"), Some("/a b/".into()));
+        // A broken escape before a multibyte character: kept, no panic.
+        assert_eq!(decode("/%a\u{e9}"), Some("/%a\u{e9}".into()));
+        assert_eq!(decode("%\u{e9}"), Some("%\u{e9}".into()));
+        assert_eq!(decode("%a"), Some("%a".into()));
+        assert_eq!(decode("/tarieven/%"), Some("/tarieven/%".into()));
+        assert_eq!(decode("%"), Some("%".into()));
+        assert_eq!(decode("%zz"), Some("%zz".into()));
+        assert_eq!(decode("%%41"), Some("%A".into()));
+        // Multibyte text as it is, raw or next to escapes.
+        assert_eq!(decode("één"), Some("één".into()));
+        assert_eq!(decode("%C3%A9én%2F"), Some("één/".into()));
+        // Half a character, or bytes that are no UTF-8 at all.
+        assert_eq!(decode("%C3"), None);
+        assert_eq!(decode("%ff"), None);
+        assert!(matches!(percent_decode("/geen/"), Some(Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn escaped_anchors_are_decoded_before_the_check() {
+        let pages = [
+            built(
+                "/a/",
+                r##"<a href="/b/#caf%C3%A9">1</a><a href="/b/#caf%ff">2</a><a href="/b/#%aé">3</a>"##,
+                vec![],
+            ),
+            built("/b/", r##"<h2 id="café">c</h2>"##, vec![]),
+        ];
+        let targets: HashSet<String> = ["/a/", "/b/"].iter().map(|s| s.to_string()).collect();
+        let refs: Vec<&Built> = pages.iter().collect();
+        let errors = check(&refs, &targets, &HashMap::new());
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("#caf%ff")), "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("#%a\u{e9}")), "{text:#?}");
     }
 
     #[test]

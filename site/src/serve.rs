@@ -327,7 +327,10 @@ async fn handle(
 }
 
 fn lookup(site: &Snapshot, path: &str, generation: u64) -> Response<Body> {
-    let decoded = crate::links::percent_decode(path);
+    // Escapes that make no UTF-8 (`%ff`) name no file of ours.
+    let Some(decoded) = crate::links::percent_decode(path) else {
+        return not_found(site, generation);
+    };
     let rel = crate::render::output_path(&decoded);
     if rel.split('/').any(|s| s == "..") {
         return text(StatusCode::BAD_REQUEST, "Ongeldig pad.");
@@ -346,6 +349,10 @@ fn lookup(site: &Snapshot, path: &str, generation: u64) -> Response<Body> {
             .body(Body::default())
             .unwrap_or_default();
     }
+    not_found(site, generation)
+}
+
+fn not_found(site: &Snapshot, generation: u64) -> Response<Body> {
     match site.files.get("404.html") {
         Some(bytes) => file(StatusCode::NOT_FOUND, "404.html", bytes, generation),
         None => text(StatusCode::NOT_FOUND, "Niet gevonden."),
