@@ -351,7 +351,7 @@ fn dir_of_index(file: &str) -> &str {
 
 /// `a/b/c.md` -> `a/b`; `a/b` -> `a`; `c.md` -> ``.
 fn parent_dir(path: &str) -> &str {
-    path.rfind('/').map_or("", |i| &path[..i])
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 fn nearest_section(by_dir: &BTreeMap<String, usize>, mut dir: &str) -> usize {

@@ -22,21 +22,17 @@ pub struct Scan {
 /// pulldown-cmark always quote attributes with `"`.
 pub fn scan(html: &str) -> Scan {
     let mut out = Scan::default();
-    let bytes = html.as_bytes();
-    let mut i = 0;
-    while let Some(pos) = memfind(&bytes[i..], b"=\"") {
-        let eq = i + pos;
-        let value_start = eq + 2;
-        let Some(len) = memfind(&bytes[value_start..], b"\"") else {
+    let mut rest = html;
+    while let Some((before, after)) = rest.split_once("=\"") {
+        let Some((value, next)) = after.split_once('"') else {
             break;
         };
-        let value = &html[value_start..value_start + len];
-        let name = attr_name(bytes, eq);
-        match name {
-            b"id" => {
+        rest = next;
+        match attr_name(before) {
+            "id" => {
                 out.ids.insert(unescape(value));
             }
-            b"href" | b"src" => {
+            "href" | "src" => {
                 let value = unescape(value);
                 if value.starts_with('#') || (value.starts_with('/') && !value.starts_with("//")) {
                     out.hrefs.push(value);
@@ -44,25 +40,18 @@ pub fn scan(html: &str) -> Scan {
             }
             _ => {}
         }
-        i = value_start + len + 1;
     }
     out
 }
 
-fn attr_name(bytes: &[u8], eq: usize) -> &[u8] {
-    let mut start = eq;
-    while start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'-') {
-        start -= 1;
-    }
+/// The attribute name that ends `before` (the text up to its `="`).
+fn attr_name(before: &str) -> &str {
+    let head = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '-');
     // Must be an attribute, not text such as `a="b"` inside a paragraph.
-    if start == 0 || !bytes[start - 1].is_ascii_whitespace() {
-        return b"";
+    if !head.ends_with(|c: char| c.is_ascii_whitespace()) {
+        return "";
     }
-    &bytes[start..eq]
-}
-
-fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    before.strip_prefix(head).unwrap_or_default()
 }
 
 fn unescape(s: &str) -> String {
@@ -227,7 +216,7 @@ fn resolve(from: &str, path: &str) -> String {
     if path.starts_with('/') {
         return path.to_string();
     }
-    let base = &from[..from.rfind('/').map_or(0, |i| i + 1)];
+    let base = from.rsplit_once('/').map_or("", |(base, _)| base);
     let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
     for seg in path.split('/') {
         match seg {
@@ -254,6 +243,11 @@ pub fn percent_decode(s: &str) -> Option<Cow<'_, str>> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 mod tests {
     use super::*;
 
@@ -265,6 +259,11 @@ mod tests {
         assert_eq!(s.hrefs, vec!["/a/", "/i.png", "#kop", "/q?x=1&y=2"]);
         assert!(s.ids.contains("kop"));
         assert_eq!(s.ids.len(), 1);
+        // Multibyte text anywhere, and a value that is never closed.
+        let s = scan("<p>é=\"ë\"</p><a\ttitle=\"ë\" href=\"/één/#ü\">€</a><h2 data-x=\"é\" id=\"ü\">ü</h2><a href=\"/weg/");
+        assert_eq!(s.hrefs, vec!["/één/#ü"]);
+        assert_eq!(s.ids.iter().collect::<Vec<_>>(), vec!["ü"]);
+        assert!(scan("=\"").hrefs.is_empty() && scan("id=\"x\"").ids.is_empty());
     }
 
     #[test]
@@ -313,6 +312,8 @@ mod tests {
         assert_eq!(resolve("/a/b/", "c/"), "/a/b/c/");
         assert_eq!(resolve("/a/b/", "../c/"), "/a/c/");
         assert_eq!(resolve("/a/b/", "/x/"), "/x/");
+        assert_eq!(resolve("/é/ë", "ü/"), "/é/ü/");
+        assert_eq!(resolve("", "a"), "/a");
     }
 
     fn built(url: &str, html: &str, md: Vec<MdLink>) -> Built {

@@ -60,22 +60,22 @@ pub fn substitute<'a>(
     let mut errors = Vec::new();
     let mut rest = body;
     let mut consumed = 0;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let line = cbt::data::line_of(body, consumed + start) + first_line - 1;
-        let Some(end) = after.find("}}") else {
+    while let Some((before, after)) = rest.split_once("{{") {
+        out.push_str(before);
+        let line = cbt::data::line_of(body, consumed + before.len()) + first_line - 1;
+        let Some((inside, next)) = after.split_once("}}") else {
             errors.push(DataError {
                 file: file.to_string(),
                 line: Some(line),
                 message: "`{{` wordt niet afgesloten met `}}`".into(),
                 hint: "Schrijf een waarde als {{ tarief.commercieel }}.".into(),
             });
-            out.push_str(&rest[start..]);
+            out.push_str("{{");
+            out.push_str(after);
             rest = "";
             break;
         };
-        let name = after[..end].trim();
+        let name = inside.trim();
         match values.get(name) {
             Some(v) => out.push_str(v),
             None => {
@@ -88,9 +88,8 @@ pub fn substitute<'a>(
                 });
             }
         }
-        let used = start + 2 + end + 2;
-        consumed += used;
-        rest = &rest[used..];
+        consumed += before.len() + "{{".len() + inside.len() + "}}".len();
+        rest = next;
     }
     out.push_str(rest);
     if errors.is_empty() {
@@ -282,6 +281,11 @@ fn fold(ch: char) -> Cow<'static, str> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 mod tests {
     use super::*;
 
@@ -351,5 +355,12 @@ mod tests {
         assert!(errs[0].message.contains("tarief.y"));
         assert!(errs[0].hint.contains("tarief.x"));
         assert_eq!(errs[1].line, Some(12));
+        // Multibyte text next to the braces.
+        let out = substitute("p.md", "é{{ tarief.x }}ë{{tarief.x}}", 1, &v).unwrap();
+        assert_eq!(out, "é€ 1,00ë€ 1,00");
+        let errs = substitute("p.md", "é\në{{ é }}\nü{{ ü", 1, &v).unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert!(errs[0].message.contains("`{{ é }}`"), "{}", errs[0]);
+        assert_eq!((errs[0].line, errs[1].line), (Some(2), Some(3)));
     }
 }

@@ -381,8 +381,8 @@ pub fn with_reload(html: &[u8], generation: u64) -> Vec<u8> {
          if((await r.text())!==String(g)){{location.reload();return}}}}catch(e){{await new Promise(r=>setTimeout(r,1000))}}}}}})()</script>"
     );
     let text = String::from_utf8_lossy(html);
-    match text.rfind("</body>") {
-        Some(i) => format!("{}{script}{}", &text[..i], &text[i..]).into_bytes(),
+    match text.rsplit_once("</body>") {
+        Some((page, after)) => format!("{page}{script}</body>{after}").into_bytes(),
         None => format!("{text}{script}").into_bytes(),
     }
 }
@@ -477,5 +477,22 @@ pub fn content_type(path: &str) -> &'static str {
         "woff2" => "font/woff2",
         "json" => "application/json",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reload_script_goes_before_the_last_body_end() {
+        let page = with_reload("<body>é</body>ë</body>ü".as_bytes(), 7);
+        let page = String::from_utf8_lossy(&page);
+        let (before, after) = page.split_once("<script>").unwrap_or_default();
+        assert_eq!(before, "<body>é</body>ë");
+        assert!(after.ends_with("</script></body>ü"), "{page}");
+        assert!(after.contains("const g=7;"), "{page}");
+        let page = with_reload("é".as_bytes(), 1);
+        assert!(String::from_utf8_lossy(&page).starts_with("é<script>"));
     }
 }

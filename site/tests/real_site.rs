@@ -1,5 +1,10 @@
 //! The real site, built: nothing of the seed text may be lost, and the
 //! pages must be what visitors and search engines need.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 
 mod common;
 

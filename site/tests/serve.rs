@@ -1,5 +1,10 @@
 //! `cbt-site serve`, as an editor uses it: the site on 127.0.0.1, rebuilt
 //! on a change, with the reload snippet only in what it serves.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 
 mod common;
 
