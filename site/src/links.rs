@@ -54,17 +54,10 @@ fn attr_name(before: &str) -> &str {
     before.strip_prefix(head).unwrap_or_default()
 }
 
+/// An attribute's value as the browser reads it: every entity decoded,
+/// whichever escaper (ours, pulldown-cmark's, an editor's own HTML) wrote it.
 fn unescape(s: &str) -> String {
-    if s.contains('&') {
-        s.replace("&#x2F;", "/")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&")
-    } else {
-        s.to_string()
-    }
+    html_escape::decode_html_entities(s).into_owned()
 }
 
 /// One built HTML file, for the check.
@@ -264,6 +257,12 @@ mod tests {
         assert_eq!(s.hrefs, vec!["/één/#ü"]);
         assert_eq!(s.ids.iter().collect::<Vec<_>>(), vec!["ü"]);
         assert!(scan("=\"").hrefs.is_empty() && scan("id=\"x\"").ids.is_empty());
+        // Values read back as the browser reads them, whoever escaped them.
+        let s = scan(
+            r##"<a href="/caf&eacute;/?a=&#x27;b&#39;&#x2F;&quot;&lt;&gt;&amp;amp;"> <b id="&#233;&#xE9;&euro;&nbsp;">"##,
+        );
+        assert_eq!(s.hrefs, vec!["/café/?a='b'/\"<>&amp;"]);
+        assert!(s.ids.contains("éé€\u{a0}"), "{:?}", s.ids);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use cbt::templates::escape_html;
 use cbt::DataError;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -761,23 +762,18 @@ fn sitemap(lib: &Library, base: &str) -> String {
     );
     urls.sort();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    // The pages' escaper serves XML too: `&quot;` and `&#x27;` are XML's as well.
     for (path, date) in urls {
         xml.push_str("  <url><loc>");
-        xml.push_str(&xml_escape(&format!("{base}{path}")));
+        xml.push_str(&escape_html(&format!("{base}{path}")));
         xml.push_str("</loc>");
         if let Some(d) = date {
             xml.push_str("<lastmod>");
-            xml.push_str(&xml_escape(&d));
+            xml.push_str(&escape_html(&d));
             xml.push_str("</lastmod>");
         }
         xml.push_str("</url>\n");
     }
     xml.push_str("</urlset>\n");
     xml
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

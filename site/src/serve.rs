@@ -431,10 +431,7 @@ async fn long_poll(query: Option<&str>, state: State) -> Response<Body> {
 }
 
 fn problems_page(problems: &str, generation: u64) -> Response<Body> {
-    let escaped = problems
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let escaped = cbt::templates::escape_html(problems);
     let html = format!(
         "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Fout: de site bouwt niet</title></head>\
          <body><main><h1>De site bouwt niet</h1><pre>{escaped}</pre></main></body></html>"

@@ -395,4 +395,19 @@ fn base_url_can_be_overridden() {
     assert!(home.contains("<link rel=\"canonical\" href=\"http://localhost:8080/\">"));
     let sitemap = std::fs::read_to_string(out.path().join("sitemap.xml")).expect("sitemap");
     assert!(sitemap.contains("<loc>http://localhost:8080/tarieven/</loc>"));
+
+    // The sitemap and the pages escape with the one escaper the templates use.
+    project.base_url = Some("http://localhost:8080/a&b'c\"d<e>".into());
+    build(&project, &DirSink::new(out.path())).expect("builds");
+    let sitemap = std::fs::read_to_string(out.path().join("sitemap.xml")).expect("sitemap");
+    let escaped = "http://localhost:8080/a&amp;b&#x27;c&quot;d&lt;e&gt;";
+    assert!(
+        sitemap.contains(&format!("<loc>{escaped}/tarieven/</loc>")),
+        "{sitemap}"
+    );
+    let home = std::fs::read_to_string(out.path().join("index.html")).expect("home");
+    assert!(
+        home.contains(&format!("<link rel=\"canonical\" href=\"{escaped}/\">")),
+        "{home}"
+    );
 }
