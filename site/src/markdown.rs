@@ -33,8 +33,6 @@ pub struct Rendered {
     pub toc: Vec<Heading>,
     pub links: Vec<MdLink>,
     pub word_count: usize,
-    /// The text without markup, when asked for (structured data).
-    pub plain: Option<String>,
 }
 
 fn options() -> Options {
@@ -100,12 +98,11 @@ pub fn substitute<'a>(
 }
 
 /// Renders `body`, whose first line is line `first_line` of its file.
-pub fn render(body: &str, first_line: usize, want_plain: bool) -> Rendered {
+pub fn render(body: &str, first_line: usize) -> Rendered {
     let parser = Parser::new_ext(body, options()).into_offset_iter();
     let mut events: Vec<Event<'_>> = Vec::with_capacity(body.len() / 8);
     let mut links = Vec::new();
     let mut word_count = 0;
-    let mut plain = want_plain.then(String::new);
     // Line counting walks the body once, in step with the increasing offsets.
     let mut line = first_line;
     let mut line_pos = 0;
@@ -129,23 +126,6 @@ pub fn render(body: &str, first_line: usize, want_plain: bool) -> Rendered {
             }
             Event::Text(t) | Event::Code(t) => {
                 word_count += t.split_whitespace().count();
-                if let Some(p) = plain.as_mut() {
-                    p.push_str(t);
-                }
-            }
-            Event::SoftBreak | Event::HardBreak => {
-                if let Some(p) = plain.as_mut() {
-                    p.push(' ');
-                }
-            }
-            Event::End(
-                TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell,
-            ) => {
-                if let Some(p) = plain.as_mut() {
-                    if !p.ends_with(' ') {
-                        p.push(' ');
-                    }
-                }
             }
             _ => {}
         }
@@ -159,7 +139,6 @@ pub fn render(body: &str, first_line: usize, want_plain: bool) -> Rendered {
         toc,
         links,
         word_count,
-        plain: plain.map(|p| p.trim_end().to_string()),
     }
 }
 
@@ -302,11 +281,7 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_and_a_toc() {
-        let r = render(
-            "# T\n\n## A b\n\n### C\n\n## A b\n\n## X {#eigen}\n",
-            1,
-            false,
-        );
+        let r = render("# T\n\n## A b\n\n### C\n\n## A b\n\n## X {#eigen}\n", 1);
         assert!(r.html.contains("<h2 id=\"a-b\">A b</h2>"), "{}", r.html);
         assert!(r.html.contains("<h2 id=\"a-b-1\">"), "{}", r.html);
         assert!(r.html.contains("<h2 id=\"eigen\">X</h2>"), "{}", r.html);
@@ -317,7 +292,7 @@ mod tests {
 
     #[test]
     fn links_carry_their_line() {
-        let r = render("Een\n\n[a](/x/)\n\nen [b](#y) en ![c](/c.png)\n", 7, false);
+        let r = render("Een\n\n[a](/x/)\n\nen [b](#y) en ![c](/c.png)\n", 7);
         let got: Vec<(&str, usize)> = r
             .links
             .iter()
@@ -328,14 +303,9 @@ mod tests {
 
     #[test]
     fn tables_and_smart_punctuation() {
-        let r = render(
-            "| a | b |\n|---|---|\n| 1 | 2 |\n\n\"quote\" -- it's\n",
-            1,
-            true,
-        );
+        let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n\"quote\" -- it's\n", 1);
         assert!(r.html.contains("<table>"));
         assert!(r.html.contains("“quote”"), "{}", r.html);
-        assert_eq!(r.plain.as_deref(), Some("a b 1 2 “quote” – it’s"));
     }
 
     #[test]
