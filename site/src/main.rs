@@ -35,6 +35,10 @@ enum Command {
     /// Make every check of a build, writing nothing.
     Check,
     /// Serve the site on 127.0.0.1, rebuilding and reloading on every change.
+    #[cfg_attr(
+        not(feature = "serve"),
+        command(about = "Niet in deze cbt-site: gebouwd zonder `serve`")
+    )]
     Serve {
         #[arg(long, default_value_t = 1111)]
         port: u16,
@@ -121,8 +125,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 cli.root.join(data)
             };
-            cbt_site::serve::run(project, port, &data, rate_limit)?;
-            Ok(ExitCode::SUCCESS)
+            serve(project, port, &data, rate_limit)
         }
     }
+}
+
+#[cfg(feature = "serve")]
+fn serve(
+    project: Project,
+    port: u16,
+    data: &std::path::Path,
+    rate_limit: u32,
+) -> anyhow::Result<ExitCode> {
+    cbt_site::serve::run(project, port, data, rate_limit)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The command stays, so that whoever types it learns why it does nothing.
+#[cfg(not(feature = "serve"))]
+fn serve(
+    _project: Project,
+    _port: u16,
+    _data: &std::path::Path,
+    _rate_limit: u32,
+) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "deze cbt-site is gebouwd zonder `serve` (--no-default-features) en kan de site \
+         alleen bouwen en controleren; lokaal tonen doet `cargo run -p cbt-site -- serve`"
+    )
 }
