@@ -3,6 +3,12 @@
 //! `cargo lambda watch` (captured from cargo-lambda 1.9.2), with `null` and
 //! missing fields, and bodies that are not what they claim.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -31,7 +37,7 @@ fn app(dir: &Path) -> LocalApp {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     App {
-        rules: Arc::new(cbt::Rules::embedded().expect("rules")),
+        rules: Arc::new(cbt::embedded_rules().expect("rules")),
         templates: Arc::new(cbt::templates::Templates::embedded().expect("templates")),
         config: Config::from_vars(&vars).expect("config"),
         store: LocalStore::new(dir),

@@ -351,7 +351,7 @@ fn dir_of_index(file: &str) -> &str {
 
 /// `a/b/c.md` -> `a/b`; `a/b` -> `a`; `c.md` -> ``.
 fn parent_dir(path: &str) -> &str {
-    path.rfind('/').map_or("", |i| &path[..i])
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 fn nearest_section(by_dir: &BTreeMap<String, usize>, mut dir: &str) -> usize {
@@ -383,16 +383,15 @@ fn render_body(
     file: &str,
     split: &front_matter::Split<'_>,
     values: &BTreeMap<String, String>,
-    want_plain: bool,
 ) -> Result<Rendered, Vec<DataError>> {
     let body = markdown::substitute(file, split.body, split.body_line, values)?;
-    Ok(markdown::render(&body, split.body_line, want_plain))
+    Ok(markdown::render(&body, split.body_line))
 }
 
 fn parse_section(f: &Found, values: &BTreeMap<String, String>) -> Result<Section, Vec<DataError>> {
     let split = front_matter::split(&f.rel, &f.text).map_err(|e| vec![e])?;
     let meta: SectionMeta = front_matter::parse(&f.rel, &split).map_err(|e| vec![e])?;
-    let body = render_body(&f.rel, &split, values, false)?;
+    let body = render_body(&f.rel, &split, values)?;
     let dir = dir_of_index(&f.rel);
     let path = if dir.is_empty() {
         "/".to_string()
@@ -434,7 +433,7 @@ fn parse_page(
         .next()
         .unwrap_or(without_ext)
         .to_string();
-    let body = render_body(&f.rel, &split, values, kind == PageKind::Faq)?;
+    let body = render_body(&f.rel, &split, values)?;
     let page = Page {
         path: if f.rel == "404.md" {
             "/404.html".to_string()
@@ -555,9 +554,8 @@ impl Library {
         let Some(i) = self.pages.iter().position(|p| p.file == rel) else {
             return Ok(None);
         };
-        let text = match fs::read_to_string(content_dir.join(rel)) {
-            Ok(t) => t,
-            Err(_) => return Ok(None),
+        let Ok(text) = fs::read_to_string(content_dir.join(rel)) else {
+            return Ok(None);
         };
         let values = cbt::values::values(&self.rules);
         let section = self.pages[i].section;

@@ -38,15 +38,18 @@ pub fn split<'a>(file: &str, text: &'a str) -> Result<Split<'a>, DataError> {
     let mut offset = 0;
     for line in rest.split_inclusive('\n') {
         if line.trim_end() == "+++" {
-            let front_matter = &rest[..offset];
-            let body = &rest[offset + line.len()..];
-            let fm_lines = front_matter.matches('\n').count();
-            return Ok(Split {
-                front_matter,
-                front_matter_line: 2,
-                body,
-                body_line: fm_lines + 3,
-            });
+            let closed = rest
+                .split_at_checked(offset)
+                .and_then(|(front_matter, after)| Some((front_matter, after.strip_prefix(line)?)));
+            if let Some((front_matter, body)) = closed {
+                let fm_lines = front_matter.matches('\n').count();
+                return Ok(Split {
+                    front_matter,
+                    front_matter_line: 2,
+                    body,
+                    body_line: fm_lines + 3,
+                });
+            }
         }
         offset += line.len();
     }
@@ -166,6 +169,11 @@ pub fn parse<T: serde::de::DeserializeOwned>(
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 mod tests {
     use super::*;
 
@@ -175,6 +183,14 @@ mod tests {
         assert_eq!(s.front_matter, "title = \"A\"\nweight = 2\n");
         assert_eq!(s.body, "\nHallo\n");
         assert_eq!(s.body_line, 5);
+        let s = split(
+            "é.md",
+            "\u{feff}+++\r\ntitle = \"Één\"\r\n+++ \r\nÉén €\r\n",
+        )
+        .unwrap();
+        assert_eq!(s.front_matter, "title = \"Één\"\r\n");
+        assert_eq!(s.body, "Één €\r\n");
+        assert_eq!(s.body_line, 4);
     }
 
     #[test]

@@ -7,15 +7,21 @@
 //! `build`, memory for `serve`, nothing for `check`. Every editor's mistake
 //! becomes a [`cbt::DataError`] naming file, line and what to do; a build
 //! reports all of them at once.
+//!
+//! [`serve`] and [`live`] come with the default feature `serve`, and with
+//! them the server, the file watcher and the function; `build` and `check`
+//! need none of those (`--no-default-features`).
 
 pub mod assets;
 pub mod content;
 pub mod front_matter;
 pub mod links;
+#[cfg(feature = "serve")]
 pub mod live;
 pub mod markdown;
 pub mod output;
 pub mod render;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod templates;
 

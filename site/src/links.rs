@@ -2,6 +2,7 @@
 //! must lead somewhere. It reads the finished HTML, so links written by
 //! templates are checked as well as links written in Markdown.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use cbt::DataError;
@@ -21,21 +22,17 @@ pub struct Scan {
 /// pulldown-cmark always quote attributes with `"`.
 pub fn scan(html: &str) -> Scan {
     let mut out = Scan::default();
-    let bytes = html.as_bytes();
-    let mut i = 0;
-    while let Some(pos) = memfind(&bytes[i..], b"=\"") {
-        let eq = i + pos;
-        let value_start = eq + 2;
-        let Some(len) = memfind(&bytes[value_start..], b"\"") else {
+    let mut rest = html;
+    while let Some((before, after)) = rest.split_once("=\"") {
+        let Some((value, next)) = after.split_once('"') else {
             break;
         };
-        let value = &html[value_start..value_start + len];
-        let name = attr_name(bytes, eq);
-        match name {
-            b"id" => {
+        rest = next;
+        match attr_name(before) {
+            "id" => {
                 out.ids.insert(unescape(value));
             }
-            b"href" | b"src" => {
+            "href" | "src" => {
                 let value = unescape(value);
                 if value.starts_with('#') || (value.starts_with('/') && !value.starts_with("//")) {
                     out.hrefs.push(value);
@@ -43,38 +40,24 @@ pub fn scan(html: &str) -> Scan {
             }
             _ => {}
         }
-        i = value_start + len + 1;
     }
     out
 }
 
-fn attr_name(bytes: &[u8], eq: usize) -> &[u8] {
-    let mut start = eq;
-    while start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'-') {
-        start -= 1;
-    }
+/// The attribute name that ends `before` (the text up to its `="`).
+fn attr_name(before: &str) -> &str {
+    let head = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '-');
     // Must be an attribute, not text such as `a="b"` inside a paragraph.
-    if start == 0 || !bytes[start - 1].is_ascii_whitespace() {
-        return b"";
+    if !head.ends_with(|c: char| c.is_ascii_whitespace()) {
+        return "";
     }
-    &bytes[start..eq]
+    before.strip_prefix(head).unwrap_or_default()
 }
 
-fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
+/// An attribute's value as the browser reads it: every entity decoded,
+/// whichever escaper (ours, pulldown-cmark's, an editor's own HTML) wrote it.
 fn unescape(s: &str) -> String {
-    if s.contains('&') {
-        s.replace("&#x2F;", "/")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&")
-    } else {
-        s.to_string()
-    }
+    html_escape::decode_html_entities(s).into_owned()
 }
 
 /// One built HTML file, for the check.
@@ -177,7 +160,7 @@ fn broken(
         resolve(from, path)
     };
     let page = if targets.contains(&path) {
-        path.clone()
+        path
     } else if !path.ends_with('/') && targets.contains(&format!("{path}/")) {
         return Some((
             format!("de link {href} mist de slash aan het eind"),
@@ -191,7 +174,9 @@ fn broken(
     };
     let fragment = fragment.filter(|f| !f.is_empty())?;
     let known = ids.get(page.as_str())?;
-    if known.contains(fragment) || known.contains(&percent_decode(fragment)) {
+    if known.contains(fragment)
+        || percent_decode(fragment).is_some_and(|f| known.contains(f.as_ref()))
+    {
         return None;
     }
     let mut near: Vec<&String> = known.iter().filter(|id| !id.starts_with("__")).collect();
@@ -224,7 +209,7 @@ fn resolve(from: &str, path: &str) -> String {
     if path.starts_with('/') {
         return path.to_string();
     }
-    let base = &from[..from.rfind('/').map_or(0, |i| i + 1)];
+    let base = from.rsplit_once('/').map_or("", |(base, _)| base);
     let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
     for seg in path.split('/') {
         match seg {
@@ -242,26 +227,20 @@ fn resolve(from: &str, path: &str) -> String {
     out
 }
 
-/// `%20` and friends decoded; malformed escapes are kept as written.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// `%20` and friends decoded; an escape that is not one (`%zz`, a `%` at
+/// the end) stays as written. `None` when the escapes make bytes that are
+/// not UTF-8 (`%ff`): no page, file or anchor of ours has such a name, so
+/// the caller treats the text as naming nothing.
+pub fn percent_decode(s: &str) -> Option<Cow<'_, str>> {
+    percent_encoding::percent_decode_str(s).decode_utf8().ok()
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 mod tests {
     use super::*;
 
@@ -273,6 +252,58 @@ mod tests {
         assert_eq!(s.hrefs, vec!["/a/", "/i.png", "#kop", "/q?x=1&y=2"]);
         assert!(s.ids.contains("kop"));
         assert_eq!(s.ids.len(), 1);
+        // Multibyte text anywhere, and a value that is never closed.
+        let s = scan("<p>é=\"ë\"</p><a\ttitle=\"ë\" href=\"/één/#ü\">€</a><h2 data-x=\"é\" id=\"ü\">ü</h2><a href=\"/weg/");
+        assert_eq!(s.hrefs, vec!["/één/#ü"]);
+        assert_eq!(s.ids.iter().collect::<Vec<_>>(), vec!["ü"]);
+        assert!(scan("=\"").hrefs.is_empty() && scan("id=\"x\"").ids.is_empty());
+        // Values read back as the browser reads them, whoever escaped them.
+        let s = scan(
+            r##"<a href="/caf&eacute;/?a=&#x27;b&#39;&#x2F;&quot;&lt;&gt;&amp;amp;"> <b id="&#233;&#xE9;&euro;&nbsp;">"##,
+        );
+        assert_eq!(s.hrefs, vec!["/café/?a='b'/\"<>&amp;"]);
+        assert!(s.ids.contains("éé€\u{a0}"), "{:?}", s.ids);
+    }
+
+    #[test]
+    fn percent_decoding_keeps_what_is_not_an_escape() {
+        let decode = |s: &str| percent_decode(s).map(Cow::into_owned);
+        assert_eq!(decode("%C3%A9"), Some("é".into()));
+        assert_eq!(decode("/a%20b/"), Some("/a b/".into()));
+        // A broken escape before a multibyte character: kept, no panic.
+        assert_eq!(decode("/%a\u{e9}"), Some("/%a\u{e9}".into()));
+        assert_eq!(decode("%\u{e9}"), Some("%\u{e9}".into()));
+        assert_eq!(decode("%a"), Some("%a".into()));
+        assert_eq!(decode("/tarieven/%"), Some("/tarieven/%".into()));
+        assert_eq!(decode("%"), Some("%".into()));
+        assert_eq!(decode("%zz"), Some("%zz".into()));
+        assert_eq!(decode("%%41"), Some("%A".into()));
+        // Multibyte text as it is, raw or next to escapes.
+        assert_eq!(decode("één"), Some("één".into()));
+        assert_eq!(decode("%C3%A9én%2F"), Some("één/".into()));
+        // Half a character, or bytes that are no UTF-8 at all.
+        assert_eq!(decode("%C3"), None);
+        assert_eq!(decode("%ff"), None);
+        assert!(matches!(percent_decode("/geen/"), Some(Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn escaped_anchors_are_decoded_before_the_check() {
+        let pages = [
+            built(
+                "/a/",
+                r##"<a href="/b/#caf%C3%A9">1</a><a href="/b/#caf%ff">2</a><a href="/b/#%aé">3</a>"##,
+                vec![],
+            ),
+            built("/b/", r##"<h2 id="café">c</h2>"##, vec![]),
+        ];
+        let targets: HashSet<String> = ["/a/", "/b/"].iter().map(|s| s.to_string()).collect();
+        let refs: Vec<&Built> = pages.iter().collect();
+        let errors = check(&refs, &targets, &HashMap::new());
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("#caf%ff")), "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("#%a\u{e9}")), "{text:#?}");
     }
 
     #[test]
@@ -280,6 +311,8 @@ mod tests {
         assert_eq!(resolve("/a/b/", "c/"), "/a/b/c/");
         assert_eq!(resolve("/a/b/", "../c/"), "/a/c/");
         assert_eq!(resolve("/a/b/", "/x/"), "/x/");
+        assert_eq!(resolve("/é/ë", "ü/"), "/é/ü/");
+        assert_eq!(resolve("", "a"), "/a");
     }
 
     fn built(url: &str, html: &str, md: Vec<MdLink>) -> Built {

@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
     about = "De site van de Commissie Balanstoets Telemarketing bouwen, controleren of lokaal tonen"
 )]
 struct Cli {
-    /// The folder that holds content/ and templates/.
+    /// De map met content/ en templates/.
     #[arg(long, global = true, default_value = ".")]
     root: PathBuf,
     #[command(subcommand)]
@@ -24,26 +24,33 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the site into a folder.
+    /// De site bouwen in een map.
     Build {
+        /// De map waarin de gebouwde site komt.
         #[arg(long, default_value = "public")]
         out: PathBuf,
-        /// The site's public address (overrides base_url in content/data/site.toml).
+        /// Het openbare adres van de site (in plaats van base_url in
+        /// content/data/site.toml).
         #[arg(long)]
         base_url: Option<String>,
     },
-    /// Make every check of a build, writing nothing.
+    /// Alles controleren wat een build controleert, zonder iets te schrijven.
     Check,
-    /// Serve the site on 127.0.0.1, rebuilding and reloading on every change.
+    /// De site tonen op 127.0.0.1, opnieuw gebouwd en herladen bij elke wijziging.
+    #[cfg_attr(
+        not(feature = "serve"),
+        command(about = "Niet in deze cbt-site: gebouwd zonder `serve`")
+    )]
     Serve {
+        /// De poort op 127.0.0.1.
         #[arg(long, default_value_t = 1111)]
         port: u16,
-        /// Where the forms keep what they receive: store, uploads, and every
-        /// sent mail as a .eml file in outbox/.
+        /// Waar de formulieren bewaren wat ze ontvangen: opslag, uploads, en
+        /// elke verstuurde e-mail als .eml-bestand in outbox/.
         #[arg(long, default_value = ".cbt-local")]
         data: PathBuf,
-        /// Form posts accepted per address per hour (Lambda's default is 10;
-        /// a person trying the forms locally posts more).
+        /// Inzendingen per adres per uur (in Lambda standaard 10; wie de
+        /// formulieren lokaal uitprobeert, verstuurt er meer).
         #[arg(long, default_value_t = 1000)]
         rate_limit: u32,
     },
@@ -121,8 +128,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 cli.root.join(data)
             };
-            cbt_site::serve::run(project, port, &data, rate_limit)?;
-            Ok(ExitCode::SUCCESS)
+            serve(project, port, &data, rate_limit)
         }
     }
+}
+
+#[cfg(feature = "serve")]
+fn serve(
+    project: Project,
+    port: u16,
+    data: &std::path::Path,
+    rate_limit: u32,
+) -> anyhow::Result<ExitCode> {
+    cbt_site::serve::run(project, port, data, rate_limit)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The command stays, so that whoever types it learns why it does nothing.
+#[cfg(not(feature = "serve"))]
+fn serve(
+    _project: Project,
+    _port: u16,
+    _data: &std::path::Path,
+    _rate_limit: u32,
+) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "deze cbt-site is gebouwd zonder `serve` (--no-default-features) en kan de site \
+         alleen bouwen en controleren; lokaal tonen doet `cargo run -p cbt-site -- serve`"
+    )
 }

@@ -33,8 +33,6 @@ pub struct Rendered {
     pub toc: Vec<Heading>,
     pub links: Vec<MdLink>,
     pub word_count: usize,
-    /// The text without markup, when asked for (structured data).
-    pub plain: Option<String>,
 }
 
 fn options() -> Options {
@@ -60,22 +58,22 @@ pub fn substitute<'a>(
     let mut errors = Vec::new();
     let mut rest = body;
     let mut consumed = 0;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let line = cbt::sources::line_of(body, consumed + start) + first_line - 1;
-        let Some(end) = after.find("}}") else {
+    while let Some((before, after)) = rest.split_once("{{") {
+        out.push_str(before);
+        let line = cbt::sources::line_of(body, consumed + before.len()) + first_line - 1;
+        let Some((inside, next)) = after.split_once("}}") else {
             errors.push(DataError {
                 file: file.to_string(),
                 line: Some(line),
                 message: "`{{` wordt niet afgesloten met `}}`".into(),
                 hint: "Schrijf een waarde als {{ tarief.commercieel }}.".into(),
             });
-            out.push_str(&rest[start..]);
+            out.push_str("{{");
+            out.push_str(after);
             rest = "";
             break;
         };
-        let name = after[..end].trim();
+        let name = inside.trim();
         match values.get(name) {
             Some(v) => out.push_str(v),
             None => {
@@ -88,9 +86,8 @@ pub fn substitute<'a>(
                 });
             }
         }
-        let used = start + 2 + end + 2;
-        consumed += used;
-        rest = &rest[used..];
+        consumed += before.len() + "{{".len() + inside.len() + "}}".len();
+        rest = next;
     }
     out.push_str(rest);
     if errors.is_empty() {
@@ -101,12 +98,11 @@ pub fn substitute<'a>(
 }
 
 /// Renders `body`, whose first line is line `first_line` of its file.
-pub fn render(body: &str, first_line: usize, want_plain: bool) -> Rendered {
+pub fn render(body: &str, first_line: usize) -> Rendered {
     let parser = Parser::new_ext(body, options()).into_offset_iter();
     let mut events: Vec<Event<'_>> = Vec::with_capacity(body.len() / 8);
     let mut links = Vec::new();
     let mut word_count = 0;
-    let mut plain = want_plain.then(String::new);
     // Line counting walks the body once, in step with the increasing offsets.
     let mut line = first_line;
     let mut line_pos = 0;
@@ -130,23 +126,6 @@ pub fn render(body: &str, first_line: usize, want_plain: bool) -> Rendered {
             }
             Event::Text(t) | Event::Code(t) => {
                 word_count += t.split_whitespace().count();
-                if let Some(p) = plain.as_mut() {
-                    p.push_str(t);
-                }
-            }
-            Event::SoftBreak | Event::HardBreak => {
-                if let Some(p) = plain.as_mut() {
-                    p.push(' ');
-                }
-            }
-            Event::End(
-                TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell,
-            ) => {
-                if let Some(p) = plain.as_mut() {
-                    if !p.ends_with(' ') {
-                        p.push(' ');
-                    }
-                }
             }
             _ => {}
         }
@@ -160,7 +139,6 @@ pub fn render(body: &str, first_line: usize, want_plain: bool) -> Rendered {
         toc,
         links,
         word_count,
-        plain: plain.map(|p| p.trim_end().to_string()),
     }
 }
 
@@ -282,6 +260,11 @@ fn fold(ch: char) -> Cow<'static, str> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 mod tests {
     use super::*;
 
@@ -298,11 +281,7 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_and_a_toc() {
-        let r = render(
-            "# T\n\n## A b\n\n### C\n\n## A b\n\n## X {#eigen}\n",
-            1,
-            false,
-        );
+        let r = render("# T\n\n## A b\n\n### C\n\n## A b\n\n## X {#eigen}\n", 1);
         assert!(r.html.contains("<h2 id=\"a-b\">A b</h2>"), "{}", r.html);
         assert!(r.html.contains("<h2 id=\"a-b-1\">"), "{}", r.html);
         assert!(r.html.contains("<h2 id=\"eigen\">X</h2>"), "{}", r.html);
@@ -313,7 +292,7 @@ mod tests {
 
     #[test]
     fn links_carry_their_line() {
-        let r = render("Een\n\n[a](/x/)\n\nen [b](#y) en ![c](/c.png)\n", 7, false);
+        let r = render("Een\n\n[a](/x/)\n\nen [b](#y) en ![c](/c.png)\n", 7);
         let got: Vec<(&str, usize)> = r
             .links
             .iter()
@@ -324,14 +303,9 @@ mod tests {
 
     #[test]
     fn tables_and_smart_punctuation() {
-        let r = render(
-            "| a | b |\n|---|---|\n| 1 | 2 |\n\n\"quote\" -- it's\n",
-            1,
-            true,
-        );
+        let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n\"quote\" -- it's\n", 1);
         assert!(r.html.contains("<table>"));
         assert!(r.html.contains("“quote”"), "{}", r.html);
-        assert_eq!(r.plain.as_deref(), Some("a b 1 2 “quote” – it’s"));
     }
 
     #[test]
@@ -351,5 +325,12 @@ mod tests {
         assert!(errs[0].message.contains("tarief.y"));
         assert!(errs[0].hint.contains("tarief.x"));
         assert_eq!(errs[1].line, Some(12));
+        // Multibyte text next to the braces.
+        let out = substitute("p.md", "é{{ tarief.x }}ë{{tarief.x}}", 1, &v).unwrap();
+        assert_eq!(out, "é€ 1,00ë€ 1,00");
+        let errs = substitute("p.md", "é\në{{ é }}\nü{{ ü", 1, &v).unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert!(errs[0].message.contains("`{{ é }}`"), "{}", errs[0]);
+        assert_eq!((errs[0].line, errs[1].line), (Some(2), Some(3)));
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use cbt::templates::escape_html;
 use cbt::DataError;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -679,7 +680,7 @@ fn faq_json_ld(lib: &Library, section: &Section) -> String {
         .iter()
         .map(|&p| {
             let page = &lib.pages[p];
-            let mut answer = page.body.plain.clone().unwrap_or_default();
+            let mut answer = strip_tags(&page.body.html);
             if let PageInfo::Faq(m) = &page.meta {
                 if let Some(s) = m.embed.as_deref().and_then(|d| lib.section_by_dir(d)) {
                     for &q in &lib.sections[s].pages {
@@ -689,8 +690,7 @@ fn faq_json_ld(lib: &Library, section: &Section) -> String {
                             _ => String::new(),
                         };
                         let text = strip_tags(&member.body.html);
-                        let text: Vec<&str> = text.split_whitespace().collect();
-                        answer.push_str(&format!(" {}{role}: {}", member.title(), text.join(" ")));
+                        answer.push_str(&format!(" {}{role}: {text}", member.title()));
                     }
                 }
             }
@@ -711,22 +711,115 @@ fn faq_json_ld(lib: &Library, section: &Section) -> String {
     doc.to_string().replace('<', "\\u003c")
 }
 
-/// Text of a rendered HTML fragment, for structured data.
-fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for ch in html.chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
+/// The text of an HTML fragment as a reader sees it, for structured data:
+/// tags removed, every entity decoded (`&eacute;` `&nbsp;` `&#8364;`
+/// `&#x20AC;` ...), and the white space that HTML would collapse collapsed.
+/// A tag that starts a new block counts as a space, an inline one as
+/// nothing, so `<p>a</p><p>b</p>` reads `a b` and `<em>wo</em>rd` `word`.
+/// The no-break space is not collapsible in HTML and stays (`€ 10`).
+pub fn strip_tags(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some((before, after)) = rest.split_once('<') {
+        text.push_str(before);
+        // Only `<` before a name, `/`, `!` or `?` opens a tag, as in a browser.
+        if !after.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
+            text.push('<');
+            rest = after;
+            continue;
         }
+        let (tag, next) = split_tag(after);
+        if is_block(tag) {
+            text.push(' ');
+        }
+        rest = next;
     }
-    out.replace("&amp;", "&")
+    text.push_str(rest);
+    // Entities after the tags: `&lt;b&gt;` is text, not a tag.
+    let text = html_escape::decode_html_entities(&text);
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.join(" ")
+}
+
+/// A tag's inside and what follows its `>`; a `>` in a quoted attribute
+/// value or inside a comment does not end it. A comment reads as nothing.
+fn split_tag(after_lt: &str) -> (&str, &str) {
+    if let Some(comment) = after_lt.strip_prefix("!--") {
+        return comment
+            .split_once("-->")
+            .map_or((after_lt, ""), |(_, next)| ("!--", next));
+    }
+    let mut quote = None;
+    let mut after_eq = false;
+    for (i, c) in after_lt.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '>' => {
+                let (tag, next) = after_lt.split_at_checked(i).unwrap_or((after_lt, ""));
+                return (tag, next.strip_prefix('>').unwrap_or(next));
+            }
+            None if after_eq && (c == '"' || c == '\'') => quote = Some(c),
+            None if c.is_ascii_whitespace() => continue,
+            None => {}
+        }
+        after_eq = quote.is_none() && c == '=';
+    }
+    (after_lt, "")
+}
+
+/// Whether a tag (its inside, `p class="x"`, `/li`) starts or ends a block.
+fn is_block(tag: &str) -> bool {
+    let name = tag
+        .trim_start_matches('/')
+        .split(|c: char| c.is_ascii_whitespace() || c == '/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "br"
+            | "caption"
+            | "dd"
+            | "details"
+            | "div"
+            | "dl"
+            | "dt"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+    )
 }
 
 fn check_menu(lib: &Library, targets: &HashSet<String>) -> Vec<DataError> {
@@ -761,13 +854,14 @@ fn sitemap(lib: &Library, base: &str) -> String {
     );
     urls.sort();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    // The pages' escaper serves XML too: `&quot;` and `&#x27;` are XML's as well.
     for (path, date) in urls {
         xml.push_str("  <url><loc>");
-        xml.push_str(&xml_escape(&format!("{base}{path}")));
+        xml.push_str(&escape_html(&format!("{base}{path}")));
         xml.push_str("</loc>");
         if let Some(d) = date {
             xml.push_str("<lastmod>");
-            xml.push_str(&xml_escape(&d));
+            xml.push_str(&escape_html(&d));
             xml.push_str("</lastmod>");
         }
         xml.push_str("</url>\n");
@@ -776,8 +870,37 @@ fn sitemap(lib: &Library, base: &str) -> String {
     xml
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_tags_decodes_every_entity_and_collapses_space() {
+        assert_eq!(
+            strip_tags("&eacute;&eacute;n &euro;&nbsp;10, &#8364; &#x20AC; &#X20ac; &quot;a&quot; &#39;b&#39; &#x27;c&#x27; &lt;d&gt; &amp;amp; &copy; &hellip;"),
+            "één €\u{a0}10, € € € \"a\" 'b' 'c' <d> &amp; © …"
+        );
+        assert_eq!(
+            strip_tags("<p>Een\n  <em>wo</em>rd, <a href=\"/x/?a=1&amp;b=2\" title=\"a > b\">link</a>.</p>\n<ul>\n<li>a</li><li>b<br>c</li></ul><p>d</p>"),
+            "Een word, link. a b c d"
+        );
+        // A bare `<` is text; a comment and a `>` inside quotes are not.
+        assert_eq!(strip_tags("a < b <3<!-- <p>x</p> -->c"), "a < b <3c");
+        assert_eq!(strip_tags("<div data-x='>'>y</div>&#10;z"), "y z");
+        // Unknown or broken entities stay as written; an unclosed tag is dropped.
+        assert_eq!(
+            strip_tags("&bestaatniet; &#xZZ; & x <p class=\"x"),
+            "&bestaatniet; &#xZZ; & x"
+        );
+        assert_eq!(strip_tags(""), "");
+    }
+
+    #[test]
+    fn strip_tags_reads_rendered_markdown() {
+        let r = crate::markdown::render(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n\"quote\" -- it's &euro; <b>&lt;</b>\n",
+            1,
+        );
+        assert_eq!(strip_tags(&r.html), "a b 1 2 “quote” – it’s € <");
+    }
 }

@@ -327,7 +327,10 @@ async fn handle(
 }
 
 fn lookup(site: &Snapshot, path: &str, generation: u64) -> Response<Body> {
-    let decoded = crate::links::percent_decode(path);
+    // Escapes that make no UTF-8 (`%ff`) name no file of ours.
+    let Some(decoded) = crate::links::percent_decode(path) else {
+        return not_found(site, generation);
+    };
     let rel = crate::render::output_path(&decoded);
     if rel.split('/').any(|s| s == "..") {
         return text(StatusCode::BAD_REQUEST, "Ongeldig pad.");
@@ -346,6 +349,10 @@ fn lookup(site: &Snapshot, path: &str, generation: u64) -> Response<Body> {
             .body(Body::default())
             .unwrap_or_default();
     }
+    not_found(site, generation)
+}
+
+fn not_found(site: &Snapshot, generation: u64) -> Response<Body> {
     match site.files.get("404.html") {
         Some(bytes) => file(StatusCode::NOT_FOUND, "404.html", bytes, generation),
         None => text(StatusCode::NOT_FOUND, "Niet gevonden."),
@@ -374,8 +381,8 @@ pub fn with_reload(html: &[u8], generation: u64) -> Vec<u8> {
          if((await r.text())!==String(g)){{location.reload();return}}}}catch(e){{await new Promise(r=>setTimeout(r,1000))}}}}}})()</script>"
     );
     let text = String::from_utf8_lossy(html);
-    match text.rfind("</body>") {
-        Some(i) => format!("{}{script}{}", &text[..i], &text[i..]).into_bytes(),
+    match text.rsplit_once("</body>") {
+        Some((page, after)) => format!("{page}{script}</body>{after}").into_bytes(),
         None => format!("{text}{script}").into_bytes(),
     }
 }
@@ -424,10 +431,7 @@ async fn long_poll(query: Option<&str>, state: State) -> Response<Body> {
 }
 
 fn problems_page(problems: &str, generation: u64) -> Response<Body> {
-    let escaped = problems
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let escaped = cbt::templates::escape_html(problems);
     let html = format!(
         "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Fout: de site bouwt niet</title></head>\
          <body><main><h1>De site bouwt niet</h1><pre>{escaped}</pre></main></body></html>"
@@ -470,5 +474,22 @@ pub fn content_type(path: &str) -> &'static str {
         "woff2" => "font/woff2",
         "json" => "application/json",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reload_script_goes_before_the_last_body_end() {
+        let page = with_reload("<body>é</body>ë</body>ü".as_bytes(), 7);
+        let page = String::from_utf8_lossy(&page);
+        let (before, after) = page.split_once("<script>").unwrap_or_default();
+        assert_eq!(before, "<body>é</body>ë");
+        assert!(after.ends_with("</script></body>ü"), "{page}");
+        assert!(after.contains("const g=7;"), "{page}");
+        let page = with_reload("é".as_bytes(), 1);
+        assert!(String::from_utf8_lossy(&page).starts_with("é<script>"));
     }
 }

@@ -1,6 +1,11 @@
 //! Every mistake an editor can make fails the build with a message that
 //! names the file, the line where there is one, and what to do; and one
 //! build reports all of them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 
 mod common;
 

@@ -1,5 +1,10 @@
 //! `serve`'s live site: an edit to a page's text redoes only the pages
 //! that show it; anything more builds it all.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 
 mod common;
 

@@ -1,5 +1,10 @@
 //! The real site, built: nothing of the seed text may be lost, and the
 //! pages must be what visitors and search engines need.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 
 mod common;
 
@@ -390,4 +395,62 @@ fn base_url_can_be_overridden() {
     assert!(home.contains("<link rel=\"canonical\" href=\"http://localhost:8080/\">"));
     let sitemap = std::fs::read_to_string(out.path().join("sitemap.xml")).expect("sitemap");
     assert!(sitemap.contains("<loc>http://localhost:8080/tarieven/</loc>"));
+
+    // The sitemap and the pages escape with the one escaper the templates use.
+    project.base_url = Some("http://localhost:8080/a&b'c\"d<e>".into());
+    build(&project, &DirSink::new(out.path())).expect("builds");
+    let sitemap = std::fs::read_to_string(out.path().join("sitemap.xml")).expect("sitemap");
+    let escaped = "http://localhost:8080/a&amp;b&#x27;c&quot;d&lt;e&gt;";
+    assert!(
+        sitemap.contains(&format!("<loc>{escaped}/tarieven/</loc>")),
+        "{sitemap}"
+    );
+    let home = std::fs::read_to_string(out.path().join("index.html")).expect("home");
+    assert!(
+        home.contains(&format!("<link rel=\"canonical\" href=\"{escaped}/\">")),
+        "{home}"
+    );
+}
+
+/// The FAQ's structured data is the answer's text as a reader sees it:
+/// every entity its character, no tags, no stray white space.
+#[test]
+fn faq_structured_data_has_the_text_a_reader_sees() {
+    let site = common::copy_of_real_site();
+    common::write(
+        site.path(),
+        "content/veelgestelde-vragen/tekens.md",
+        "+++\ntitle = \"Welke tekens?\"\nweight = 999\nanchor = \"tekens\"\n+++\n\n\
+         Kosten: &euro;&nbsp;100, &#8364; 100 of &#x20AC; 100; &eacute;&eacute;n keer.\n\
+         Schrijf \"a < b\" en 'c', &quot;d&quot; &#39;e&#39; &lt;f&gt; &amp; g.\n\n\
+         Zie [de   tarieven](/tarieven/) <em>nu</em>!\n\n\
+         - een\n- twee\n\n\
+         <div class=\"x\">Blok met &euro; en <strong>vet</strong></div>\n",
+    );
+    let out = tempfile::tempdir().expect("temp dir");
+    build(&Project::at(site.path()), &DirSink::new(out.path()))
+        .unwrap_or_else(|p| panic!("the site must build:\n{p}"));
+    let faq =
+        std::fs::read_to_string(out.path().join("veelgestelde-vragen/index.html")).expect("faq");
+    let json = faq
+        .split("<script type=\"application/ld+json\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .expect("JSON-LD");
+    assert!(
+        !json.contains('<'),
+        "no `<` that could end the script: {json}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(json).expect("valid JSON-LD");
+    let answer = doc["mainEntity"]
+        .as_array()
+        .and_then(|q| q.iter().find(|q| q["name"] == "Welke tekens?"))
+        .and_then(|q| q["acceptedAnswer"]["text"].as_str())
+        .expect("the new question");
+    assert_eq!(
+        answer,
+        "Kosten: €\u{a0}100, € 100 of € 100; één keer. \
+         Schrijf “a < b” en ‘c’, \"d\" 'e' <f> & g. \
+         Zie de tarieven nu! een twee Blok met € en vet"
+    );
 }

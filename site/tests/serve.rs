@@ -1,5 +1,10 @@
 //! `cbt-site serve`, as an editor uses it: the site on 127.0.0.1, rebuilt
 //! on a change, with the reload snippet only in what it serves.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up or its expectation fails"
+)]
 
 mod common;
 
@@ -184,4 +189,73 @@ fn serves_rebuilds_on_change_and_reloads() {
         )),
         "the problem was not shown"
     );
+}
+
+/// Sends `raw` as the request target, byte for byte: HTTP clients would
+/// re-encode a path such as this one before it reached the server.
+fn get_raw(port: u16, raw: &[u8]) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let mut request = b"GET ".to_vec();
+    request.extend_from_slice(raw);
+    request.extend_from_slice(b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(&request).ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    Some((status, response))
+}
+
+#[test]
+fn broken_escapes_in_a_path_answer_a_page_not_a_panic() {
+    let site = common::copy_of_real_site();
+    let port = free_port();
+    let log_path = site.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_cbt-site"))
+            .arg("--root")
+            .arg(site.path())
+            .args(["serve", "--port", &port.to_string(), "--data", "gegevens"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start serve"),
+    );
+    assert!(
+        wait_for(Duration::from_secs(20), || get(port, "/").is_some()),
+        "serve did not start"
+    );
+
+    // A broken escape before a multibyte character, `%` at the end, `%zz`,
+    // and an escape that decodes to no UTF-8 at all.
+    for raw in [
+        &b"/%a\xc3\xa9"[..],
+        b"/%a\xc3\xa9/",
+        b"/tarieven/%",
+        b"/%zz/",
+        b"/%ff/",
+        b"/%C3%A9%",
+    ] {
+        let shown = String::from_utf8_lossy(raw).into_owned();
+        let (status, response) =
+            get_raw(port, raw).unwrap_or_else(|| panic!("no answer to {shown}"));
+        assert!(
+            (400..500).contains(&status),
+            "{shown}: {status}\n{response}"
+        );
+        assert!(
+            response.contains("text/html") && response.contains("</html>"),
+            "{shown} answers a page: {response}"
+        );
+    }
+    // The server still answers after them.
+    assert_eq!(get(port, "/tarieven/").map(|(s, _)| s), Some(200));
+
+    drop(server);
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    assert!(!log.contains("panicked"), "{log}");
 }

@@ -1,5 +1,10 @@
 //! Helpers shared by the generator's integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses some of the helpers")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops loudly where its set-up fails"
+)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
