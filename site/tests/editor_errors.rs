@@ -410,3 +410,29 @@ fn build_writes_the_site_and_removes_stale_pages() {
     assert!(!site.path().join("public/tijdelijk").exists());
     assert!(site.path().join("public/index.html").exists());
 }
+
+/// A field the invoice reads is the code's, not the editor's, to rename:
+/// `check` fails and names the field, the file and the line.
+#[test]
+fn renaming_a_field_the_code_reads_fails_check() {
+    let site = common::copy_of_real_site();
+    let form = site.path().join("content/data/forms/aanvraag.toml");
+    let text = std::fs::read_to_string(&form).expect("form");
+    let renamed = text.replacen("name = \"factuur_naam\"", "name = \"naam_op_factuur\"", 1);
+    assert_ne!(text, renamed);
+    std::fs::write(&form, &renamed).expect("write");
+    let line = renamed
+        .lines()
+        .position(|l| l.contains("naam_op_factuur"))
+        .map(|i| i + 1)
+        .expect("the renamed line");
+    let (code, err) = cli(site.path(), &["check"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "data/forms/aanvraag.toml:{line}: het veld \"factuur_naam\" ontbreekt"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("name = \"factuur_naam\" terug"), "{err}");
+}
