@@ -126,24 +126,7 @@ fn application_mails_match_their_golden_files() {
 #[test]
 fn contact_mails_match_their_golden_files() {
     let rules = rules();
-    let posted = Posted {
-        fields: [
-            ("naam", "Els Jansen"),
-            ("organisatie", "Stichting Voorbeeld"),
-            ("email", "els@voorbeeld.nl"),
-            ("telefoon", "06 1234 5678"),
-            ("onderwerp", "Vraag over de termijn"),
-            (
-                "bericht",
-                "Geldt de termijn ook voor oud-leden?\nMet groet, Els",
-            ),
-            ("akkoord_privacy", "ja"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect(),
-        files: vec![],
-    };
+    let posted = cbt::sample::contact();
     let s = submission(&posted, &rules.forms.contact);
     let enquiry = Enquiry::from_submission(&s).expect("typed");
     let templates = Templates::embedded().expect("templates");

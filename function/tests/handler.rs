@@ -152,6 +152,15 @@ async fn confirm<M: Mailer>(app: &LocalApp<M>, id: &str) -> Answer {
     .await
 }
 
+/// A page as a browser asks for it.
+async fn get_page<M: Mailer>(app: &LocalApp<M>, path: &str, query: &str) -> Answer {
+    invoke(
+        app,
+        url_event("GET", path, query, &[("accept", "text/html")], b""),
+    )
+    .await
+}
+
 fn outbox(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir.join("outbox"))
         .map(|d| {
@@ -242,17 +251,7 @@ async fn an_application_from_form_to_invoice() {
     assert!(invoice.starts_with(b"%PDF-"));
 
     // The confirmation page.
-    let page = invoke(
-        &app,
-        url_event(
-            "GET",
-            "/aanvraag/ontvangen",
-            &format!("concept={id}"),
-            &[("accept", "text/html")],
-            b"",
-        ),
-    )
-    .await;
+    let page = get_page(&app, "/aanvraag/ontvangen", &format!("concept={id}")).await;
     assert_eq!(page.status, 200);
     assert!(
         page.body.contains("CBT-2026-0001")
@@ -336,17 +335,7 @@ async fn new_year_in_amsterdam_starts_the_new_series() {
         .expect("the invoice mail of 2027-0001");
     assert!(text.contains("Factuurdatum: 1 januari 2027"), "{text}");
     assert!(text.contains("Vervaldatum: 31 januari 2027"), "{text}");
-    let page = invoke(
-        &app,
-        url_event(
-            "GET",
-            "/aanvraag/ontvangen",
-            &format!("concept={id}"),
-            &[("accept", "text/html")],
-            b"",
-        ),
-    )
-    .await;
+    let page = get_page(&app, "/aanvraag/ontvangen", &format!("concept={id}")).await;
     assert!(page.body.contains("CBT-2027-0001"), "{}", page.body);
     assert!(page.body.contains("31 januari 2027"), "{}", page.body);
 }

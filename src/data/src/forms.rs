@@ -145,6 +145,23 @@ pub struct Choice {
 }
 
 impl FieldType {
+    /// Every kind, in the order above.
+    pub const ALL: [FieldType; 13] = [
+        FieldType::Text,
+        FieldType::Textarea,
+        FieldType::Email,
+        FieldType::Tel,
+        FieldType::Kvk,
+        FieldType::Postcode,
+        FieldType::Country,
+        FieldType::VatId,
+        FieldType::Number,
+        FieldType::Radio,
+        FieldType::Checkbox,
+        FieldType::File,
+        FieldType::Honeypot,
+    ];
+
     /// The name a form definition uses (`type = "vat_id"`).
     pub fn name(self) -> &'static str {
         match self {

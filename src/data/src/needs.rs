@@ -691,21 +691,7 @@ mod tests {
         struct T {
             t: FieldType,
         }
-        for kind in [
-            Text,
-            Textarea,
-            Email,
-            Tel,
-            Kvk,
-            Postcode,
-            Country,
-            VatId,
-            Number,
-            Radio,
-            FieldType::Checkbox,
-            File,
-            FieldType::Honeypot,
-        ] {
+        for kind in FieldType::ALL {
             let parsed: T = toml::from_str(&format!("t = \"{}\"", kind.name())).expect("parses");
             assert_eq!(parsed.t, kind);
         }
