@@ -16,9 +16,9 @@
 #![deny(missing_docs)]
 
 pub mod application;
+pub mod case;
 pub mod contact;
 pub mod dates;
-pub mod deadlines;
 pub mod follow_up;
 pub mod invoice;
 pub mod mail;

@@ -45,6 +45,24 @@ pub fn values(rules: &Rules) -> BTreeMap<String, String> {
         "termijn.betaling".into(),
         plural(p.payment_term_days, "dag", "dagen"),
     );
+    let r = &rules.retention;
+    v.insert(
+        "bewaren.concepten".into(),
+        plural(r.drafts_hours, "uur", "uur"),
+    );
+    v.insert(
+        "bewaren.contactberichten".into(),
+        plural(r.contact_messages_days, "dag", "dagen"),
+    );
+    v.insert(
+        "bewaren.dossiers".into(),
+        plural(r.case_files_years, "jaar", "jaar"),
+    );
+    v.insert(
+        "bewaren.facturen".into(),
+        plural(r.invoices_years, "jaar", "jaar"),
+    );
+    v.insert("bewaren.logs".into(), plural(r.logs_days, "dag", "dagen"));
     v.insert(
         "secretariaat.email".into(),
         rules.site.secretariat.email.clone(),

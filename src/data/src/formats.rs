@@ -508,7 +508,7 @@ checked_value!(
 
 /// The kinds of document an applicant may upload, recognised by their bytes,
 /// never by their name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DocumentKind {
     /// A PDF.
     Pdf,

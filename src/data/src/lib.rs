@@ -16,6 +16,7 @@ pub mod forms;
 pub mod money;
 pub mod needs;
 pub mod periods;
+pub mod retention;
 pub mod site;
 pub mod sources;
 pub mod supplier;
@@ -24,6 +25,7 @@ pub use fees::{FeeSchedule, Tariff};
 pub use forms::{FormDef, Forms};
 pub use money::Cents;
 pub use periods::Periods;
+pub use retention::Retention;
 pub use site::SiteConfig;
 pub use sources::{DataError, Sources};
 pub use supplier::Supplier;
@@ -37,6 +39,8 @@ pub struct Rules {
     pub fees: FeeSchedule,
     /// The periods of the procedure (`data/periods.toml`).
     pub periods: Periods,
+    /// How long personal data is kept (`data/retention.toml`).
+    pub retention: Retention,
     /// The application and contact forms (`data/forms/`).
     pub forms: Forms,
     /// The CBT as supplier on its invoices (`data/supplier.toml`).
@@ -60,20 +64,24 @@ impl Rules {
         let periods = sources
             .parse::<Periods>(periods::FILE)
             .map_err(|e| errors.push(e));
+        let retention = sources
+            .parse::<Retention>(retention::FILE)
+            .map_err(|e| errors.push(e));
         let forms = Forms::parse(sources, fees.as_ref().ok()).map_err(|e| errors.extend(e));
         let supplier = sources
             .parse::<Supplier>(supplier::FILE)
             .map_err(|e| vec![e])
             .and_then(|s| s.validate(supplier::FILE))
             .map_err(|e| errors.extend(e));
-        match (site, fees, periods, forms, supplier) {
-            (Ok(site), Ok(fees), Ok(periods), Ok(forms), Ok(supplier)) => {
+        match (site, fees, periods, retention, forms, supplier) {
+            (Ok(site), Ok(fees), Ok(periods), Ok(retention), Ok(forms), Ok(supplier)) => {
                 errors.extend(site.validate());
                 if errors.is_empty() {
                     Ok(Rules {
                         site,
                         fees,
                         periods,
+                        retention,
                         forms,
                         supplier,
                     })

@@ -22,4 +22,12 @@ pub struct Periods {
     pub target_weeks_after_payment: u32,
     /// The invoice's payment term.
     pub payment_term_days: u32,
+    /// Whether the advice period stops while the applicant completes the
+    /// application (art. 6.2). The seed does not say: the CBT's decision.
+    pub pause_advice_during_completion: bool,
+    /// A payment reminder goes this many days after the due date, and again
+    /// after as many days each time.
+    pub reminder_interval_days: u32,
+    /// At most this many payment reminders.
+    pub reminder_max: u32,
 }
