@@ -22,6 +22,7 @@ use crate::application::Application;
 use crate::dates::{dutch_date, local_date};
 use crate::formats::DocumentKind;
 use crate::invoice::InvoiceNumber;
+use crate::mail::MailKind;
 use crate::money::Cents;
 use crate::periods::Periods;
 
@@ -259,6 +260,9 @@ pub enum Action {
     },
     /// The schedule's payment reminder.
     SendReminder,
+    /// A new personal link, asked for on the site ("Stuur mij de link
+    /// opnieuw").
+    SendLink,
 }
 
 impl Action {
@@ -275,6 +279,7 @@ impl Action {
             Action::RecordAdvice { .. } => "advies vastleggen",
             Action::Withdraw { .. } => "intrekken",
             Action::SendReminder => "betalingsherinnering sturen",
+            Action::SendLink => "persoonlijke link sturen",
         }
     }
 }
@@ -349,6 +354,8 @@ pub enum Change {
         /// Which one (1, 2, ...).
         number: u32,
     },
+    /// A new personal link was sent to the contact person.
+    LinkSent,
     /// The application files' retention ended: personal data removed,
     /// what the invoices need kept.
     Anonymised {
@@ -437,10 +444,35 @@ impl Change {
                 }
             ),
             Change::ReminderSent { number } => format!("Betalingsherinnering {number} verstuurd"),
+            Change::LinkSent => "Persoonlijke link opnieuw verstuurd".into(),
             Change::Anonymised { on } => format!(
                 "Bewaartermijn verstreken op {}: persoonsgegevens verwijderd",
                 dutch_date(*on)
             ),
+        }
+    }
+}
+
+impl Change {
+    /// The mails this change sends, made by `actor`.
+    pub fn mails(&self, actor: &Actor) -> Vec<MailKind> {
+        use MailKind::*;
+        match self {
+            Change::Filed => vec![ApplicationConfirmation, Invoice, ApplicationSecretariat],
+            Change::PaymentRegistered { .. } => vec![PaymentReceived],
+            Change::Amended { .. } => vec![AmendReceipt, AmendSecretariat],
+            Change::TakenIntoHandling { .. } => vec![TakenIntoHandling],
+            Change::Declined { .. } => vec![NotTakenIntoHandling],
+            Change::CompletionRequested { .. } => vec![CompletionRequested],
+            Change::CompletionAnswered { .. } => vec![CompletionReceipt, CompletionSecretariat],
+            Change::AdviceRecorded { .. } => vec![AdviceSent],
+            Change::Withdrawn { .. } if *actor == Actor::Applicant => {
+                vec![Withdrawn, WithdrawnSecretariat]
+            }
+            Change::Withdrawn { .. } => vec![Withdrawn],
+            Change::ReminderSent { .. } => vec![PaymentReminder],
+            Change::LinkSent => vec![LinkResent],
+            Change::ChangesFinished | Change::Anonymised { .. } => Vec::new(),
         }
     }
 }
@@ -627,6 +659,7 @@ impl Case {
                 matches!(actor, Actor::Applicant | Actor::Secretariat { .. })
             }
             Action::SendReminder => *actor == Actor::Schedule,
+            Action::SendLink => *actor == Actor::Applicant,
         }
     }
 
@@ -650,6 +683,8 @@ impl Case {
                 AanvullingGevraagd,
                 AanvullingOntvangen,
             ],
+            // Also after the end: the applicant may want to read the advice.
+            Action::SendLink => &State::ALL,
         }
     }
 
@@ -823,6 +858,14 @@ impl Case {
                 on: today,
                 credit_note: *credit_note,
             }),
+            Action::SendLink => {
+                if self.anonymised {
+                    return Err(Refusal::Invalid(
+                        "De gegevens van deze aanvraag zijn niet meer bewaard.",
+                    ));
+                }
+                Ok(Change::LinkSent)
+            }
             Action::SendReminder => {
                 let next = deadlines.next_reminder(periods, self);
                 match next {
@@ -891,6 +934,7 @@ impl Case {
                 self.reminders_sent = *number;
                 self.last_reminder = Some(on);
             }
+            Change::LinkSent => {}
             Change::Anonymised { .. } => self.anonymised = true,
         }
         self.version += 1;

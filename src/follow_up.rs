@@ -47,6 +47,8 @@ pub struct Filed<'a> {
     pub date: NaiveDate,
     /// The balancing test, with its bytes when a mail attaches it.
     pub document: Option<&'a Document>,
+    /// The applicant's personal link, for the confirmation.
+    pub link: Option<&'a str>,
 }
 
 /// The invoice of a filed application, dated the day it was filed.
@@ -91,6 +93,7 @@ struct ApplicationContext<'a> {
     supply_note: String,
     iban: String,
     document: Option<&'a Document>,
+    link: Option<&'a str>,
 }
 
 /// The invoice and the three mails of an application: to the applicant's
@@ -123,6 +126,7 @@ pub fn application(
         supply_note: invoice.supply_note(),
         iban: crate::formats::format_iban(&invoice.supplier.iban),
         document: filed.document,
+        link: filed.link,
     };
     let context = Context::from_serialize(&ctx)
         .map_err(|e| MailError::Template(crate::templates::TemplateError::from_tera(&e)))?;

@@ -17,8 +17,10 @@
 
 pub mod application;
 pub mod case;
+pub mod case_mail;
 pub mod contact;
 pub mod dates;
+pub mod digest;
 pub mod follow_up;
 pub mod invoice;
 pub mod mail;
@@ -31,7 +33,7 @@ pub mod validate;
 pub mod values;
 
 pub use cbt_data::{
-    assets, fees, formats, forms, money, needs, periods, site, sources, supplier, Cents, DataError,
+    assets, fees, formats, forms, money, needs, periods, retention, site, sources, supplier, Cents, DataError,
     FeeSchedule, FormDef, Forms, Periods, Rules, SiteConfig, Sources, Tariff,
 };
 pub use chrono::NaiveDate;

@@ -77,9 +77,75 @@ pub enum MailKind {
     ContactSecretariat,
     /// To the sender of a contact message: received.
     ContactAcknowledgement,
+    /// To the applicant: the payment came in.
+    PaymentReceived,
+    /// To the applicant: the change or supplement is received.
+    AmendReceipt,
+    /// To the secretariat: what the applicant changed, old and new.
+    AmendSecretariat,
+    /// To the applicant: taken into handling.
+    TakenIntoHandling,
+    /// To the applicant: not taken into handling, and why.
+    NotTakenIntoHandling,
+    /// To the applicant: the commission asks to complete the application.
+    CompletionRequested,
+    /// To the applicant: the completion is received.
+    CompletionReceipt,
+    /// To the secretariat: the applicant's completion.
+    CompletionSecretariat,
+    /// To the applicant: the advice, with the letter.
+    AdviceSent,
+    /// To the applicant: the application is withdrawn.
+    Withdrawn,
+    /// To the secretariat: the applicant withdrew the application.
+    WithdrawnSecretariat,
+    /// To the invoice address: the invoice is not paid yet.
+    PaymentReminder,
+    /// To the applicant: a new personal link.
+    LinkResent,
+    /// To the secretariat: what needs attention today.
+    Digest,
 }
 
 impl MailKind {
+    /// Every kind.
+    pub const ALL: [MailKind; 19] = [
+        MailKind::ApplicationConfirmation,
+        MailKind::Invoice,
+        MailKind::ApplicationSecretariat,
+        MailKind::ContactSecretariat,
+        MailKind::ContactAcknowledgement,
+        MailKind::PaymentReceived,
+        MailKind::AmendReceipt,
+        MailKind::AmendSecretariat,
+        MailKind::TakenIntoHandling,
+        MailKind::NotTakenIntoHandling,
+        MailKind::CompletionRequested,
+        MailKind::CompletionReceipt,
+        MailKind::CompletionSecretariat,
+        MailKind::AdviceSent,
+        MailKind::Withdrawn,
+        MailKind::WithdrawnSecretariat,
+        MailKind::PaymentReminder,
+        MailKind::LinkResent,
+        MailKind::Digest,
+    ];
+
+    /// Whether the mail carries the applicant's personal link: a new one
+    /// is made for every such mail as it goes out.
+    pub fn carries_link(self) -> bool {
+        matches!(
+            self,
+            MailKind::ApplicationConfirmation
+                | MailKind::PaymentReceived
+                | MailKind::AmendReceipt
+                | MailKind::TakenIntoHandling
+                | MailKind::CompletionRequested
+                | MailKind::CompletionReceipt
+                | MailKind::LinkResent
+        )
+    }
+
     /// The template files' base name under `templates/emails/`.
     pub fn template(self) -> &'static str {
         match self {
@@ -88,6 +154,20 @@ impl MailKind {
             MailKind::ApplicationSecretariat => "aanvraag-secretariaat",
             MailKind::ContactSecretariat => "contact-secretariaat",
             MailKind::ContactAcknowledgement => "contact-ontvangst",
+            MailKind::PaymentReceived => "betaling-ontvangen",
+            MailKind::AmendReceipt => "wijziging-ontvangen",
+            MailKind::AmendSecretariat => "wijziging-secretariaat",
+            MailKind::TakenIntoHandling => "in-behandeling",
+            MailKind::NotTakenIntoHandling => "niet-in-behandeling",
+            MailKind::CompletionRequested => "aanvulling-gevraagd",
+            MailKind::CompletionReceipt => "aanvulling-ontvangen",
+            MailKind::CompletionSecretariat => "aanvulling-secretariaat",
+            MailKind::AdviceSent => "advies",
+            MailKind::Withdrawn => "ingetrokken",
+            MailKind::WithdrawnSecretariat => "ingetrokken-secretariaat",
+            MailKind::PaymentReminder => "betalingsherinnering",
+            MailKind::LinkResent => "persoonlijke-link",
+            MailKind::Digest => "dagoverzicht",
         }
     }
 }

@@ -1,19 +1,22 @@
-//! Mail goes out after the data is safe: a filing or contact message is
-//! stored with its mails pending, then [`send_pending`] sends them; what
-//! fails stays pending, and the scheduled [`retry_pending`] sends it later.
-//! Mails are rendered again from what is stored, deterministically, so a
-//! retry sends what the first attempt would have.
+//! Mail goes out after the data is safe: a case, an event or a contact
+//! message is stored with its mails pending, then [`send_pending`] sends
+//! them; what fails stays pending, and the scheduled [`retry_pending`] sends
+//! it later. Mails are rendered from what is stored, so a retry sends what
+//! the first attempt would have; only a personal link is made anew for
+//! each mail that carries one ([`crate::cases::mint_link`]: its secret
+//! exists nowhere but in the mail).
 
 use std::collections::BTreeMap;
 
-use cbt::mail::{Address, MailKind, Message};
+use cbt::case::Event;
+use cbt::mail::{Address, Attachment, MailKind, Message};
 use chrono::{DateTime, Utc};
 
-use crate::drafts::filed;
+use crate::cases::mint_link;
 use crate::handler::App;
-use crate::ports::{Files, FilesError, Mailer, Owner, Store, StoreError};
+use crate::ports::{CaseRecord, Files, FilesError, Mailer, Owner, PendingMail, Store, StoreError};
 
-/// The mails of an application, in the order they go out.
+/// The mails of an application when it is filed, in the order they go out.
 pub const APPLICATION_MAILS: [MailKind; 3] = [
     MailKind::ApplicationConfirmation,
     MailKind::Invoice,
@@ -25,7 +28,7 @@ pub const CONTACT_MAILS: [MailKind; 2] = [
     MailKind::ContactAcknowledgement,
 ];
 
-/// Why an owner's mails could not be rendered; they stay pending.
+/// Why a mail could not be rendered; it stays pending.
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     /// The store failed.
@@ -34,55 +37,56 @@ pub enum OutboxError {
     /// The file store failed.
     #[error(transparent)]
     Files(#[from] FilesError),
-    /// The sending address in the configuration is not one.
+    /// The sending address in the configuration is not one, or a template
+    /// failed.
     #[error(transparent)]
     Mail(#[from] cbt::mail::MailError),
-    /// The rules could not make the mails.
+    /// The rules could not make the invoice or its mails.
     #[error(transparent)]
     FollowUp(#[from] cbt::follow_up::FollowUpError),
-    /// The filing or message the mails belong to is gone.
+    /// The advice letter could not be made.
+    #[error(transparent)]
+    Letter(#[from] cbt::advice::LetterError),
+    /// The case, event or message the mail belongs to is gone.
     #[error("{0} bestaat niet meer")]
     OwnerGone(String),
-    /// A filing's document is gone, or is no longer a document.
+    /// A case's document is gone, or is no longer a document.
     #[error("het document {0} is weg of onleesbaar")]
     DocumentGone(String),
+    /// A stored digest cannot be read.
+    #[error("het dagoverzicht van {0} is onleesbaar")]
+    Digest(String),
 }
 
-/// Renders the mails of `owner` from what is stored.
-pub async fn mails_for<S: Store, M: Mailer, F: Files>(
+/// The key under which the invoice PDF as sent is kept.
+pub fn invoice_key(filename: &str) -> String {
+    format!("invoices/{filename}")
+}
+
+/// The key under which the advice letter as sent is kept.
+pub fn advice_key(reference: &str) -> String {
+    format!("cases/{reference}/{}", cbt::advice::letter_filename(reference))
+}
+
+/// Renders the pending `mails` of one owner from what is stored.
+async fn render<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     owner: &Owner,
-) -> Result<Vec<Message>, OutboxError> {
+    mails: &[&PendingMail],
+) -> Result<Vec<(PendingMail, Message)>, OutboxError> {
     let from = Address::new(&app.config.mail_from, Some(&app.rules.site.title))?;
+    let mut out = Vec::new();
     match owner {
         Owner::Application(reference) => {
-            let filing = app
+            let record = app
                 .store
-                .get_filing(reference)
+                .get_case(reference)
                 .await?
                 .ok_or_else(|| OutboxError::OwnerGone(reference.clone()))?;
-            let document = match &filing.document {
-                Some(doc) => {
-                    let gone = || OutboxError::DocumentGone(doc.key.clone());
-                    let bytes = app.files.get(&doc.key).await?.ok_or_else(gone)?;
-                    let kind = cbt::formats::sniff_document(&bytes).ok_or_else(gone)?;
-                    Some(cbt::validate::Document {
-                        field: cbt::needs::application::DOCUMENT.into(),
-                        filename: doc.filename.clone(),
-                        kind,
-                        size: bytes.len(),
-                        bytes,
-                    })
-                }
-                None => None,
-            };
-            let follow_up = cbt::follow_up::application(
-                &app.rules,
-                &app.templates,
-                &filed(&filing, document.as_ref()),
-                &from,
-            )?;
-            Ok(follow_up.mails)
+            for mail in mails {
+                let message = render_case_mail(app, &record, mail, &from).await?;
+                out.push((PendingMail::clone(mail), message));
+            }
         }
         Owner::Contact(id) => {
             let message = app
@@ -90,15 +94,135 @@ pub async fn mails_for<S: Store, M: Mailer, F: Files>(
                 .get_contact(id, app.clock.now())
                 .await?
                 .ok_or_else(|| OutboxError::OwnerGone(format!("contactbericht {id}")))?;
-            Ok(cbt::follow_up::contact(
+            let rendered = cbt::follow_up::contact(
                 &app.rules,
                 &app.templates,
                 &message.enquiry,
                 cbt::dates::local_date(message.received),
                 &from,
-            )?)
+            )?;
+            for mail in mails {
+                if let Some(m) = rendered.iter().find(|m| m.kind == mail.kind) {
+                    out.push((PendingMail::clone(mail), m.clone()));
+                }
+            }
+        }
+        Owner::Digest(date) => {
+            let text = app
+                .store
+                .get_digest(*date)
+                .await?
+                .ok_or_else(|| OutboxError::OwnerGone(format!("dagoverzicht {date}")))?;
+            let digest: cbt::digest::Digest = serde_json::from_str(&text)
+                .map_err(|_| OutboxError::Digest(date.to_string()))?;
+            let message = cbt::case_mail::digest(&app.rules, &app.templates, &digest, &from)?;
+            for mail in mails {
+                out.push((PendingMail::clone(mail), message.clone()));
+            }
         }
     }
+    Ok(out)
+}
+
+/// One mail of a case: the filing's three from the rules' follow-up, the
+/// others from the event they follow.
+async fn render_case_mail<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    record: &CaseRecord,
+    mail: &PendingMail,
+    from: &Address,
+) -> Result<Message, OutboxError> {
+    let case = &record.case;
+    let link = if mail.kind.carries_link() {
+        Some(mint_link(app, &case.reference).await?)
+    } else {
+        None
+    };
+    if APPLICATION_MAILS.contains(&mail.kind) {
+        let document = match case.documents.first() {
+            Some(doc) => {
+                let gone = || OutboxError::DocumentGone(doc.key.clone());
+                let bytes = app.files.get(&doc.key).await?.ok_or_else(gone)?;
+                let kind = cbt::formats::sniff_document(&bytes).ok_or_else(gone)?;
+                Some(cbt::validate::Document {
+                    field: cbt::needs::application::DOCUMENT.into(),
+                    filename: doc.filename.clone(),
+                    kind,
+                    size: bytes.len(),
+                    bytes,
+                })
+            }
+            None => None,
+        };
+        let filed = cbt::follow_up::Filed {
+            application: &case.application,
+            number: case.invoice_number,
+            date: case.submitted_on,
+            document: document.as_ref(),
+            link: link.as_deref(),
+        };
+        let follow_up = cbt::follow_up::application(&app.rules, &app.templates, &filed, from)?;
+        return follow_up
+            .mails
+            .into_iter()
+            .find(|m| m.kind == mail.kind)
+            .ok_or_else(|| OutboxError::OwnerGone(format!("{} {:?}", case.reference, mail.kind)));
+    }
+    let event: &Event = record
+        .events
+        .iter()
+        .find(|e| e.seq == mail.seq)
+        .ok_or_else(|| OutboxError::OwnerGone(format!("{} gebeurtenis {}", case.reference, mail.seq)))?;
+    let attachments = match mail.kind {
+        MailKind::PaymentReminder => {
+            let filename = format!("factuur-{}.pdf", case.invoice_number);
+            let bytes = app
+                .files
+                .get(&invoice_key(&filename))
+                .await?
+                .ok_or_else(|| OutboxError::DocumentGone(invoice_key(&filename)))?;
+            vec![Attachment {
+                filename,
+                content_type: "application/pdf".into(),
+                bytes,
+            }]
+        }
+        MailKind::AdviceSent => {
+            let bytes = advice_letter(app, case)?;
+            vec![Attachment {
+                filename: cbt::advice::letter_filename(&case.reference),
+                content_type: "application/pdf".into(),
+                bytes,
+            }]
+        }
+        _ => Vec::new(),
+    };
+    Ok(cbt::case_mail::render(
+        &app.rules,
+        &app.templates,
+        cbt::case_mail::Occasion {
+            case,
+            event,
+            kind: mail.kind,
+            link: link.as_deref(),
+            attachments,
+        },
+        from,
+    )?)
+}
+
+/// The advice letter of a case that has its advice.
+pub fn advice_letter<S, M, F>(app: &App<S, M, F>, case: &cbt::case::Case) -> Result<Vec<u8>, OutboxError> {
+    let advice = case
+        .advice
+        .as_ref()
+        .ok_or_else(|| OutboxError::OwnerGone(format!("{} advies", case.reference)))?;
+    Ok(cbt::advice::render_pdf(&cbt::advice::AdviceLetter::of(
+        &app.rules,
+        &app.templates,
+        case,
+        advice,
+    ))?)
 }
 
 /// Sends the pending mails of `owner`; what fails stays pending for the
@@ -114,24 +238,20 @@ pub async fn send_pending<S: Store, M: Mailer, F: Files>(
             return 0;
         }
     };
-    let kinds: Vec<MailKind> = pending
-        .iter()
-        .filter(|p| &p.owner == owner)
-        .map(|p| p.kind)
-        .collect();
-    send_kinds(app, owner, &kinds).await
+    let mine: Vec<&PendingMail> = pending.iter().filter(|p| &p.owner == owner).collect();
+    send_mails(app, owner, &mine).await
 }
 
-/// Sends the `kinds` of mail of `owner` that are pending.
-async fn send_kinds<S: Store, M: Mailer, F: Files>(
+/// Sends `mails` of `owner` (all pending).
+async fn send_mails<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     owner: &Owner,
-    kinds: &[MailKind],
+    mails: &[&PendingMail],
 ) -> usize {
-    if kinds.is_empty() {
+    if mails.is_empty() {
         return 0;
     }
-    let mails = match mails_for(app, owner).await {
+    let rendered = match render(app, owner, mails).await {
         Ok(m) => m,
         Err(e) => {
             tracing::error!(error = %e, "rendering mails failed; they stay pending");
@@ -139,25 +259,32 @@ async fn send_kinds<S: Store, M: Mailer, F: Files>(
         }
     };
     let mut sent = 0;
-    'mails: for mail in mails.iter().filter(|m| kinds.contains(&m.kind)) {
-        // The invoice as sent is kept (7 years, with the filing): a later
-        // change of fee or supplier details must not change a copy. No
-        // copy, no mail: it waits for the retry.
-        if mail.kind == MailKind::Invoice {
-            for a in mail
-                .attachments
-                .iter()
-                .filter(|a| a.content_type == "application/pdf")
-            {
-                let key = format!("invoices/{}", a.filename);
-                if let Err(e) = app.files.put(&key, &a.bytes, &a.content_type).await {
-                    tracing::warn!(error = %e, "keeping the invoice PDF failed; the mail waits for the retry");
-                    continue 'mails;
-                }
+    'mails: for (pending, mail) in &rendered {
+        // What goes out is kept as sent: the invoice (7 years, with the
+        // case) and the advice letter. A later change of fee, supplier
+        // details or template must not change a copy. No copy, no mail:
+        // it waits for the retry.
+        let keep = match mail.kind {
+            MailKind::Invoice => Some(|a: &Attachment| invoice_key(&a.filename)),
+            _ => None,
+        };
+        for a in mail
+            .attachments
+            .iter()
+            .filter(|a| a.content_type == "application/pdf")
+        {
+            let key = match (keep, mail.kind, owner) {
+                (Some(key), _, _) => key(a),
+                (None, MailKind::AdviceSent, Owner::Application(reference)) => advice_key(reference),
+                _ => continue,
+            };
+            if let Err(e) = app.files.put(&key, &a.bytes, &a.content_type).await {
+                tracing::warn!(error = %e, "keeping a PDF as sent failed; the mail waits for the retry");
+                continue 'mails;
             }
         }
         match app.mailer.send(mail).await {
-            Ok(message_id) => match app.store.mail_sent(owner, mail.kind, &message_id).await {
+            Ok(message_id) => match app.store.mail_sent(pending, &message_id).await {
                 Ok(()) => sent += 1,
                 Err(e) => {
                     tracing::error!(error = %e, kind = ?mail.kind, "sent, but not marked; the retry may send it again");
@@ -177,16 +304,16 @@ pub async fn retry_pending<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
 ) -> Result<RetryReport, StoreError> {
     let pending = app.store.pending_mails().await?;
-    // One listing for the whole run, grouped by owner: each owner's mails
-    // are rendered once.
-    let mut by_owner: BTreeMap<&Owner, Vec<MailKind>> = BTreeMap::new();
+    // One listing for the whole run, grouped by owner: each owner's case
+    // is read once.
+    let mut by_owner: BTreeMap<&Owner, Vec<&PendingMail>> = BTreeMap::new();
     for p in &pending {
-        by_owner.entry(&p.owner).or_default().push(p.kind);
+        by_owner.entry(&p.owner).or_default().push(p);
     }
     let oldest = pending.iter().map(|p| p.since).min();
     let mut sent = 0;
-    for (owner, kinds) in &by_owner {
-        sent += send_kinds(app, owner, kinds).await;
+    for (owner, mails) in &by_owner {
+        sent += send_mails(app, owner, mails).await;
     }
     let left = app.store.pending_mails().await?;
     let age = left

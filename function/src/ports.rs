@@ -2,15 +2,17 @@
 //! traits. DynamoDB, S3 and SES implement them in [`crate::adapters::aws`]
 //! (feature `aws`); a local folder implements them in
 //! [`crate::adapters::local`] for `cbt-site serve`. One contract test suite
-//! (`tests/contract.rs`) runs against every implementation.
+//! (`tests/contract/`) runs against every implementation.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 
 use cbt::application::Application;
+use cbt::case::{Case, CaseDocument, Change, Event, State};
 use cbt::contact::Enquiry;
 use cbt::invoice::InvoiceNumber;
 use cbt::mail::{MailKind, Message};
+use cbt::Cents;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +24,7 @@ pub struct Draft {
     /// What the applicant entered, and whether it passed.
     pub content: DraftContent,
     /// The uploaded document, kept under `document.key` in [`Files`].
-    pub document: Option<StoredDocument>,
+    pub document: Option<CaseDocument>,
     /// When it was made.
     pub created: DateTime<Utc>,
     /// After this the draft is gone (DynamoDB TTL; the local store checks it).
@@ -56,36 +58,13 @@ impl Draft {
     }
 }
 
-/// Where an uploaded document is kept, and what it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredDocument {
-    /// Its key in [`Files`].
-    pub key: String,
-    /// The safe name it was uploaded under.
-    pub filename: String,
-    /// Its media type, from its bytes.
-    pub content_type: String,
-    /// Its size in bytes.
-    pub size: usize,
-}
-
-/// A confirmed application: numbered, dated, filed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Filing {
-    /// `CBT-2026-0007`, from the invoice number.
-    pub reference: String,
-    /// Unique and gapless within its year.
-    pub invoice_number: InvoiceNumber,
-    /// The draft it was confirmed from.
-    pub draft_id: String,
-    /// The moment of confirmation.
-    pub submitted: DateTime<Utc>,
-    /// Its date in Amsterdam: the invoice date.
-    pub submitted_on: NaiveDate,
-    /// What was applied for.
-    pub application: Application,
-    /// The balancing test.
-    pub document: Option<StoredDocument>,
+/// A case and its history, as the store keeps them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    /// The case as it stands.
+    pub case: Case,
+    /// Every event, oldest first.
+    pub events: Vec<Event>,
 }
 
 /// A draft about to be filed: everything but its number. The core makes
@@ -100,18 +79,42 @@ pub struct ToFile {
     pub submitted: DateTime<Utc>,
     /// Its date in Amsterdam, which decides the number's year.
     pub submitted_on: NaiveDate,
+    /// The amount the invoice asks.
+    pub invoiced: Cents,
     /// What was applied for.
     pub application: Application,
     /// The balancing test, where it is kept for good.
-    pub document: Option<StoredDocument>,
+    pub documents: Vec<CaseDocument>,
     /// The mails it causes, pending from `submitted`.
     pub mails: Vec<MailKind>,
+    /// The invoice's payment term, for the new case's first deadline.
+    pub payment_term_days: u32,
+}
+
+/// A new case: what [`ToFile::numbered`] makes, for the store to keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCase {
+    /// The case, in its first state.
+    pub case: Case,
+    /// Its nearest deadline, for the store's index of cases by state and
+    /// deadline.
+    pub next_deadline: Option<NaiveDate>,
+    /// Its first event.
+    pub event: Event,
+    /// The mails of its filing.
+    pub mails: Vec<PendingMail>,
 }
 
 impl ToFile {
-    /// `draft` confirmed at `now`, causing `mails`; `None` for a draft that
-    /// cannot be confirmed (incomplete).
-    pub fn new(draft: &Draft, now: DateTime<Utc>, mails: &[MailKind]) -> Option<ToFile> {
+    /// `draft` confirmed at `now`, invoiced at `invoiced`, causing `mails`;
+    /// `None` for a draft that cannot be confirmed (incomplete).
+    pub fn new(
+        draft: &Draft,
+        now: DateTime<Utc>,
+        invoiced: Cents,
+        payment_term_days: u32,
+        mails: &[MailKind],
+    ) -> Option<ToFile> {
         let DraftContent::Complete { application } = &draft.content else {
             return None;
         };
@@ -119,9 +122,11 @@ impl ToFile {
             draft_id: draft.id.clone(),
             submitted: now,
             submitted_on: cbt::dates::local_date(now),
+            invoiced,
             application: Application::clone(application),
-            document: draft.document.clone(),
+            documents: draft.document.iter().cloned().collect(),
             mails: mails.to_vec(),
+            payment_term_days,
         })
     }
 
@@ -131,35 +136,82 @@ impl ToFile {
         self.submitted_on.year()
     }
 
-    /// The filing numbered `seq` in [`ToFile::year`]'s series, and its
-    /// pending mails.
-    pub fn numbered(&self, seq: u32) -> (Filing, Vec<PendingMail>) {
+    /// The case numbered `seq` in [`ToFile::year`]'s series, its first
+    /// event, and its pending mails.
+    pub fn numbered(&self, seq: u32) -> NewCase {
         let invoice_number = InvoiceNumber {
             year: self.year(),
             seq,
         };
         let reference = cbt::follow_up::reference(invoice_number);
-        let owner = Owner::Application(reference.clone());
-        let mails = self
-            .mails
-            .iter()
-            .map(|kind| PendingMail {
-                owner: owner.clone(),
-                kind: *kind,
-                since: self.submitted,
-            })
-            .collect();
-        let filing = Filing {
-            reference,
+        let mut case = Case::filed(
+            reference.clone(),
             invoice_number,
-            draft_id: self.draft_id.clone(),
-            submitted: self.submitted,
-            submitted_on: self.submitted_on,
-            application: self.application.clone(),
-            document: self.document.clone(),
-        };
-        (filing, mails)
+            self.submitted,
+            self.invoiced,
+            self.application.clone(),
+            self.documents.clone(),
+        );
+        let event = case.apply(
+            Change::Filed,
+            cbt::case::Actor::Applicant,
+            self.submitted,
+        );
+        let mails = pending(&Owner::Application(reference), &self.mails, event.seq, self.submitted);
+        // A new case waits only for its payment.
+        let next_deadline = self
+            .submitted_on
+            .checked_add_days(chrono::Days::new(u64::from(self.payment_term_days)));
+        NewCase {
+            case,
+            next_deadline,
+            event,
+            mails,
+        }
     }
+}
+
+/// `kinds` of mail of `owner` for occasion `seq`, pending from `since`.
+pub fn pending(owner: &Owner, kinds: &[MailKind], seq: u32, since: DateTime<Utc>) -> Vec<PendingMail> {
+    kinds
+        .iter()
+        .map(|kind| PendingMail {
+            owner: owner.clone(),
+            kind: *kind,
+            seq,
+            since,
+        })
+        .collect()
+}
+
+/// A change to a case: decided on `from_version`, kept only if the case is
+/// still at that version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// The case as it is after the change.
+    pub case: Case,
+    /// Its nearest deadline after the change, for the store's index.
+    pub next_deadline: Option<NaiveDate>,
+    /// The version it was decided on (`case.version - 1`).
+    pub from_version: u32,
+    /// The event that records it.
+    pub event: Event,
+    /// The mails it causes.
+    pub mails: Vec<PendingMail>,
+    /// Replaces the history (only when the retention ends: the events
+    /// without their personal data).
+    pub history: Option<Vec<Event>>,
+}
+
+/// A personal link to a case: only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    /// SHA-256 of the link's secret, hex.
+    pub hash: String,
+    /// The case it opens.
+    pub reference: String,
+    /// When it was made.
+    pub created: DateTime<Utc>,
 }
 
 /// A contact message, kept for the retention period only.
@@ -179,10 +231,12 @@ pub struct ContactMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum Owner {
-    /// An application, by reference.
+    /// A case, by reference.
     Application(String),
     /// A contact message, by id.
     Contact(String),
+    /// The secretariat's daily digest, by its date.
+    Digest(NaiveDate),
 }
 
 /// A mail that must still go out.
@@ -192,6 +246,10 @@ pub struct PendingMail {
     pub owner: Owner,
     /// Which mail.
     pub kind: MailKind,
+    /// The occasion: the case's event it follows (0 for a contact message
+    /// or a digest), so the same kind can go out more than once.
+    #[serde(default)]
+    pub seq: u32,
     /// When it became pending; the alarm looks at the oldest.
     pub since: DateTime<Utc>,
 }
@@ -199,8 +257,8 @@ pub struct PendingMail {
 /// What confirming a draft did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirmed {
-    /// The filing, new or from before.
-    pub filing: Filing,
+    /// The case, new or from before.
+    pub case: Case,
     /// False when the draft had been confirmed before: nothing new was
     /// numbered, and nothing must be sent again.
     pub created: bool,
@@ -218,10 +276,14 @@ pub enum StoreError {
     /// Others kept taking the next number first.
     #[error("te veel gelijktijdige bevestigingen; probeer het opnieuw")]
     Contention,
+    /// The case changed since the change was decided: nothing was kept.
+    #[error("de aanvraag is intussen gewijzigd")]
+    Conflict,
 }
 
-/// Keeps drafts, applications (with the invoice counter), contact
-/// messages, rate-limit counters and the status of every mail.
+/// Keeps drafts, cases (with the invoice counter and their history),
+/// personal links, contact messages, rate-limit counters, digests and the
+/// status of every mail.
 pub trait Store: Send + Sync {
     /// Keeps a draft until it expires.
     fn put_draft(&self, draft: &Draft) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -234,25 +296,66 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Option<Draft>, StoreError>> + Send;
 
     /// Files `to_file`, atomically: takes the next invoice number of
-    /// [`ToFile::year`] and keeps [`ToFile::numbered`]'s filing and pending
-    /// mails, or nothing at all. Filing the same draft again returns the
-    /// first filing with `created: false`.
+    /// [`ToFile::year`] and keeps [`ToFile::numbered`]'s case, first event
+    /// and pending mails, or nothing at all. Filing the same draft again
+    /// returns the first case with `created: false`.
     fn confirm(
         &self,
         to_file: &ToFile,
     ) -> impl Future<Output = Result<Confirmed, StoreError>> + Send;
 
-    /// The filing a draft became, if it was confirmed.
+    /// The case a draft became, if it was confirmed.
     fn get_confirmed(
         &self,
         draft_id: &str,
-    ) -> impl Future<Output = Result<Option<Filing>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<Case>, StoreError>> + Send;
 
-    /// The filing with `reference`.
-    fn get_filing(
+    /// The case with `reference`, and its history.
+    fn get_case(
         &self,
         reference: &str,
-    ) -> impl Future<Output = Result<Option<Filing>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<CaseRecord>, StoreError>> + Send;
+
+    /// Keeps `transition` if the case is still at its `from_version`, all
+    /// or nothing; [`StoreError::Conflict`] when it is not.
+    fn transition(
+        &self,
+        transition: &Transition,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The cases in `state`, nearest deadline first.
+    fn cases_in(&self, state: State)
+        -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
+
+    /// Removes a case, its history, its links and its mail records: when
+    /// the last of its retention periods ends.
+    fn remove_case(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps a personal link's hash.
+    fn put_token(&self, token: &Token) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The case a personal link's hash opens.
+    fn token_case(
+        &self,
+        hash: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Keeps the digest of `date` (JSON), if none was kept for that date:
+    /// true when this call kept it, so one run a day sends it.
+    fn claim_digest(
+        &self,
+        date: NaiveDate,
+        digest: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The digest kept for `date`.
+    fn get_digest(
+        &self,
+        date: NaiveDate,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
     /// Stores a contact message with `mails` pending.
     fn put_contact(
@@ -268,14 +371,22 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<ContactMessage>, StoreError>> + Send;
 
+    /// Deletes what expired before `now` (drafts, contact messages,
+    /// rate-limit counts) and returns how many items went. DynamoDB does
+    /// this by itself (TTL, within about two days; reads never return an
+    /// expired item), so there it deletes nothing.
+    fn purge_expired(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+
     /// Every mail still to be sent, oldest first.
     fn pending_mails(&self) -> impl Future<Output = Result<Vec<PendingMail>, StoreError>> + Send;
 
     /// Marks a pending mail as sent, with the mailer's message id.
     fn mail_sent(
         &self,
-        owner: &Owner,
-        kind: MailKind,
+        mail: &PendingMail,
         message_id: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -296,6 +407,7 @@ pub struct SendError(pub String);
 
 /// Sends one message; returns the mail service's message id.
 pub trait Mailer: Send + Sync {
+    /// Sends `message`.
     fn send(&self, message: &Message) -> impl Future<Output = Result<String, SendError>> + Send;
 }
 
@@ -315,4 +427,6 @@ pub trait Files: Send + Sync {
     ) -> impl Future<Output = Result<(), FilesError>> + Send;
     /// The bytes under `key`, if any.
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>, FilesError>> + Send;
+    /// Deletes the file under `key`; no file is fine.
+    fn delete(&self, key: &str) -> impl Future<Output = Result<(), FilesError>> + Send;
 }

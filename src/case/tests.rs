@@ -180,6 +180,7 @@ fn actions() -> Vec<Action> {
         advice(),
         Action::Withdraw { credit_note: true },
         Action::SendReminder,
+        Action::SendLink,
     ]
 }
 
@@ -221,6 +222,7 @@ fn allowed(state: State, actor: &Actor, action: &Action) -> bool {
             (applicant && matches!(state, Ontvangen | Betaald)) || (staff && !state.is_closed())
         }
         Action::SendReminder => *actor == Actor::Schedule && state == Ontvangen,
+        Action::SendLink => applicant,
     }
 }
 
@@ -252,7 +254,7 @@ fn every_state_against_every_action_by_every_actor() {
             }
         }
     }
-    assert_eq!(checked, 8 * 4 * 10);
+    assert_eq!(checked, 8 * 4 * 11);
 }
 
 #[test]

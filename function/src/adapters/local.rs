@@ -2,8 +2,12 @@
 //! on a laptop: no AWS account, no emulator.
 //!
 //! Layout under the data folder:
-//! - `store/`: one JSON file per item (drafts, applications, the invoice
-//!   counter per year, contact messages, pending mails, rate-limit counts);
+//! - `store/`: one JSON file per item, a folder per kind: `drafts`,
+//!   `cases` (each case as it stands, with its nearest deadline),
+//!   `events/<reference>/` (its history, one file per event), `confirmed`
+//!   (draft -> reference), `counters` (the invoice counter per year),
+//!   `tokens` (personal links' hashes), `digests`, `contacts`, `pending` and
+//!   `sent` mail, `ratelimit`;
 //! - `uploads/`: the uploaded documents;
 //! - `outbox/`: every mail as a `.eml` file a person can open.
 //!
@@ -15,20 +19,26 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use cbt::case::{Case, Event, State};
 use cbt::mail::{MailKind, Message};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use crate::ports::*;
 
+/// Gives every write its own temporary name: two writers of one file (a
+/// double click) must not share one.
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
 /// Writes `bytes` to `path` atomically.
 async fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await?;
     }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
     tokio::fs::write(&tmp, bytes).await?;
     tokio::fs::rename(&tmp, path).await
 }
@@ -70,9 +80,15 @@ struct RateCount {
 
 #[derive(Serialize, Deserialize)]
 struct SentMail {
-    owner: Owner,
-    kind: MailKind,
+    mail: PendingMail,
     message_id: String,
+}
+
+/// A case as kept: with its nearest deadline, the index's sort key.
+#[derive(Serialize, Deserialize)]
+struct StoredCase {
+    case: Case,
+    next_deadline: Option<NaiveDate>,
 }
 
 impl LocalStore {
@@ -148,12 +164,61 @@ impl LocalStore {
         Ok(out)
     }
 
-    fn pending_key(owner: &Owner, kind: MailKind) -> String {
-        let (t, id) = match owner {
-            Owner::Application(r) => ("app", r),
-            Owner::Contact(i) => ("contact", i),
+    fn pending_key(mail: &PendingMail) -> String {
+        let (t, id) = match &mail.owner {
+            Owner::Application(r) => ("app", r.clone()),
+            Owner::Contact(i) => ("contact", i.clone()),
+            Owner::Digest(date) => ("digest", date.to_string()),
         };
-        format!("{t}-{id}-{}", kind.template())
+        format!("{t}-{id}-{}-{}", mail.kind.template(), mail.seq)
+    }
+
+    async fn put_pending(&self, mails: &[PendingMail]) -> Result<(), StoreError> {
+        for mail in mails {
+            self.write("pending", &Self::pending_key(mail), mail).await?;
+        }
+        Ok(())
+    }
+
+    fn events_kind(reference: &str) -> String {
+        format!("events/{}", file_name(reference))
+    }
+
+    async fn write_event(&self, reference: &str, event: &Event) -> Result<(), StoreError> {
+        self.write(
+            &Self::events_kind(reference),
+            &format!("{:06}", event.seq),
+            event,
+        )
+        .await
+    }
+
+    /// Removes the files of `kind` for which `expired` says so.
+    async fn purge<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        expired: impl Fn(&T) -> bool,
+    ) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        let mut entries = match tokio::fs::read_dir(self.dir.join(kind)).await {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(unavailable(e)),
+        };
+        while let Some(entry) = entries.next_entry().await.map_err(unavailable)? {
+            let path = entry.path();
+            let Ok(bytes) = tokio::fs::read(&path).await else {
+                continue;
+            };
+            if serde_json::from_slice::<T>(&bytes).is_ok_and(|item| expired(&item)) {
+                match tokio::fs::remove_file(&path).await {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(unavailable(e)),
+                }
+            }
+        }
+        Ok(removed)
     }
 }
 
@@ -173,14 +238,14 @@ impl Store for LocalStore {
     async fn confirm(&self, to_file: &ToFile) -> Result<Confirmed, StoreError> {
         let _guard = self.lock.lock().await;
         if let Some(reference) = self.read::<String>("confirmed", &to_file.draft_id).await? {
-            let filing = self
-                .read::<Filing>("applications", &reference)
+            let stored = self
+                .read::<StoredCase>("cases", &reference)
                 .await?
                 .ok_or_else(|| {
                     StoreError::Corrupt(format!("{reference} is confirmed but missing"))
                 })?;
             return Ok(Confirmed {
-                filing,
+                case: stored.case,
                 created: false,
             });
         }
@@ -192,44 +257,147 @@ impl Store for LocalStore {
         let seq = last
             .checked_add(1)
             .ok_or_else(|| StoreError::Corrupt(format!("counter {year} is full")))?;
-        let (filing, mails) = to_file.numbered(seq);
-        let reference = filing.reference.clone();
-        // Order matters for a crash between writes: the filing first,
-        // then the counter, then the marker; a rerun then finds the number
-        // taken (the filing exists) and cannot hand it out twice.
-        if self
-            .read::<Filing>("applications", &reference)
-            .await?
-            .is_some()
-        {
+        let new = to_file.numbered(seq);
+        let reference = new.case.reference.clone();
+        // Order matters for a crash between writes: the case first, then
+        // the counter, then the marker; a rerun then finds the number taken
+        // (the case exists) and cannot hand it out twice.
+        if self.read::<StoredCase>("cases", &reference).await?.is_some() {
             return Err(StoreError::Corrupt(format!(
                 "{reference} exists but the counter says {last}"
             )));
         }
-        self.write("applications", &reference, &filing).await?;
-        for mail in &mails {
-            let key = Self::pending_key(&mail.owner, mail.kind);
-            self.write("pending", &key, mail).await?;
-        }
+        self.write_event(&reference, &new.event).await?;
+        self.write(
+            "cases",
+            &reference,
+            &StoredCase {
+                case: new.case.clone(),
+                next_deadline: new.next_deadline,
+            },
+        )
+        .await?;
+        self.put_pending(&new.mails).await?;
         self.write("counters", &year.to_string(), &Counter { last: seq })
             .await?;
         self.write("confirmed", &to_file.draft_id, &reference)
             .await?;
         Ok(Confirmed {
-            filing,
+            case: new.case,
             created: true,
         })
     }
 
-    async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Filing>, StoreError> {
+    async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Case>, StoreError> {
         match self.read::<String>("confirmed", draft_id).await? {
-            Some(reference) => self.read("applications", &reference).await,
+            Some(reference) => Ok(self
+                .read::<StoredCase>("cases", &reference)
+                .await?
+                .map(|s| s.case)),
             None => Ok(None),
         }
     }
 
-    async fn get_filing(&self, reference: &str) -> Result<Option<Filing>, StoreError> {
-        self.read("applications", reference).await
+    async fn get_case(&self, reference: &str) -> Result<Option<CaseRecord>, StoreError> {
+        let Some(stored) = self.read::<StoredCase>("cases", reference).await? else {
+            return Ok(None);
+        };
+        let mut events: Vec<Event> = self.all(&Self::events_kind(reference)).await?;
+        events.sort_by_key(|e| e.seq);
+        Ok(Some(CaseRecord {
+            case: stored.case,
+            events,
+        }))
+    }
+
+    async fn transition(&self, transition: &Transition) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        let reference = &transition.case.reference;
+        let current = self
+            .read::<StoredCase>("cases", reference)
+            .await?
+            .ok_or(StoreError::Conflict)?;
+        if current.case.version != transition.from_version {
+            return Err(StoreError::Conflict);
+        }
+        if let Some(history) = &transition.history {
+            let kind = Self::events_kind(reference);
+            for old in self.all::<Event>(&kind).await? {
+                self.remove(&kind, &format!("{:06}", old.seq)).await?;
+            }
+            for event in history {
+                self.write_event(reference, event).await?;
+            }
+        }
+        self.write_event(reference, &transition.event).await?;
+        self.put_pending(&transition.mails).await?;
+        self.write(
+            "cases",
+            reference,
+            &StoredCase {
+                case: transition.case.clone(),
+                next_deadline: transition.next_deadline,
+            },
+        )
+        .await
+    }
+
+    async fn cases_in(&self, state: State) -> Result<Vec<Case>, StoreError> {
+        let mut cases: Vec<StoredCase> = self
+            .all::<StoredCase>("cases")
+            .await?
+            .into_iter()
+            .filter(|s| s.case.state == state)
+            .collect();
+        // As DynamoDB's index sorts: by deadline, none last, then reference.
+        cases.sort_by(|a, b| {
+            (a.next_deadline.unwrap_or(NaiveDate::MAX), &a.case.reference)
+                .cmp(&(b.next_deadline.unwrap_or(NaiveDate::MAX), &b.case.reference))
+        });
+        Ok(cases.into_iter().map(|s| s.case).collect())
+    }
+
+    async fn remove_case(&self, reference: &str) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        let kind = Self::events_kind(reference);
+        for old in self.all::<Event>(&kind).await? {
+            self.remove(&kind, &format!("{:06}", old.seq)).await?;
+        }
+        let owner = Owner::Application(reference.to_string());
+        self.purge::<Token>("tokens", |t| t.reference == reference)
+            .await?;
+        self.purge::<SentMail>("sent", |m| m.mail.owner == owner)
+            .await?;
+        self.remove("cases", reference).await
+    }
+
+    async fn put_token(&self, token: &Token) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.write("tokens", &token.hash, token).await
+    }
+
+    async fn token_case(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .read::<Token>("tokens", hash)
+            .await?
+            .map(|t| t.reference))
+    }
+
+    async fn claim_digest(&self, date: NaiveDate, digest: &str) -> Result<bool, StoreError> {
+        let _guard = self.lock.lock().await;
+        if self
+            .read::<String>("digests", &date.to_string())
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        self.write("digests", &date.to_string(), &digest).await?;
+        Ok(true)
+    }
+
+    async fn get_digest(&self, date: NaiveDate) -> Result<Option<String>, StoreError> {
+        self.read("digests", &date.to_string()).await
     }
 
     async fn put_contact(
@@ -239,21 +407,9 @@ impl Store for LocalStore {
     ) -> Result<(), StoreError> {
         let _guard = self.lock.lock().await;
         self.write("contacts", &message.id, message).await?;
-        for kind in mails {
-            let owner = Owner::Contact(message.id.clone());
-            let key = Self::pending_key(&owner, *kind);
-            self.write(
-                "pending",
-                &key,
-                &PendingMail {
-                    owner,
-                    kind: *kind,
-                    since: message.received,
-                },
-            )
-            .await?;
-        }
-        Ok(())
+        let owner = Owner::Contact(message.id.clone());
+        self.put_pending(&pending(&owner, mails, 0, message.received))
+            .await
     }
 
     async fn get_contact(
@@ -267,26 +423,31 @@ impl Store for LocalStore {
             .filter(|m| m.expires > now))
     }
 
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let _guard = self.lock.lock().await;
+        Ok(self.purge::<Draft>("drafts", |d| d.expires <= now).await?
+            + self
+                .purge::<ContactMessage>("contacts", |m| m.expires <= now)
+                .await?
+            + self
+                .purge::<RateCount>("ratelimit", |c| c.expires <= now)
+                .await?)
+    }
+
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
         let mut all: Vec<PendingMail> = self.all("pending").await?;
-        all.sort_by(|a, b| (a.since, &a.owner, a.kind).cmp(&(b.since, &b.owner, b.kind)));
+        all.sort_by(|a, b| (a.since, &a.owner, a.kind, a.seq).cmp(&(b.since, &b.owner, b.kind, b.seq)));
         Ok(all)
     }
 
-    async fn mail_sent(
-        &self,
-        owner: &Owner,
-        kind: MailKind,
-        message_id: &str,
-    ) -> Result<(), StoreError> {
+    async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
         let _guard = self.lock.lock().await;
-        let key = Self::pending_key(owner, kind);
+        let key = Self::pending_key(mail);
         self.write(
             "sent",
             &key,
             &SentMail {
-                owner: owner.clone(),
-                kind,
+                mail: mail.clone(),
                 message_id: message_id.to_string(),
             },
         )
@@ -350,6 +511,14 @@ impl Files for LocalFiles {
         match tokio::fs::read(self.path(key)?).await {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(FilesError(e.to_string())),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), FilesError> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(FilesError(e.to_string())),
         }
     }
