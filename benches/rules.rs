@@ -44,6 +44,7 @@ fn benches(c: &mut Criterion) {
         number,
         date,
         document: submission.document.as_ref(),
+        link: None,
     };
     let invoice = follow_up::invoice(&rules, &filed).expect("invoice");
 
@@ -74,6 +75,7 @@ fn benches(c: &mut Criterion) {
                 number,
                 date,
                 document: s.document.as_ref(),
+                link: None,
             };
             follow_up::application(&rules, &templates, &filed, &from)
         })

@@ -1015,6 +1015,97 @@ impl Case {
     }
 }
 
+/// What stands in for personal data that is no longer kept.
+pub const REMOVED: &str = "(verwijderd)";
+
+/// The answers an invoice needs, kept after the application files' end
+/// for the fiscal retention: the customer is an organisation, and these
+/// are its business details, not a person's.
+const KEPT_ANSWERS: &[&str] = &[
+    crate::needs::application::ORGANISATION_NAME,
+    crate::needs::application::KVK,
+    crate::needs::application::TARIFF,
+    crate::needs::application::INVOICE_NAME,
+    crate::needs::application::INVOICE_STREET,
+    crate::needs::application::INVOICE_POSTCODE,
+    crate::needs::application::INVOICE_CITY,
+    crate::needs::application::INVOICE_COUNTRY,
+    crate::needs::application::INVOICE_REFERENCE,
+    crate::needs::application::VAT_ID,
+];
+
+impl Case {
+    /// The case without the application files' personal data: what the
+    /// invoice and payment records need stays (the organisation, the
+    /// invoice address, amounts, dates, states); the contact person, the
+    /// answers, the motivation, texts, documents and the advice's reasons
+    /// go. The documents' files are for the caller to delete.
+    pub fn anonymised(&self) -> Case {
+        let mut case = self.clone();
+        case.application = anonymised_application(&case.application);
+        case.documents.clear();
+        for c in &mut case.completions {
+            c.text = REMOVED.into();
+        }
+        if let Some(advice) = &mut case.advice {
+            advice.motivation = REMOVED.into();
+        }
+        if case.declined.is_some() {
+            case.declined = Some(REMOVED.into());
+        }
+        case
+    }
+}
+
+impl Event {
+    /// The event without personal data (see [`Case::anonymised`]).
+    pub fn anonymised(&self) -> Event {
+        let mut event = self.clone();
+        match &mut event.change {
+            Change::Amended {
+                fields,
+                documents,
+                application,
+                ..
+            } => {
+                for f in fields.iter_mut() {
+                    if !KEPT_ANSWERS.contains(&f.field.as_str()) {
+                        f.old = REMOVED.into();
+                        f.new = REMOVED.into();
+                    }
+                }
+                documents.clear();
+                **application = anonymised_application(application);
+            }
+            Change::CompletionRequested { request } => request.text = REMOVED.into(),
+            Change::CompletionAnswered {
+                text, documents, ..
+            } => {
+                *text = REMOVED.into();
+                documents.clear();
+            }
+            Change::Declined { reason, .. } => *reason = REMOVED.into(),
+            Change::AdviceRecorded { advice } => advice.motivation = REMOVED.into(),
+            _ => {}
+        }
+        event
+    }
+}
+
+fn anonymised_application(application: &Application) -> Application {
+    let mut a = application.clone();
+    a.contact.name = REMOVED.into();
+    a.contact.role = None;
+    a.contact.email = crate::formats::Email::removed();
+    a.contact.phone = None;
+    a.motivation = None;
+    if let crate::application::OnBehalf::Representative { organisations } = &mut a.on_behalf {
+        *organisations = REMOVED.into();
+    }
+    a.answers.retain(|k, _| KEPT_ANSWERS.contains(&k.as_str()));
+    a
+}
+
 /// `date` plus `years`; 29 February becomes 28 February in a common year.
 fn add_years(date: NaiveDate, years: u32) -> Option<NaiveDate> {
     date.checked_add_months(chrono::Months::new(years.checked_mul(12)?))

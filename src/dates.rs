@@ -18,6 +18,12 @@ pub fn local_date(instant: DateTime<Utc>) -> NaiveDate {
     instant.with_timezone(&Amsterdam).date_naive()
 }
 
+/// The hour on the clock in Amsterdam at `instant` (0 to 23).
+pub fn local_hour(instant: DateTime<Utc>) -> u32 {
+    use chrono::Timelike;
+    instant.with_timezone(&Amsterdam).hour()
+}
+
 /// `30 november 2026`, as Dutch texts write a date.
 pub fn dutch_date(date: NaiveDate) -> String {
     const MONTHS: [&str; 12] = [
@@ -76,6 +82,13 @@ mod tests {
         assert_eq!(local_date(utc(2027, 10, 30, 22, 0)), date(2027, 10, 31));
         assert_eq!(local_date(utc(2027, 10, 31, 22, 59)), date(2027, 10, 31));
         assert_eq!(local_date(utc(2027, 10, 31, 23, 0)), date(2027, 11, 1));
+    }
+
+    #[test]
+    fn eight_in_the_morning_in_winter_and_summer() {
+        assert_eq!(local_hour(utc(2027, 1, 15, 7, 0)), 8);
+        assert_eq!(local_hour(utc(2027, 7, 15, 6, 0)), 8);
+        assert_eq!(local_hour(utc(2027, 7, 15, 5, 59)), 7);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 #![deny(missing_docs)]
 
+pub mod advice;
 pub mod application;
 pub mod case;
 pub mod case_mail;
@@ -25,6 +26,7 @@ pub mod follow_up;
 pub mod invoice;
 pub mod mail;
 pub mod pages;
+mod pdf;
 #[cfg(feature = "sample")]
 pub mod sample;
 pub mod summary;

@@ -90,6 +90,8 @@ pub struct Confirmation<'a> {
     pub payment_due: String,
     /// The amount to pay, as Dutch text.
     pub total: String,
+    /// The applicant's personal link, when the page may show it.
+    pub link: Option<&'a str>,
 }
 
 /// The confirmation page after an application was filed.
@@ -114,4 +116,309 @@ pub fn message(
     let mut ctx = base(rules, "/", title);
     ctx.insert("paragraphs", paragraphs);
     templates.render("melding.html", &ctx)
+}
+
+/// A message at the top of a case's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// What to say.
+    pub text: String,
+    /// A refusal or failure, rather than a success.
+    pub error: bool,
+}
+
+/// A date on a case's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DateRow {
+    /// What the date is.
+    pub label: &'static str,
+    /// The date in words.
+    pub text: String,
+}
+
+/// One line of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryRow {
+    /// When, in Amsterdam.
+    pub date: String,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub summary: String,
+}
+
+/// A document on a case's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentRow {
+    /// Its name.
+    pub filename: String,
+    /// Its size in words (`340 kB`).
+    pub size: String,
+    /// Where to download it.
+    pub url: String,
+}
+
+/// What the applicant may do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Can {
+    /// Change answers, add documents.
+    pub amend: bool,
+    /// Say there are no more changes.
+    pub finish: bool,
+    /// Answer a completion request.
+    pub answer: bool,
+    /// Withdraw.
+    pub withdraw: bool,
+}
+
+/// The applicant's page of a case, as the template reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseView {
+    /// `CBT-2027-0001`.
+    pub reference: String,
+    /// The applicant.
+    pub organisation: String,
+    /// The state in words.
+    pub state: &'static str,
+    /// YYYY-MM-DD.
+    pub submitted_on: String,
+    /// What happens next, in paragraphs.
+    pub next: Vec<String>,
+    /// The dates that matter now.
+    pub dates: Vec<DateRow>,
+    /// The open completion request.
+    pub completion: Option<crate::case::CompletionRequest>,
+    /// What the applicant may do.
+    pub can: Can,
+    /// Why changing is no longer possible, when it is not.
+    pub amend_closed: Option<String>,
+    /// The change window's last day (YYYY-MM-DD), once paid.
+    pub amend_until: Option<String>,
+    /// The change window in days after payment.
+    pub amend_days: u32,
+    /// The documents.
+    pub documents: Vec<DocumentRow>,
+    /// The invoice's number.
+    pub invoice_number: String,
+    /// The amount invoiced, as Dutch text.
+    pub invoiced: String,
+    /// Whether there is an advice letter to download.
+    pub advice: bool,
+    /// The history, newest first.
+    pub history: Vec<HistoryRow>,
+    /// The address of the page (without a trailing slash).
+    pub base: String,
+    /// A message at the top.
+    pub notice: Option<Notice>,
+    /// What a document may be, for the upload fields' hint.
+    pub document_hint: String,
+}
+
+impl CaseView {
+    /// The page of `case` with `events` at `now`, under `base`.
+    pub fn new(
+        rules: &Rules,
+        case: &crate::case::Case,
+        events: &[crate::case::Event],
+        now: chrono::DateTime<chrono::Utc>,
+        base: &str,
+        notice: Option<Notice>,
+    ) -> CaseView {
+        use crate::case::{Action, Actor, Outcome, State};
+        use crate::dates::{dutch_date, local_date};
+        let periods = &rules.periods;
+        let today = local_date(now);
+        let t = case.deadlines(periods, today);
+        let allowed = |action: &Action| {
+            !matches!(
+                case.decide(action, &Actor::Applicant, now, periods),
+                Err(crate::case::Refusal::NotYours { .. } | crate::case::Refusal::WrongState { .. })
+            )
+        };
+        let amend_open = allowed(&Action::FinishChanges)
+            && t.amend_until.is_none_or(|until| today <= until);
+        let when = |date: Option<chrono::NaiveDate>| date.map(dutch_date).unwrap_or_default();
+        let mut next = Vec::new();
+        match case.state {
+            State::Ontvangen => {
+                next.push(format!(
+                    "Betaal de factuur {} van {} uiterlijk {}. De CBT neemt de aanvraag in behandeling zodra de betaling is ontvangen, als zij naar het oordeel van de commissie gemotiveerd en voldoende specifiek is.",
+                    case.invoice_number, case.invoiced, when(t.payment_due)
+                ));
+                next.push(format!(
+                    "Tot {} dagen na de betaling kunt u de aanvraag nog wijzigen of aanvullen.",
+                    periods.amend_days_after_payment
+                ));
+            }
+            State::Betaald => {
+                next.push(format!(
+                    "De betaling is ontvangen. U kunt de aanvraag nog wijzigen of aanvullen tot en met {}.",
+                    when(t.amend_until)
+                ));
+                next.push(
+                    "Daarna neemt de CBT de aanvraag in behandeling, als zij naar het oordeel van de commissie gemotiveerd en voldoende specifiek is. U krijgt dan bericht."
+                        .to_string(),
+                );
+            }
+            State::InBehandeling => next.push(format!(
+                "De commissie behandelt uw aanvraag. Het advies komt uiterlijk {}.",
+                when(t.advice_due)
+            )),
+            State::AanvullingGevraagd => next.push(format!(
+                "De commissie vraagt u de aanvraag aan te vullen of te wijzigen. U kunt uw aanvulling hieronder sturen tot en met {}.",
+                when(t.completion_due)
+            )),
+            State::AanvullingOntvangen => next.push(format!(
+                "Uw aanvulling is ontvangen. De commissie neemt haar mee in de behandeling; het advies komt uiterlijk {}.",
+                when(t.advice_due)
+            )),
+            State::AdviesUitgebracht => {
+                if let Some(advice) = &case.advice {
+                    next.push(match advice.outcome {
+                        Outcome::Granted {
+                            term_years,
+                            valid_until,
+                        } => format!(
+                            "De commissie heeft op {} positief geadviseerd: een klanttermijn van {term_years} jaar, geldig tot en met {}.",
+                            dutch_date(advice.sent_on),
+                            dutch_date(valid_until)
+                        ),
+                        Outcome::Refused => format!(
+                            "De commissie heeft op {} negatief geadviseerd.",
+                            dutch_date(advice.sent_on)
+                        ),
+                    });
+                }
+                next.push(
+                    "Het advies staat hieronder bij de documenten. Tegen het advies staat geen bezwaar of beroep open."
+                        .to_string(),
+                );
+            }
+            State::NietInBehandeling => {
+                next.push(
+                    "De commissie heeft de aanvraag niet in behandeling genomen.".to_string(),
+                );
+                if let Some(reason) = &case.declined {
+                    next.push(format!("De reden: {reason}"));
+                }
+            }
+            State::Ingetrokken => next.push(format!(
+                "De aanvraag is op {} ingetrokken. De CBT behandelt haar niet.",
+                when(case.closed_on)
+            )),
+        }
+        let mut dates = Vec::new();
+        let mut date = |label, value: Option<chrono::NaiveDate>| {
+            if let Some(d) = value {
+                dates.push(DateRow {
+                    label,
+                    text: crate::case::until(d),
+                });
+            }
+        };
+        date("Betalen", t.payment_due);
+        date("Wijzigen en aanvullen", t.amend_until);
+        date("Aanvulling sturen", t.completion_due);
+        date("Advies uiterlijk", t.advice_due);
+        date("Streefdatum advies", t.advice_target);
+        let amend_closed = (!amend_open
+            && matches!(case.state, State::Betaald | State::InBehandeling | State::AanvullingOntvangen))
+        .then(|| {
+            format!(
+                "Wijzigen of aanvullen kan niet meer{}. Wilt u nog iets doorgeven, neem dan contact op met het secretariaat ({}).",
+                case.payment
+                    .map(|p| format!(
+                        ": dat kon tot en met {}",
+                        when(p.date.checked_add_days(chrono::Days::new(u64::from(
+                            periods.amend_days_after_payment
+                        ))))
+                    ))
+                    .unwrap_or_default(),
+                rules.site.secretariat.email
+            )
+        });
+        let file = rules.forms.application.field(crate::needs::application::DOCUMENT);
+        let document_hint = file
+            .and_then(|f| f.hint.clone())
+            .unwrap_or_else(|| "Een PDF-, DOCX- of ODT-bestand.".to_string());
+        CaseView {
+            reference: case.reference.clone(),
+            organisation: case.application.organisation.name.clone(),
+            state: case.state.label(),
+            submitted_on: case.submitted_on.to_string(),
+            next,
+            dates,
+            completion: case.open_completion().cloned(),
+            can: Can {
+                amend: amend_open,
+                finish: amend_open && case.state == State::Betaald && !case.changes_finished,
+                answer: allowed(&Action::AnswerCompletion {
+                    text: String::new(),
+                    documents: Vec::new(),
+                }) && t.completion_due.is_none_or(|due| today <= due),
+                withdraw: allowed(&Action::Withdraw { credit_note: false }),
+            },
+            amend_closed,
+            amend_until: t.amend_until.map(|d| d.to_string()),
+            amend_days: periods.amend_days_after_payment,
+            documents: case
+                .documents
+                .iter()
+                .enumerate()
+                .map(|(i, d)| DocumentRow {
+                    filename: d.filename.clone(),
+                    size: crate::summary::size(d.size),
+                    url: format!("{base}/document/{i}"),
+                })
+                .collect(),
+            invoice_number: case.invoice_number.to_string(),
+            invoiced: case.invoiced.to_string(),
+            advice: case.advice.is_some(),
+            history: events
+                .iter()
+                .rev()
+                .map(|e| HistoryRow {
+                    date: dutch_date(local_date(e.at)),
+                    actor: e.actor.to_string(),
+                    summary: e.change.summary(),
+                })
+                .collect(),
+            base: base.to_string(),
+            notice,
+            document_hint,
+        }
+    }
+}
+
+/// The applicant's page of a case.
+pub fn case_page(
+    rules: &Rules,
+    templates: &Templates,
+    view: &CaseView,
+) -> Result<String, TemplateError> {
+    let mut ctx = base(rules, "/mijn-aanvraag/", &format!("Uw aanvraag {}", view.reference));
+    ctx.insert("v", view);
+    templates.render("zaak.html", &ctx)
+}
+
+/// "Are you sure?" before the applicant withdraws.
+pub fn withdraw_page(
+    rules: &Rules,
+    templates: &Templates,
+    reference: &str,
+    page_base: &str,
+    paid: bool,
+) -> Result<String, TemplateError> {
+    let mut ctx = base(rules, "/mijn-aanvraag/", &format!("Aanvraag {reference} intrekken"));
+    ctx.insert("reference", reference);
+    ctx.insert("base", page_base);
+    ctx.insert("paid", &paid);
+    templates.render("intrekken.html", &ctx)
+}
+
+/// "Stuur mij de link opnieuw", and after it was asked for.
+pub fn link_page(rules: &Rules, templates: &Templates, sent: bool) -> Result<String, TemplateError> {
+    let mut ctx = base(rules, "/mijn-aanvraag/link", "Stuur mij de link opnieuw");
+    ctx.insert("sent", &sent);
+    templates.render("link.html", &ctx)
 }

@@ -254,6 +254,29 @@ fn check_value(field: &Field, value: &str, dutch_address: bool) -> Result<String
     Ok(v)
 }
 
+/// The document posted as `posted_as`, checked by the rules of `field`
+/// (the kinds it accepts, its largest size): `Ok(None)` when none was
+/// chosen, else the document or the field's error.
+pub fn check_upload(
+    field: &Field,
+    posted_as: &str,
+    posted: &Posted,
+) -> Result<Option<Document>, FieldError> {
+    let renamed = Posted {
+        fields: Vec::new(),
+        files: posted
+            .files
+            .iter()
+            .filter(|f| f.field == posted_as)
+            .map(|f| PostedFile {
+                field: field.name.clone(),
+                ..f.clone()
+            })
+            .collect(),
+    };
+    check_file(field, &renamed).map_err(|code| error(field, code))
+}
+
 /// The uploaded document of `field`: `Ok(None)` when none was chosen.
 fn check_file(field: &Field, posted: &Posted) -> Result<Option<Document>, &'static str> {
     // A browser posts an empty part when no file was chosen.

@@ -125,7 +125,9 @@ kw = dict(endpoint_url=os.environ["CBT_MOTO_ENDPOINT"], region_name="eu-west-1",
 ddb = boto3.client("dynamodb", **kw)
 ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}])
+    AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "gsi1pk", "gsi1sk")],
+    GlobalSecondaryIndexes=[{"IndexName": "gsi1", "Projection": {"ProjectionType": "ALL"},
+        "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}]}])
 ddb.update_time_to_live(TableName=table,
     TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
 boto3.client("s3", **kw).create_bucket(Bucket=bucket,

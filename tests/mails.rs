@@ -54,6 +54,7 @@ fn follow_up(rules: &Rules, s: &Submission) -> FollowUp {
         number: NUMBER,
         date: date(),
         document: s.document.as_ref(),
+        link: Some("https://www.balanstoetstelemarketing.nl/mijn-aanvraag/0123456789abcdef"),
     };
     cbt::follow_up::application(rules, &templates, &filed, &from()).expect("follow-up")
 }

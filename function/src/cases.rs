@@ -45,7 +45,11 @@ impl From<StoreError> for ActError {
 }
 
 /// The nearest deadline of `case`, for the store's index.
-pub fn next_deadline(case: &Case, periods: &cbt::Periods, today: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+pub fn next_deadline(
+    case: &Case,
+    periods: &cbt::Periods,
+    today: chrono::NaiveDate,
+) -> Option<chrono::NaiveDate> {
     case.deadlines(periods, today).next().map(|(_, date)| date)
 }
 
@@ -74,7 +78,10 @@ pub async fn act_on<S: Store, M: Mailer, F: Files>(
     actor: Actor,
 ) -> Result<CaseRecord, ActError> {
     let now = app.clock.now();
-    let CaseRecord { mut case, mut events } = record;
+    let CaseRecord {
+        mut case,
+        mut events,
+    } = record;
     let change = case.decide(action, &actor, now, &app.rules.periods)?;
     let kinds = change.mails(&actor);
     let from_version = case.version;
@@ -116,7 +123,10 @@ pub fn token_hash(secret: &str) -> String {
 /// Whether `secret` has the shape of a link's secret (64 hex digits):
 /// anything else is not looked up at all.
 pub fn is_token(secret: &str) -> bool {
-    secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    secret.len() == 64
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 /// A new personal link to the case `reference`: its secret is made here

@@ -15,10 +15,6 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Posts per source IP per hour.
     pub rate_limit_per_hour: u32,
-    /// Days a contact message is kept.
-    pub contact_retention_days: u32,
-    /// Hours a draft waits for confirmation.
-    pub draft_hours: u32,
     /// The largest request body accepted, in bytes. Default 4.5 MB: Lambda
     /// takes 6 MB, and a Function URL base64-encodes a form post (4/3).
     pub max_body_bytes: usize,
@@ -107,11 +103,6 @@ impl Config {
             site_url,
             allowed_origins,
             rate_limit_per_hour: small("RATE_LIMIT_PER_HOUR", number("RATE_LIMIT_PER_HOUR", 10)?)?,
-            contact_retention_days: small(
-                "CONTACT_RETENTION_DAYS",
-                number("CONTACT_RETENTION_DAYS", 365)?,
-            )?,
-            draft_hours: small("DRAFT_HOURS", number("DRAFT_HOURS", 24)?)?,
             max_body_bytes: usize::try_from(number("MAX_BODY_BYTES", 4_500_000)?).map_err(
                 |_| ConfigError::Invalid {
                     name: "MAX_BODY_BYTES",
@@ -163,14 +154,7 @@ mod tests {
         .expect("valid");
         assert_eq!(c.site_url, "https://www.cbt.nl");
         assert_eq!(c.allowed_origins, ["https://www.cbt.nl"]);
-        assert_eq!(
-            (
-                c.rate_limit_per_hour,
-                c.contact_retention_days,
-                c.draft_hours
-            ),
-            (10, 365, 24)
-        );
+        assert_eq!(c.rate_limit_per_hour, 10);
         assert_eq!(
             Config::from_vars(&vars(&[("SITE_URL", "https://x.nl")])),
             Err(ConfigError::Missing("MAIL_FROM"))

@@ -38,7 +38,7 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
         id: random_id()?,
         received: now,
         enquiry,
-        expires: now + Duration::days(i64::from(app.config.contact_retention_days)),
+        expires: now + Duration::days(i64::from(app.rules.retention.contact_messages_days)),
     };
     app.store
         .put_contact(&message, &CONTACT_MAILS)

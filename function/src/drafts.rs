@@ -9,6 +9,7 @@
 
 use bytes::Bytes;
 use cbt::application::Application;
+use cbt::case::CaseDocument;
 use cbt::validate::{check, Checked, Document, PostedFile, Rejected};
 use cbt::FormDef;
 use chrono::Duration;
@@ -16,15 +17,17 @@ use http::{header, HeaderValue, Request, Response, StatusCode};
 use serde_json::json;
 
 use crate::admission::{admit, read_body};
+use crate::cases::{is_token, mint_link, token_hash};
 use crate::handler::{random_id, App};
 use crate::outbox::{send_pending, APPLICATION_MAILS};
-use crate::ports::{
-    Draft, DraftContent, Files, Filing, Mailer, Owner, Store, StoredDocument, ToFile,
-};
+use crate::ports::{Draft, DraftContent, Files, Mailer, Owner, Store, ToFile};
 use crate::responses::{html_response, json_response, reject, see_other, Failure, Fault, Wants};
 
 /// The query parameter and form field that carry a draft's id.
 const DRAFT: &str = "concept";
+/// The query parameter that carries a personal link's secret to the
+/// confirmation page.
+const KEY: &str = "sleutel";
 
 pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
@@ -58,10 +61,10 @@ async fn new_draft<S: Store, M: Mailer, F: Files>(
                 .put(&key, &doc.bytes, doc.kind.mime())
                 .await
                 .map_err(Failure::unavailable)?;
-            Some(StoredDocument {
+            Some(CaseDocument {
                 key,
                 filename: doc.filename.clone(),
-                content_type: doc.kind.mime().to_string(),
+                kind: doc.kind,
                 size: doc.size,
             })
         }
@@ -73,7 +76,7 @@ async fn new_draft<S: Store, M: Mailer, F: Files>(
         content,
         document,
         created: now,
-        expires: now + Duration::hours(i64::from(app.config.draft_hours)),
+        expires: now + Duration::hours(i64::from(app.rules.retention.drafts_hours)),
     };
     app.store
         .put_draft(&draft)
@@ -267,12 +270,34 @@ pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
             .await
             .map_err(Failure::unavailable)?
         {
-            Some(_) => Ok(confirmed_response(&id, wants)),
+            Some(case) => {
+                let link = mint_link(app, &case.reference)
+                    .await
+                    .map_err(Failure::unavailable)?;
+                Ok(confirmed_response(&id, link_secret(&link), wants))
+            }
             None => Err(expired()),
         };
     };
     let draft = keep_document(app, draft).await?;
-    let Some(to_file) = ToFile::new(&draft, now, &APPLICATION_MAILS) else {
+    let invoiced = match &draft.content {
+        DraftContent::Complete { application } => app
+            .rules
+            .fees
+            .tariff(&application.organisation.tariff)
+            .map(|t| t.total),
+        DraftContent::Incomplete { .. } => None,
+    };
+    let to_file = invoiced.and_then(|invoiced| {
+        ToFile::new(
+            &draft,
+            now,
+            invoiced,
+            app.rules.periods.payment_term_days,
+            &APPLICATION_MAILS,
+        )
+    });
+    let Some(to_file) = to_file else {
         return Err(Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "draft_incomplete",
@@ -285,15 +310,26 @@ pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
         .confirm(&to_file)
         .await
         .map_err(Failure::unavailable)?;
+    let reference = confirmed.case.reference;
     if confirmed.created {
-        tracing::info!(reference = %confirmed.filing.reference, "application filed");
-        send_pending(app, &Owner::Application(confirmed.filing.reference)).await;
+        tracing::info!(reference = %reference, "application filed");
+        send_pending(app, &Owner::Application(reference.clone())).await;
     }
-    Ok(confirmed_response(&id, wants))
+    // The confirmation page shows a personal link of its own; the mail
+    // carries another. A second confirmation gets a new one too.
+    let link = mint_link(app, &reference)
+        .await
+        .map_err(Failure::unavailable)?;
+    Ok(confirmed_response(&id, link_secret(&link), wants))
 }
 
-fn confirmed_response(draft_id: &str, wants: Wants) -> Response<Bytes> {
-    let location = format!("/aanvraag/ontvangen?{DRAFT}={draft_id}");
+/// The secret at the end of a personal link.
+fn link_secret(link: &str) -> &str {
+    link.rsplit('/').next().unwrap_or_default()
+}
+
+fn confirmed_response(draft_id: &str, secret: &str, wants: Wants) -> Response<Bytes> {
+    let location = format!("/aanvraag/ontvangen?{DRAFT}={draft_id}&{KEY}={secret}");
     match wants {
         Wants::Json => {
             let mut r = json_response(StatusCode::SEE_OTHER, &json!({ "location": location }));
@@ -327,7 +363,7 @@ async fn keep_document<S: Store, M: Mailer, F: Files>(
                 .ok_or_else(|| Failure::unavailable(Fault::DocumentGone(doc.key.clone())))?;
             let key = format!("applications/{}/{}", draft.id, doc.filename);
             app.files
-                .put(&key, &bytes, &doc.content_type)
+                .put(&key, &bytes, doc.kind.mime())
                 .await
                 .map_err(Failure::unavailable)?;
             doc.key = key;
@@ -354,43 +390,57 @@ pub(crate) async fn received<S: Store, M: Mailer, F: Files>(
         .map_err(Failure::unavailable)?;
         return Ok(html_response(StatusCode::OK, page));
     }
-    let filing = app
+    let case = app
         .store
         .get_confirmed(&id)
         .await
         .map_err(Failure::unavailable)?
         .ok_or_else(expired)?;
-    let invoice =
-        cbt::follow_up::invoice(&app.rules, &filed(&filing, None)).map_err(Failure::unavailable)?;
+    let payment_due = case
+        .submitted_on
+        .checked_add_days(chrono::Days::new(u64::from(
+            app.rules.periods.payment_term_days,
+        )))
+        .unwrap_or(case.submitted_on);
     if wants == Wants::Json {
         return Ok(json_response(
             StatusCode::OK,
-            &json!({ "reference": filing.reference, "invoice_number": invoice.number.to_string(), "total_cents": invoice.total.0, "payment_due": invoice.due_date }),
+            &json!({ "reference": case.reference, "invoice_number": case.invoice_number.to_string(), "total_cents": case.invoiced.0, "payment_due": payment_due }),
         ));
     }
+    // The link is shown only when its secret opens this very case: a
+    // crafted address cannot make the page show another link.
+    let secret = query_value(query, KEY).filter(|s| is_token(s));
+    let link = match secret {
+        Some(secret) => match app
+            .store
+            .token_case(&token_hash(&secret))
+            .await
+            .map_err(Failure::unavailable)?
+        {
+            Some(reference) if reference == case.reference => {
+                Some(format!("{}/mijn-aanvraag/{secret}", app.config.site_url))
+            }
+            _ => None,
+        },
+        None => None,
+    };
     let c = cbt::pages::Confirmation {
-        reference: &filing.reference,
-        invoice_number: &invoice.number.to_string(),
-        invoice_email: invoice.customer.email.as_str(),
-        contact_email: filing.application.contact.email.as_str(),
-        payment_due: invoice.due_date.to_string(),
-        total: invoice.total.to_string(),
+        reference: &case.reference,
+        invoice_number: &case.invoice_number.to_string(),
+        invoice_email: case.application.invoice.email.as_str(),
+        contact_email: case.application.contact.email.as_str(),
+        payment_due: payment_due.to_string(),
+        total: case.invoiced.to_string(),
+        link: link.as_deref(),
     };
     let page =
         cbt::pages::confirmation(&app.rules, &app.templates, &c).map_err(Failure::unavailable)?;
-    Ok(html_response(StatusCode::OK, page))
-}
-
-/// A filing as the rules' follow-up reads it, with its document's bytes
-/// when a mail attaches them.
-pub(crate) fn filed<'a>(
-    filing: &'a Filing,
-    document: Option<&'a Document>,
-) -> cbt::follow_up::Filed<'a> {
-    cbt::follow_up::Filed {
-        application: &filing.application,
-        number: filing.invoice_number,
-        date: filing.submitted_on,
-        document,
-    }
+    let mut response = html_response(StatusCode::OK, page);
+    // The address holds a personal link's secret: it must not travel on.
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
 }

@@ -24,7 +24,7 @@ pub use crate::outbox::{
 use crate::ports::{Files, Mailer, Store};
 use crate::responses::{moved, Failure, Fault, Wants};
 use crate::routes::{route, Route};
-use crate::{contact, drafts};
+use crate::{applicant, contact, drafts};
 
 /// Where the time comes from: the system, or a fixed moment in tests.
 #[derive(Debug, Clone)]
@@ -86,6 +86,9 @@ pub async fn handle<S: Store, M: Mailer, F: Files>(
         Ok(Route::PostContact) => contact::post(app, req, wants).await,
         Ok(Route::Thanks) => Ok(contact::thanks(app, wants)),
         Ok(Route::FormPage(page)) => Ok(moved(page)),
+        Ok(Route::ResendForm) => applicant::resend_form(app, &query),
+        Ok(Route::Resend) => applicant::resend(app, req).await,
+        Ok(Route::Case { secret, page }) => applicant::handle(app, req, &secret, page).await,
         Err(failure) => Err(failure),
     };
     result.unwrap_or_else(|failure| {

@@ -29,7 +29,9 @@
 
 pub mod adapters;
 pub mod admission;
+pub mod applicant;
 pub mod body;
+pub mod cases;
 pub mod config;
 pub mod contact;
 pub mod drafts;
@@ -40,5 +42,6 @@ pub mod outbox;
 pub mod ports;
 pub mod responses;
 pub mod routes;
+pub mod schedule;
 
 pub use handler::{handle, App, Clock};

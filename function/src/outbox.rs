@@ -65,7 +65,10 @@ pub fn invoice_key(filename: &str) -> String {
 
 /// The key under which the advice letter as sent is kept.
 pub fn advice_key(reference: &str) -> String {
-    format!("cases/{reference}/{}", cbt::advice::letter_filename(reference))
+    format!(
+        "cases/{reference}/{}",
+        cbt::advice::letter_filename(reference)
+    )
 }
 
 /// Renders the pending `mails` of one owner from what is stored.
@@ -113,8 +116,8 @@ async fn render<S: Store, M: Mailer, F: Files>(
                 .get_digest(*date)
                 .await?
                 .ok_or_else(|| OutboxError::OwnerGone(format!("dagoverzicht {date}")))?;
-            let digest: cbt::digest::Digest = serde_json::from_str(&text)
-                .map_err(|_| OutboxError::Digest(date.to_string()))?;
+            let digest: cbt::digest::Digest =
+                serde_json::from_str(&text).map_err(|_| OutboxError::Digest(date.to_string()))?;
             let message = cbt::case_mail::digest(&app.rules, &app.templates, &digest, &from)?;
             for mail in mails {
                 out.push((PendingMail::clone(mail), message.clone()));
@@ -172,7 +175,9 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
         .events
         .iter()
         .find(|e| e.seq == mail.seq)
-        .ok_or_else(|| OutboxError::OwnerGone(format!("{} gebeurtenis {}", case.reference, mail.seq)))?;
+        .ok_or_else(|| {
+            OutboxError::OwnerGone(format!("{} gebeurtenis {}", case.reference, mail.seq))
+        })?;
     let attachments = match mail.kind {
         MailKind::PaymentReminder => {
             let filename = format!("factuur-{}.pdf", case.invoice_number);
@@ -212,17 +217,28 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
 }
 
 /// The advice letter of a case that has its advice.
-pub fn advice_letter<S, M, F>(app: &App<S, M, F>, case: &cbt::case::Case) -> Result<Vec<u8>, OutboxError> {
-    let advice = case
-        .advice
-        .as_ref()
+pub fn advice_letter<S, M, F>(
+    app: &App<S, M, F>,
+    case: &cbt::case::Case,
+) -> Result<Vec<u8>, OutboxError> {
+    // Whom they want to phone, as the form's choice says it, in a sentence.
+    let audience = app
+        .rules
+        .forms
+        .application
+        .field(cbt::needs::application::RELATIONSHIP)
+        .and_then(|f| {
+            f.options
+                .iter()
+                .find(|o| o.value == case.application.relationship.value())
+        })
+        .map_or_else(
+            || case.application.relationship.value().replace('_', "-"),
+            |o| o.label.to_lowercase(),
+        );
+    let letter = cbt::advice::AdviceLetter::for_case(case, &app.rules.supplier, &audience)
         .ok_or_else(|| OutboxError::OwnerGone(format!("{} advies", case.reference)))?;
-    Ok(cbt::advice::render_pdf(&cbt::advice::AdviceLetter::of(
-        &app.rules,
-        &app.templates,
-        case,
-        advice,
-    ))?)
+    Ok(cbt::advice::render_pdf(&letter)?)
 }
 
 /// Sends the pending mails of `owner`; what fails stays pending for the
@@ -275,7 +291,9 @@ async fn send_mails<S: Store, M: Mailer, F: Files>(
         {
             let key = match (keep, mail.kind, owner) {
                 (Some(key), _, _) => key(a),
-                (None, MailKind::AdviceSent, Owner::Application(reference)) => advice_key(reference),
+                (None, MailKind::AdviceSent, Owner::Application(reference)) => {
+                    advice_key(reference)
+                }
                 _ => continue,
             };
             if let Err(e) = app.files.put(&key, &a.bytes, &a.content_type).await {

@@ -152,12 +152,13 @@ impl ToFile {
             self.application.clone(),
             self.documents.clone(),
         );
-        let event = case.apply(
-            Change::Filed,
-            cbt::case::Actor::Applicant,
+        let event = case.apply(Change::Filed, cbt::case::Actor::Applicant, self.submitted);
+        let mails = pending(
+            &Owner::Application(reference),
+            &self.mails,
+            event.seq,
             self.submitted,
         );
-        let mails = pending(&Owner::Application(reference), &self.mails, event.seq, self.submitted);
         // A new case waits only for its payment.
         let next_deadline = self
             .submitted_on
@@ -172,7 +173,12 @@ impl ToFile {
 }
 
 /// `kinds` of mail of `owner` for occasion `seq`, pending from `since`.
-pub fn pending(owner: &Owner, kinds: &[MailKind], seq: u32, since: DateTime<Utc>) -> Vec<PendingMail> {
+pub fn pending(
+    owner: &Owner,
+    kinds: &[MailKind],
+    seq: u32,
+    since: DateTime<Utc>,
+) -> Vec<PendingMail> {
     kinds
         .iter()
         .map(|kind| PendingMail {
@@ -254,6 +260,15 @@ pub struct PendingMail {
     pub since: DateTime<Utc>,
 }
 
+/// What a purge removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Items deleted from the store.
+    pub items: usize,
+    /// The files of the drafts that went, for the caller to delete.
+    pub files: Vec<String>,
+}
+
 /// What confirming a draft did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirmed {
@@ -324,15 +339,11 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The cases in `state`, nearest deadline first.
-    fn cases_in(&self, state: State)
-        -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
+    fn cases_in(&self, state: State) -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
 
     /// Removes a case, its history, its links and its mail records: when
     /// the last of its retention periods ends.
-    fn remove_case(
-        &self,
-        reference: &str,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn remove_case(&self, reference: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Keeps a personal link's hash.
     fn put_token(&self, token: &Token) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -343,12 +354,14 @@ pub trait Store: Send + Sync {
         hash: &str,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
-    /// Keeps the digest of `date` (JSON), if none was kept for that date:
-    /// true when this call kept it, so one run a day sends it.
+    /// Keeps the digest of `date` (JSON) with its `mails` pending, if none
+    /// was kept for that date: true when this call kept it, so one run a
+    /// day sends it.
     fn claim_digest(
         &self,
         date: NaiveDate,
         digest: &str,
+        mails: &[PendingMail],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The digest kept for `date`.
@@ -372,13 +385,13 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Option<ContactMessage>, StoreError>> + Send;
 
     /// Deletes what expired before `now` (drafts, contact messages,
-    /// rate-limit counts) and returns how many items went. DynamoDB does
-    /// this by itself (TTL, within about two days; reads never return an
-    /// expired item), so there it deletes nothing.
+    /// rate-limit counts). DynamoDB does this by itself (TTL, within about
+    /// two days; reads never return an expired item) and S3's lifecycle
+    /// rule deletes the drafts' uploads, so there it deletes nothing.
     fn purge_expired(
         &self,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Purged, StoreError>> + Send;
 
     /// Every mail still to be sent, oldest first.
     fn pending_mails(&self) -> impl Future<Output = Result<Vec<PendingMail>, StoreError>> + Send;

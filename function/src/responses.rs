@@ -58,6 +58,9 @@ pub enum Fault {
     /// A document a draft points at is gone.
     #[error("het document {0} van een concept is weg")]
     DocumentGone(String),
+    /// A case could not be changed.
+    #[error("aanvraag: {0}")]
+    Case(#[from] crate::cases::ActError),
 }
 
 /// An answer that is not the happy path.

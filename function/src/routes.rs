@@ -8,7 +8,7 @@ use http::{Method, StatusCode};
 use crate::responses::Failure;
 
 /// What a request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// `POST /aanvraag`: check the application; a draft and "check your
     /// answers", or the form again with its errors.
@@ -25,6 +25,87 @@ pub enum Route {
     Thanks,
     /// `GET` of a form's own address: 301 to the page that shows the form.
     FormPage(&'static str),
+    /// `GET /mijn-aanvraag/link`: the form to ask for a new personal link.
+    ResendForm,
+    /// `POST /mijn-aanvraag/link`: send a new link, if reference and
+    /// address belong together (the answer is the same either way).
+    Resend,
+    /// `/mijn-aanvraag/<secret>/...`: the applicant's own page of a case.
+    Case {
+        /// The personal link's secret.
+        secret: String,
+        /// Which page, or which action.
+        page: CasePage,
+    },
+}
+
+/// The pages and actions under a personal link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CasePage {
+    /// `GET`: the case, its deadlines, history and documents.
+    Overview,
+    /// `GET factuur.pdf`: the invoice as sent.
+    Invoice,
+    /// `GET advies.pdf`: the advice letter as sent.
+    Advice,
+    /// `GET document/<n>`: one of the case's documents.
+    Document(usize),
+    /// `GET wijzigen`: the application form with the answers.
+    ChangeForm,
+    /// `POST wijzigen`: the changed answers.
+    Change,
+    /// `POST document`: a document added.
+    AddDocument,
+    /// `POST klaar`: no more changes.
+    Finish,
+    /// `POST aanvullen`: the answer to a completion request.
+    Complete,
+    /// `GET intrekken`: "are you sure?".
+    WithdrawForm,
+    /// `POST intrekken`: withdraw.
+    Withdraw,
+}
+
+/// The prefix of the applicant's pages.
+pub const CASE_PREFIX: &str = "/mijn-aanvraag";
+
+/// The methods the applicant's pages take, for the deployment's routing.
+pub const CASE_METHODS: &[Method] = &[Method::GET, Method::POST];
+
+/// The applicant's pages: `rest` is what follows `/mijn-aanvraag/`.
+fn case_route(method: &Method, rest: &str) -> Option<Route> {
+    let mut parts = rest.split('/');
+    let first = parts.next()?;
+    let second = parts.next();
+    let third = parts.next();
+    if parts.next().is_some() {
+        return None;
+    }
+    if first == "link" && second.is_none() {
+        return match *method {
+            Method::GET => Some(Route::ResendForm),
+            Method::POST => Some(Route::Resend),
+            _ => None,
+        };
+    }
+    let page = match (method.as_str(), second, third) {
+        ("GET", None, None) => CasePage::Overview,
+        ("GET", Some("factuur.pdf"), None) => CasePage::Invoice,
+        ("GET", Some("advies.pdf"), None) => CasePage::Advice,
+        ("GET", Some("document"), Some(n)) => CasePage::Document(n.parse().ok()?),
+        ("GET", Some("wijzigen"), None) => CasePage::ChangeForm,
+        ("POST", Some("wijzigen"), None) => CasePage::Change,
+        ("POST", Some("document"), None) => CasePage::AddDocument,
+        ("POST", Some("klaar"), None) => CasePage::Finish,
+        ("POST", Some("aanvullen"), None) => CasePage::Complete,
+        ("GET", Some("intrekken"), None) => CasePage::WithdrawForm,
+        ("POST", Some("intrekken"), None) => CasePage::Withdraw,
+        _ => return None,
+    };
+    Some(Route::Case {
+        secret: first.to_string(),
+        page,
+    })
 }
 
 /// Every route: method, path (without a trailing slash), what it is.
@@ -46,10 +127,20 @@ pub fn route(method: &Method, path: &str) -> Result<Route, Failure> {
     for (m, p, route) in ROUTES {
         if *p == path {
             if m == method {
-                return Ok(*route);
+                return Ok(route.clone());
             }
             known_path = true;
         }
+    }
+    if let Some(rest) = path
+        .strip_prefix(CASE_PREFIX)
+        .and_then(|r| r.strip_prefix('/'))
+    {
+        if let Some(route) = case_route(method, rest) {
+            return Ok(route);
+        }
+        // A page that exists, asked for with a method no page takes.
+        known_path = !CASE_METHODS.contains(method);
     }
     Err(if known_path {
         Failure::new(
@@ -92,5 +183,57 @@ mod tests {
             Some(StatusCode::METHOD_NOT_ALLOWED)
         );
         assert_eq!(status(&Method::GET, "/beheer"), Some(StatusCode::NOT_FOUND));
+    }
+
+    #[test]
+    fn the_applicants_pages() {
+        let secret = "ab".repeat(32);
+        let case = |m: &Method, p: &str| route(m, p).ok();
+        assert_eq!(
+            case(&Method::GET, &format!("/mijn-aanvraag/{secret}")),
+            Some(Route::Case {
+                secret: secret.clone(),
+                page: CasePage::Overview
+            })
+        );
+        assert_eq!(
+            case(&Method::GET, &format!("/mijn-aanvraag/{secret}/document/2")),
+            Some(Route::Case {
+                secret: secret.clone(),
+                page: CasePage::Document(2)
+            })
+        );
+        assert_eq!(
+            case(&Method::POST, &format!("/mijn-aanvraag/{secret}/intrekken")),
+            Some(Route::Case {
+                secret: secret.clone(),
+                page: CasePage::Withdraw
+            })
+        );
+        assert_eq!(
+            case(&Method::GET, "/mijn-aanvraag/link"),
+            Some(Route::ResendForm)
+        );
+        assert_eq!(
+            case(&Method::POST, "/mijn-aanvraag/link/"),
+            Some(Route::Resend)
+        );
+        let status = |m: &Method, p: &str| route(m, p).err().map(|f| f.status);
+        for unknown in [
+            "/mijn-aanvraag/x/onbekend",
+            "/mijn-aanvraag/x/document/twee",
+            "/mijn-aanvraag/x/document/1/meer",
+            "/mijn-aanvraag",
+        ] {
+            assert_eq!(
+                status(&Method::GET, unknown),
+                Some(StatusCode::NOT_FOUND),
+                "{unknown}"
+            );
+        }
+        assert_eq!(
+            status(&Method::DELETE, &format!("/mijn-aanvraag/{secret}")),
+            Some(StatusCode::METHOD_NOT_ALLOWED)
+        );
     }
 }

@@ -97,24 +97,49 @@ async fn dynamo_store_keeps_the_contract() {
         Some(&AttributeValue::N(expires.timestamp().to_string())),
         "the draft's TTL"
     );
-    let marker = item("DRAFT#aws-d1", "CONFIRMED").await;
+    // The first case was removed at the end of the contract; the second
+    // shows the layout.
+    let removed = item("DRAFT#aws-d1", "CONFIRMED")
+        .await
+        .get("reference")
+        .and_then(|r| r.as_s().ok())
+        .expect("the marker names the case")
+        .clone();
+    assert!(item(&format!("CASE#{removed}"), "CASE").await.is_empty());
+    assert!(
+        item(&format!("SENT#APP#{removed}"), "invoice#1")
+            .await
+            .is_empty(),
+        "its mail records went with it"
+    );
+    let marker = item("DRAFT#aws-d2", "CONFIRMED").await;
     let reference = marker
         .get("reference")
         .and_then(|r| r.as_s().ok())
-        .expect("the marker names the application")
+        .expect("the marker names the case")
         .clone();
-    assert!(item(&format!("APP#{reference}"), "APP")
+    let case = item(&format!("CASE#{reference}"), "CASE").await;
+    assert!(case.contains_key("data"));
+    assert_eq!(case.get("version"), Some(&AttributeValue::N("1".into())));
+    assert_eq!(
+        case.get("state"),
+        Some(&AttributeValue::S("ontvangen".into()))
+    );
+    assert_eq!(
+        case.get("gsi1pk"),
+        Some(&AttributeValue::S("STATE#ontvangen".into()))
+    );
+    assert_eq!(
+        case.get("gsi1sk"),
+        Some(&AttributeValue::S(format!("2031-03-31#{reference}"))),
+        "sorted by its payment deadline"
+    );
+    assert!(item(&format!("CASE#{reference}"), "EVENT#000001")
         .await
         .contains_key("data"));
     assert_eq!(
         item("COUNTER#2031", "COUNTER").await.get("last"),
         Some(&AttributeValue::N("2".into()))
-    );
-    assert!(
-        !item(&format!("SENT#APP#{reference}"), "invoice")
-            .await
-            .is_empty(),
-        "the invoice is marked sent"
     );
     let pending = store
         .client
@@ -133,7 +158,7 @@ async fn dynamo_store_keeps_the_contract() {
         .collect();
     assert!(
         keys.contains(
-            &format!("2031-03-01T12:00:00.000000Z#APP#{reference}#application_confirmation")
+            &format!("2031-03-01T12:00:00.000000Z#APP#{reference}#application_confirmation#1")
                 .as_str()
         ),
         "{keys:?}"

@@ -639,7 +639,7 @@ fn scheduled_event() -> Value {
 }
 
 #[tokio::test]
-async fn the_bootstrap_serves_http_events_and_the_retry_schedule() {
+async fn the_bootstrap_serves_http_events_and_the_schedule() {
     let config = moto().await;
     let table = unique("cbt-bootstrap");
     create_table(&config, &table).await;
@@ -700,10 +700,16 @@ async fn the_bootstrap_serves_http_events_and_the_retry_schedule() {
     let (kind, report) = &results[2];
     assert_eq!(kind, "response", "{report}");
     assert_eq!(
-        report["pending_before"], 0,
+        report["retry"]["pending_before"], 0,
         "both contact mails went out at once: {report}"
     );
-    assert_eq!(report["pending_after"], 0, "{report}");
+    assert_eq!(report["retry"]["pending_after"], 0, "{report}");
+    for part in ["reminders", "digest", "purged", "anonymised", "removed"] {
+        assert!(
+            !report[part].is_null(),
+            "the schedule reports {part}: {report}"
+        );
+    }
 
     // The contact message's mails went out through SES (moto).
     let to_sender = moto_raw_mails()
@@ -729,7 +735,7 @@ async fn the_bootstrap_serves_http_events_and_the_retry_schedule() {
 }
 
 #[tokio::test]
-async fn the_bootstrap_reports_a_failed_retry_as_an_error() {
+async fn the_bootstrap_reports_a_failed_schedule_as_an_error() {
     let config = moto().await;
     let bucket = unique("cbt-bootstrap");
     create_bucket(&config, &bucket).await;
@@ -747,12 +753,12 @@ async fn the_bootstrap_reports_a_failed_retry_as_an_error() {
         result.unwrap_or_else(|e| panic!("no answer ({e}); the bootstrap printed:\n{logs}"));
     assert_eq!(
         kind, "error",
-        "a failed retry is a Lambda error, so it is retried and alarmed: {error}"
+        "a failed schedule is a Lambda error, so it is alarmed: {error}"
     );
     assert!(
         error["errorMessage"]
             .as_str()
-            .is_some_and(|m| m.contains("retrying pending mail failed")),
+            .is_some_and(|m| m.contains("the schedule failed")),
         "{error}"
     );
 }
@@ -781,4 +787,40 @@ async fn the_bootstrap_does_not_start_without_its_table() {
         output.contains("TABLE_NAME"),
         "the message names the variable: {output}"
     );
+}
+
+#[path = "journey/mod.rs"]
+mod journey;
+
+/// The case from application to advice on DynamoDB and S3 (moto), the
+/// mails in a local outbox to read them.
+#[tokio::test]
+async fn journey_over_the_wire() {
+    let config = moto().await;
+    let table = unique("cbt-journey");
+    create_table(&config, &table).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(
+        &config,
+        &table,
+        cbt_function::adapters::local::Outbox::new(dir.path()),
+    )
+    .await;
+    journey::journey(&mut app, &dir.path().join("outbox")).await;
+}
+
+/// Two changes at once on DynamoDB: the version condition keeps one.
+#[tokio::test]
+async fn concurrent_changes_over_the_wire() {
+    let config = moto().await;
+    let table = unique("cbt-concurrent");
+    create_table(&config, &table).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(
+        &config,
+        &table,
+        cbt_function::adapters::local::Outbox::new(dir.path()),
+    )
+    .await;
+    journey::concurrent(&mut app).await;
 }

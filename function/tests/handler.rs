@@ -213,10 +213,13 @@ async fn an_application_from_form_to_invoice() {
     // Confirm: numbered, stored, mailed, and sent on to the confirmation.
     let done = confirm(&app, &id).await;
     assert_eq!(done.status, 303);
-    assert_eq!(
-        done.headers.get("location"),
-        Some(&format!("/aanvraag/ontvangen?concept={id}"))
-    );
+    let location = done.headers.get("location").expect("location").clone();
+    let prefix = format!("/aanvraag/ontvangen?concept={id}&sleutel=");
+    let secret = location
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{location}"))
+        .to_string();
+    assert_eq!(secret.len(), 64, "256 bits, as hex: {secret}");
     let mails = outbox(dir.path());
     assert_eq!(mails.len(), 3, "{mails:?}");
     for kind in ["aanvraag-bevestiging", "factuur", "aanvraag-secretariaat"] {
@@ -235,7 +238,7 @@ async fn an_application_from_form_to_invoice() {
     assert_eq!(application.reference, "CBT-2026-0001");
     assert_eq!(application.invoice_number.to_string(), "2026-0001");
     assert!(app.store.pending_mails().await.expect("pending").is_empty());
-    let key = &application.document.as_ref().expect("document").key;
+    let key = &application.documents.first().expect("document").key;
     assert!(
         key.starts_with(&format!("applications/{id}/")),
         "kept out of drafts/: {key}"
@@ -250,14 +253,40 @@ async fn an_application_from_form_to_invoice() {
         .expect("the invoice as sent is kept");
     assert!(invoice.starts_with(b"%PDF-"));
 
-    // The confirmation page.
-    let page = get_page(&app, "/aanvraag/ontvangen", &format!("concept={id}")).await;
+    // The confirmation page, with the personal link; without the secret
+    // (or with another case's) it points to the mail instead.
+    let page = get_page(
+        &app,
+        "/aanvraag/ontvangen",
+        &format!("concept={id}&sleutel={secret}"),
+    )
+    .await;
     assert_eq!(page.status, 200);
     assert!(
         page.body.contains("CBT-2026-0001")
             && page.body.contains("30 december 2026")
             && page.body.contains("crediteuren@voorbeeld.nl")
     );
+    let link = format!("https://www.balanstoetstelemarketing.nl/mijn-aanvraag/{secret}");
+    assert!(page.body.contains(&link), "{}", page.body);
+    assert_eq!(
+        page.headers.get("referrer-policy").map(String::as_str),
+        Some("no-referrer")
+    );
+    let plain = get_page(&app, "/aanvraag/ontvangen", &format!("concept={id}")).await;
+    assert!(!plain.body.contains("/mijn-aanvraag/") || plain.body.contains("/mijn-aanvraag/link"));
+    assert!(
+        plain.body.contains("staat in de bevestiging"),
+        "{}",
+        plain.body
+    );
+    let forged = get_page(
+        &app,
+        "/aanvraag/ontvangen",
+        &format!("concept={id}&sleutel={}", "ab".repeat(32)),
+    )
+    .await;
+    assert!(!forged.body.contains(&"ab".repeat(32)));
 
     // Confirming again: the same reference, nothing sent twice.
     let again = confirm(&app, &id).await;
@@ -780,37 +809,70 @@ async fn when_mail_fails_the_application_is_safe_and_the_retry_sends_it_once() {
 /// A store that is down.
 struct Down;
 
+fn down<T>() -> Result<T, StoreError> {
+    Err(StoreError::Unavailable("down".into()))
+}
+
 impl Store for Down {
     async fn put_draft(&self, _: &Draft) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("down".into()))
+        down()
     }
     async fn get_draft(&self, _: &str, _: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
-        Err(StoreError::Unavailable("down".into()))
+        down()
     }
     async fn confirm(&self, _: &ToFile) -> Result<Confirmed, StoreError> {
-        Err(StoreError::Unavailable("down".into()))
+        down()
     }
-    async fn get_confirmed(&self, _: &str) -> Result<Option<Filing>, StoreError> {
-        Err(StoreError::Unavailable("down".into()))
+    async fn get_confirmed(&self, _: &str) -> Result<Option<cbt::case::Case>, StoreError> {
+        down()
     }
-    async fn get_filing(&self, _: &str) -> Result<Option<Filing>, StoreError> {
-        Err(StoreError::Unavailable("down".into()))
+    async fn get_case(&self, _: &str) -> Result<Option<CaseRecord>, StoreError> {
+        down()
+    }
+    async fn transition(&self, _: &Transition) -> Result<(), StoreError> {
+        down()
+    }
+    async fn cases_in(&self, _: cbt::case::State) -> Result<Vec<cbt::case::Case>, StoreError> {
+        down()
+    }
+    async fn remove_case(&self, _: &str) -> Result<(), StoreError> {
+        down()
+    }
+    async fn put_token(&self, _: &Token) -> Result<(), StoreError> {
+        down()
+    }
+    async fn token_case(&self, _: &str) -> Result<Option<String>, StoreError> {
+        down()
+    }
+    async fn claim_digest(
+        &self,
+        _: chrono::NaiveDate,
+        _: &str,
+        _: &[PendingMail],
+    ) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn get_digest(&self, _: chrono::NaiveDate) -> Result<Option<String>, StoreError> {
+        down()
     }
     async fn put_contact(&self, _: &ContactMessage, _: &[MailKind]) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("down".into()))
+        down()
     }
     async fn get_contact(
         &self,
         _: &str,
         _: DateTime<Utc>,
     ) -> Result<Option<ContactMessage>, StoreError> {
-        Err(StoreError::Unavailable("down".into()))
+        down()
+    }
+    async fn purge_expired(&self, _: DateTime<Utc>) -> Result<Purged, StoreError> {
+        down()
     }
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
-        Err(StoreError::Unavailable("down".into()))
+        down()
     }
-    async fn mail_sent(&self, _: &Owner, _: MailKind, _: &str) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("down".into()))
+    async fn mail_sent(&self, _: &PendingMail, _: &str) -> Result<(), StoreError> {
+        down()
     }
     async fn count_post(
         &self,
@@ -818,7 +880,7 @@ impl Store for Down {
         _: DateTime<Utc>,
         _: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
-        Ok(1)
+        down()
     }
 }
 
@@ -978,4 +1040,22 @@ async fn behind_cloudfront_only_its_requests_count_and_the_viewer_is_the_source(
         303,
         "another visitor on the same edge"
     );
+}
+
+mod journey;
+
+/// The case from application to advice on the local adapters.
+#[tokio::test]
+async fn local_journey() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    journey::journey(&mut app, &dir.path().join("outbox")).await;
+}
+
+/// Two changes at once on the local adapters: one kept, one refused.
+#[tokio::test]
+async fn local_concurrent_changes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    journey::concurrent(&mut app).await;
 }

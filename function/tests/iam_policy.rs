@@ -739,12 +739,20 @@ fn matches(pattern: &str, path: &str) -> bool {
     go(pattern.as_bytes(), path.as_bytes())
 }
 
-/// The routes the function answers, from its own table.
+/// The routes the function answers, from its own table, and a sample of
+/// the applicant's pages under their prefix.
 fn routes() -> Vec<(String, String)> {
-    cbt_function::routes::ROUTES
+    use cbt_function::routes::{CASE_METHODS, CASE_PREFIX};
+    let mut routes: Vec<(String, String)> = cbt_function::routes::ROUTES
         .iter()
         .map(|(method, path, _)| (method.to_string(), path.to_string()))
-        .collect()
+        .collect();
+    for method in CASE_METHODS {
+        for page in ["link", "0123abcd/wijzigen", "0123abcd/document/0"] {
+            routes.push((method.to_string(), format!("{CASE_PREFIX}/{page}")));
+        }
+    }
+    routes
 }
 
 /// The site's pages, from content/: they must stay with the site's origin.

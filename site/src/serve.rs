@@ -223,17 +223,24 @@ pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> any
         .enable_all()
         .build()
         .context("tokio starten")?;
-    // Lambda's schedule retries pending mails every 15 minutes; locally a
-    // minute, so a mail that failed shows up in the outbox soon after.
+    // Lambda's schedule (reminders, the daily digest, retention, the mail
+    // retry) runs every 15 minutes; locally every minute, so a mail that
+    // failed shows up in the outbox soon after.
     if let Some(function) = state.function.clone() {
         runtime.spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(60));
             loop {
                 every.tick().await;
-                if let Ok(report) = cbt_function::handler::retry_pending(&function).await {
-                    if report.sent > 0 {
-                        eprintln!("{} wachtende e-mail(s) alsnog verstuurd", report.sent);
+                match cbt_function::schedule::run(&function).await {
+                    Ok(report) => {
+                        if report.retry.sent > 0 || report.reminders > 0 || report.digest == "verstuurd" {
+                            eprintln!(
+                                "schema: {} e-mail(s) verstuurd, {} herinnering(en), dagoverzicht {}",
+                                report.retry.sent, report.reminders, report.digest
+                            );
+                        }
                     }
+                    Err(e) => eprintln!("schema mislukt: {e}"),
                 }
             }
         });

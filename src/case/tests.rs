@@ -827,3 +827,44 @@ fn the_end_of_the_calendar_does_not_panic() {
     case.closed_on = Some(NaiveDate::MAX);
     assert_eq!(case.files_kept_until(2), None);
 }
+
+#[test]
+fn anonymising_keeps_what_the_invoice_needs() {
+    let mut case = in_state(State::AanvullingOntvangen);
+    case.documents.push(CaseDocument {
+        key: "cases/x/a.pdf".into(),
+        filename: "a.pdf".into(),
+        kind: DocumentKind::Pdf,
+        size: 1,
+    });
+    let plain = case.anonymised();
+    assert!(plain.documents.is_empty());
+    assert_eq!(plain.application.contact.name, REMOVED);
+    assert_eq!(plain.application.contact.email.as_str(), "verwijderd@verwijderd.invalid");
+    assert_eq!(plain.application.motivation, None);
+    assert_eq!(plain.completions[0].text, REMOVED);
+    assert!(!plain.application.answers.contains_key("contact_email"));
+    assert!(!plain.application.answers.contains_key("motivering"));
+    assert_eq!(plain.application.organisation, case.application.organisation);
+    assert_eq!(plain.application.invoice, case.application.invoice);
+    assert_eq!(plain.invoiced, case.invoiced);
+    assert_eq!(plain.payment, case.payment);
+    let text = serde_json::to_string(&plain).expect("json");
+    for personal in ["Jan de Vries", "jan.devries", "Privacy officer", "+31201234567", "Licht de termijn toe", "a.pdf"] {
+        assert!(!text.contains(personal), "{personal} in {text}");
+    }
+    let event = Event {
+        seq: 9,
+        at: at(d(2027, 2, 1)),
+        actor: Actor::Applicant,
+        change: Change::CompletionAnswered {
+            on: d(2027, 2, 1),
+            text: "Mijn telefoon is 06-12345678".into(),
+            documents: case.documents.clone(),
+        },
+    };
+    let plain = event.anonymised();
+    let text = serde_json::to_string(&plain).expect("json");
+    assert!(!text.contains("06-12345678") && !text.contains("a.pdf"), "{text}");
+    assert_eq!(plain.seq, 9);
+}

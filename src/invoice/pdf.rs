@@ -19,43 +19,29 @@
 //! ([`PdfError::Invalid`]). What no program can check (that the reading
 //! order makes sense, that a heading is one) is this module's work.
 //!
-//! The text is set in Liberation Sans, regular and bold, compiled into the
-//! binary from `fonts/` (SIL Open Font Licence, see `fonts/LICENSE.txt`),
-//! so rendering reads no files. Glyphs and advances come from the fonts'
-//! own tables through [`skrifa`], the reader krilla itself uses; there is
-//! no shaping or kerning, so the width measured for wrapping is the width
-//! drawn.
+//! The house style, the fonts (Liberation Sans, compiled in from `fonts/`),
+//! the measuring, wrapping and drawing of text and the document's set-up
+//! are [`crate::pdf`]'s, which the advice letter shares.
 //!
 //! The same invoice always gives the same bytes: krilla derives the
 //! document's ids from its content, and the one date in it is the invoice
 //! date.
 
-use std::num::{NonZeroU16, NonZeroU32};
-use std::sync::LazyLock;
+use std::num::NonZeroU32;
 
-use chrono::Datelike;
-use krilla::color::rgb;
-use krilla::configure::{Accessibility, Archival, ConfigurationBuilder};
 use krilla::destination::XyzDestination;
-use krilla::error::KrillaError;
-use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::metadata::{DateTime, Metadata};
+use krilla::geom::Point;
+use krilla::metadata::Metadata;
 use krilla::outline::{Outline, OutlineNode};
-use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke};
-use krilla::surface::Surface;
-use krilla::tagging::{
-    Artifact, ArtifactType, ContentTag, SpanTag, TableHeaderScope, Tag, TagGroup, TagTree,
-};
-use krilla::text::{Font, GlyphId, KrillaGlyph};
-use krilla::{Document, SerializeSettings};
-use skrifa::charmap::Charmap;
-use skrifa::instance::{LocationRef, Size};
-use skrifa::metrics::GlyphMetrics;
-use skrifa::{FontRef, MetadataProvider};
+use krilla::tagging::{TableHeaderScope, Tag, TagGroup, TagTree};
 
 use super::{dutch_date, Invoice};
-use crate::formats::{format_iban, is_netherlands};
+use crate::formats::format_iban;
+use crate::pdf::{
+    self, address_lines, Bold, Failure, Look, Pen, Regular, BODY, CAPTION, DETAIL, FOOTER,
+    H1, H2, HEADING, INK, LANGUAGE, LEFT, LETTERHEAD, MUTED, RIGHT, RULE, SHADE, SMALL, TITLE,
+    TOP,
+};
 
 /// Why an invoice could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,21 +61,6 @@ pub enum PdfError {
     Write(String),
 }
 
-static REGULAR: &[u8] = include_bytes!("fonts/LiberationSans-Regular.ttf");
-static BOLD: &[u8] = include_bytes!("fonts/LiberationSans-Bold.ttf");
-
-/// The language of every text on the invoice.
-const LANGUAGE: &str = "nl-NL";
-
-// A4 in points, with margins of 20 mm at the sides. Positions below are
-// measured from the bottom of the page, as in PDF; krilla measures from
-// the top, and [`Pen`] turns one into the other.
-const PAGE_W: f32 = 595.28;
-const PAGE_H: f32 = 841.89;
-const LEFT: f32 = 56.69;
-const RIGHT: f32 = PAGE_W - 56.69;
-const TOP: f32 = PAGE_H - 50.0;
-const BOTTOM: f32 = 36.0;
 /// Where the right-hand columns (supplier details, invoice details,
 /// totals) start.
 const COL2: f32 = 286.0;
@@ -100,43 +71,17 @@ const COL_VAT: f32 = 424.0;
 /// Inner padding of the table cells.
 const PAD: f32 = 8.0;
 
-const INK: Color = Color(31, 31, 36);
-const MUTED: Color = Color(102, 102, 112);
-const ACCENT: Color = Color(18, 56, 102);
-const RULE: Color = Color(184, 189, 199);
-const SHADE: Color = Color(237, 240, 245);
-
-const BODY: Look = Look::new(Regular, 10.0, 14.0, INK);
-const SMALL: Look = Look::new(Regular, 9.5, 13.0, INK);
-const DETAIL: Look = Look::new(Regular, 9.0, 12.5, INK);
-const LETTERHEAD: Look = Look::new(Bold, 15.0, 18.0, ACCENT);
-const TITLE: Look = Look::new(Bold, 22.0, 26.0, ACCENT);
-const CAPTION: Look = Look::new(Bold, 8.5, 12.0, MUTED);
 const HEADER: Look = Look::new(Bold, 9.0, 12.0, INK);
-const HEADING: Look = Look::new(Bold, 10.5, 14.0, INK);
 const TOTAL: Look = Look::new(Bold, 11.0, 14.0, INK);
-const FOOTER: Look = Look::new(Regular, 7.5, 10.0, MUTED);
 
-const H1: NonZeroU16 = NonZeroU16::MIN;
-const H2: NonZeroU16 = NonZeroU16::MIN.saturating_add(1);
 /// The totals' labels span the description and VAT-rate columns.
 const TWO_COLUMNS: NonZeroU32 = NonZeroU32::MIN.saturating_add(1);
 
 /// Renders `invoice` as a one-page A4 PDF.
 pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
-    let faces = FACES.as_ref().map_err(Clone::clone)?;
-    let configuration = ConfigurationBuilder::new()
-        .with_archival_validator(Archival::A3_B)
-        .with_accessibility_validator(Accessibility::UA1)
-        .finish()
-        .map_err(|e| PdfError::Write(format!("{e:?}")))?;
-    let mut document = Document::new_with(SerializeSettings {
-        configuration,
-        enable_tagging: true,
-        ..SerializeSettings::default()
-    });
-    let size = PageSettings::from_wh(PAGE_W, PAGE_H)
-        .ok_or_else(|| PdfError::Write("ongeldig paginaformaat".to_string()))?;
+    let faces = pdf::faces()?;
+    let mut document = pdf::document()?;
+    let size = pdf::a4()?;
 
     let mut tree = TagTree::new();
     {
@@ -160,10 +105,6 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
     ));
     document.set_outline(outline);
 
-    let date = invoice.date;
-    let created = DateTime::new(u16::try_from(date.year()).unwrap_or(0))
-        .month(u8::try_from(date.month()).unwrap_or(1))
-        .day(u8::try_from(date.day()).unwrap_or(1));
     document.set_metadata(
         Metadata::new()
             .title(title)
@@ -174,22 +115,13 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
             ))
             .creator("cbt".to_string())
             .language(LANGUAGE.to_string())
-            .creation_date(created)
+            .creation_date(pdf::creation_date(invoice.date))
             // Without it krilla derives the id from the title and author,
             // which name the invoice too; this says what the id stands for.
             .document_id(format!("cbt-factuur-{}", invoice.number)),
     );
 
-    document.finish().map_err(|error| match error {
-        KrillaError::Validation(errors) => PdfError::Invalid(
-            errors
-                .iter()
-                .map(|(error, _)| format!("{error:?}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        other => PdfError::Write(other.to_string()),
-    })
+    Ok(pdf::finish(document)?)
 }
 
 /// Draws the page and builds its structure, in reading order.
@@ -362,349 +294,26 @@ fn draw(pen: &mut Pen<'_, '_>, invoice: &Invoice, tree: &mut TagTree) -> Result<
         s.email
     );
     let lines = pen.wrap(FOOTER, &footer, RIGHT - LEFT);
-    let footer_top = BOTTOM + lines.len() as f32 * FOOTER.leading + 4.0;
+    let footer_top = pdf::footer_top(lines.len());
     if body_bottom < footer_top + 12.0 {
         return Err(PdfError::TooLong);
     }
-    pen.surface
-        .start_tagged(ContentTag::Artifact(Artifact::with_kind(
-            ArtifactType::Footer,
-        )));
-    pen.rule(RULE, 0.5, LEFT, RIGHT, footer_top);
-    let mut y = footer_top - 12.0;
-    for line in &lines {
-        let x = (PAGE_W - pen.width(FOOTER, line.trim_end())) / 2.0;
-        pen.glyphs(FOOTER, x, y, line);
-        y -= FOOTER.leading;
-    }
-    pen.surface.end_tagged();
+    pen.footer(footer_top, &lines);
     Ok(())
 }
 
-/// The address as printed: street, postcode and city, and the country
-/// unless it is the Netherlands.
-fn address_lines(street: &str, postcode: &str, city: &str, country: &str) -> Vec<String> {
-    let mut lines = vec![
-        street.trim().to_string(),
-        format!("{postcode} {city}").trim().to_string(),
-    ];
-    if !is_netherlands(country) {
-        lines.push(country.trim().to_string());
-    }
-    lines.retain(|l| !l.is_empty());
-    lines
-}
-
-/// Both fonts, read once per process: krilla hashes a font's data when it
-/// loads it, which would otherwise cost every invoice that time again.
-static FACES: LazyLock<Result<Faces, PdfError>> = LazyLock::new(|| {
-    Ok(Faces {
-        regular: Face::new("LiberationSans", REGULAR)?,
-        bold: Face::new("LiberationSans-Bold", BOLD)?,
-    })
-});
-
-struct Faces {
-    regular: Face,
-    bold: Face,
-}
-
-/// One of the built-in fonts: krilla's handle to embed it, and its tables
-/// to find glyphs and measure text.
-struct Face {
-    font: Font,
-    charmap: Charmap<'static>,
-    metrics: GlyphMetrics<'static>,
-    units_per_em: f32,
-}
-
-impl Face {
-    fn new(name: &'static str, data: &'static [u8]) -> Result<Face, PdfError> {
-        let font_ref = FontRef::new(data).map_err(|_| PdfError::Font(name))?;
-        let units_per_em = font_ref
-            .metrics(Size::unscaled(), LocationRef::default())
-            .units_per_em;
-        if units_per_em == 0 {
-            return Err(PdfError::Font(name));
-        }
-        Ok(Face {
-            font: Font::new(data.into(), 0).ok_or(PdfError::Font(name))?,
-            charmap: font_ref.charmap(),
-            metrics: font_ref.glyph_metrics(Size::unscaled(), LocationRef::default()),
-            units_per_em: f32::from(units_per_em),
-        })
-    }
-
-    /// The glyph for `c` and its advance in ems, or nothing for a character
-    /// that is not drawn at all (a control or invisible format character).
-    ///
-    /// PDF/A forbids the empty box (`.notdef`) for a character the font
-    /// lacks: white space becomes a space, anything else a white square
-    /// (□, the visible sign of a missing character), which krilla still
-    /// maps to the character itself (as ActualText) for extraction.
-    fn glyph(&self, c: char) -> Option<(GlyphId, f32)> {
-        if is_unprintable(c) {
-            return None;
-        }
-        let found = |c: char| self.charmap.map(c).filter(|g| g.to_u32() != 0);
-        let glyph = found(c)
-            .or_else(|| c.is_whitespace().then(|| found(' ')).flatten())
-            .or_else(|| found('\u{25A1}'))
-            .or_else(|| found('?'))?;
-        let advance = self.metrics.advance_width(glyph).unwrap_or(0.0) / self.units_per_em;
-        Some((GlyphId::new(glyph.to_u32()), advance))
-    }
-
-    /// The width of `text` at `size` points.
-    fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars()
-            .filter_map(|c| self.glyph(c))
-            .map(|(_, advance)| advance)
-            .sum::<f32>()
-            * size
-    }
-
-    /// `text` as glyphs, each with the bytes of `text` it stands for.
-    fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
-        text.char_indices()
-            .filter_map(|(i, c)| {
-                let (glyph, advance) = self.glyph(c)?;
-                Some(KrillaGlyph::new(
-                    glyph,
-                    advance,
-                    0.0,
-                    0.0,
-                    0.0,
-                    i..i + c.len_utf8(),
-                    None,
-                ))
-            })
-            .collect()
-    }
-}
-
-/// Characters that have no place on paper: controls, and the invisible
-/// formatting characters that word processors paste along (zero-width
-/// spaces, direction marks, the byte-order mark). PDF/UA forbids mapping
-/// a glyph to some of them.
-fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{AD}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{206F}'
-                | '\u{FE00}'..='\u{FE0F}'
-                | '\u{FEFF}'
-                | '\u{FFF0}'..='\u{FFFB}'
-                | '\u{FFFE}'
-                | '\u{FFFF}'
-        )
-}
-
-#[derive(Clone, Copy, PartialEq)]
-struct Color(u8, u8, u8);
-
-impl Color {
-    fn paint(self) -> krilla::paint::Paint {
-        rgb::Color::new(self.0, self.1, self.2).into()
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Style {
-    Regular,
-    Bold,
-}
-use Style::{Bold, Regular};
-
-/// How a piece of text looks: font, size, line distance and colour.
-#[derive(Clone, Copy, PartialEq)]
-struct Look {
-    font: Style,
-    size: f32,
-    leading: f32,
-    color: Color,
-}
-
-impl Look {
-    const fn new(font: Style, size: f32, leading: f32, color: Color) -> Look {
-        Look {
-            font,
-            size,
-            leading,
-            color,
-        }
-    }
-
-    const fn bold(self) -> Look {
-        Look { font: Bold, ..self }
-    }
-
-    /// The same size, for the label before a value.
-    const fn label(self) -> Look {
-        Look {
-            font: Regular,
-            color: MUTED,
-            ..self
+impl From<Failure> for PdfError {
+    fn from(failure: Failure) -> PdfError {
+        match failure {
+            Failure::Font(name) => PdfError::Font(name),
+            Failure::Invalid(message) => PdfError::Invalid(message),
+            Failure::Write(message) => PdfError::Write(message),
         }
     }
 }
 
-/// Draws on the page. Text goes in as tagged spans, pushed into the
-/// structure element given; rules and shading as artifacts.
-struct Pen<'a, 'p> {
-    surface: &'a mut Surface<'p>,
-    faces: &'static Faces,
-}
-
+/// What only the invoice draws: its label and value column, its totals.
 impl Pen<'_, '_> {
-    fn face(&self, style: Style) -> &'static Face {
-        match style {
-            Regular => &self.faces.regular,
-            Bold => &self.faces.bold,
-        }
-    }
-
-    fn width(&self, look: Look, text: &str) -> f32 {
-        self.face(look.font).width(text, look.size)
-    }
-
-    /// One line of text starting at `x` on the baseline `y`, untagged: for
-    /// use inside a tagged section or an artifact.
-    fn glyphs(&mut self, look: Look, x: f32, y: f32, text: &str) {
-        let face = self.face(look.font);
-        let glyphs = face.glyphs(text);
-        self.surface.set_stroke(None);
-        self.surface.set_fill(Some(Fill {
-            paint: look.color.paint(),
-            ..Fill::default()
-        }));
-        self.surface.draw_glyphs(
-            Point::from_xy(x, PAGE_H - y),
-            &glyphs,
-            face.font.clone(),
-            text,
-            look.size,
-            false,
-        );
-    }
-
-    /// One line of text starting at `x` on the baseline `y`, as a span of
-    /// `into`.
-    fn text(&mut self, into: &mut TagGroup, look: Look, x: f32, y: f32, text: &str) {
-        if text.chars().all(is_unprintable) {
-            return;
-        }
-        let id = self
-            .surface
-            .start_tagged(ContentTag::Span(SpanTag::empty()));
-        self.glyphs(look, x, y, text);
-        self.surface.end_tagged();
-        into.push(id);
-    }
-
-    /// One line of text ending at `right`.
-    fn text_right(&mut self, into: &mut TagGroup, look: Look, right: f32, y: f32, text: &str) {
-        let x = right - self.width(look, text);
-        self.text(into, look, x, y, text);
-    }
-
-    /// `text` broken into lines no wider than `max`: at spaces, and within
-    /// a word only when the word alone is too wide. No-break spaces hold.
-    /// A line broken at a space keeps it at its end, invisible, so that
-    /// the words stay apart when the text is read out or copied.
-    fn wrap(&self, look: Look, text: &str, max: f32) -> Vec<String> {
-        let face = self.face(look.font);
-        let size = look.size;
-        let space = face.width(" ", size);
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        let mut line_width = 0.0;
-        let words = text
-            .split(|c: char| c.is_whitespace() && c != '\u{a0}')
-            .filter(|w| !w.is_empty());
-        for word in words {
-            let width = face.width(word, size);
-            if !line.is_empty() && line_width + space + width <= max {
-                line.push(' ');
-                line.push_str(word);
-                line_width += space + width;
-                continue;
-            }
-            if !line.is_empty() {
-                line.push(' ');
-                lines.push(std::mem::take(&mut line));
-            }
-            line_width = 0.0;
-            for c in word.chars() {
-                let w = face.glyph(c).map_or(0.0, |(_, advance)| advance * size);
-                if !line.is_empty() && line_width + w > max {
-                    lines.push(std::mem::take(&mut line));
-                    line_width = 0.0;
-                }
-                line.push(c);
-                line_width += w;
-            }
-        }
-        if !line.is_empty() {
-            lines.push(line);
-        }
-        lines
-    }
-
-    /// `lines` from the baseline `y` down, as spans of `into`; returns the
-    /// baseline for what follows.
-    fn lines(
-        &mut self,
-        into: &mut TagGroup,
-        look: Look,
-        x: f32,
-        mut y: f32,
-        lines: &[String],
-    ) -> f32 {
-        for line in lines {
-            self.text(into, look, x, y, line);
-            y -= look.leading;
-        }
-        y
-    }
-
-    /// `text` wrapped to `width`, the first baseline at `y`, as a paragraph
-    /// of `into`; returns the baseline for what follows.
-    fn paragraph(
-        &mut self,
-        into: &mut TagGroup,
-        look: Look,
-        x: f32,
-        y: f32,
-        width: f32,
-        text: &str,
-    ) -> f32 {
-        let mut paragraph = TagGroup::new(Tag::P);
-        let lines = self.wrap(look, text, width);
-        let y = self.lines(&mut paragraph, look, x, y, &lines);
-        into.push(paragraph);
-        y
-    }
-
-    /// A heading of one line; `title` is what it says, as a reader would
-    /// name it.
-    fn heading(
-        &mut self,
-        level: NonZeroU16,
-        title: &str,
-        look: Look,
-        x: f32,
-        y: f32,
-        text: &str,
-    ) -> TagGroup {
-        let mut heading = TagGroup::new(Tag::Hn(level, Some(title.to_string())));
-        self.text(&mut heading, look, x, y, text);
-        heading
-    }
-
     /// A label in the right-hand column and its value, wrapped, beside it,
     /// as one paragraph of `into`; returns the baseline for the next.
     fn labelled(
@@ -733,58 +342,6 @@ impl Pen<'_, '_> {
         let mut cell = TagGroup::new(Tag::TD);
         self.text_right(&mut cell, look, RIGHT - PAD, y, amount);
         TagGroup::with_children(Tag::TR, vec![header.into(), cell.into()])
-    }
-
-    /// A horizontal rule, untagged.
-    fn rule(&mut self, color: Color, width: f32, x1: f32, x2: f32, y: f32) {
-        let mut path = PathBuilder::new();
-        path.move_to(x1, PAGE_H - y);
-        path.line_to(x2, PAGE_H - y);
-        if let Some(path) = path.finish() {
-            self.surface.set_fill(None);
-            self.surface.set_stroke(Some(Stroke {
-                paint: color.paint(),
-                width,
-                ..Stroke::default()
-            }));
-            self.surface.draw_path(&path);
-            self.surface.set_stroke(None);
-        }
-    }
-
-    /// A horizontal rule, as a layout artifact.
-    fn hline(&mut self, color: Color, width: f32, x1: f32, x2: f32, y: f32) {
-        self.surface
-            .start_tagged(ContentTag::Artifact(Artifact::with_kind(
-                ArtifactType::Layout,
-            )));
-        self.rule(color, width, x1, x2, y);
-        self.surface.end_tagged();
-    }
-
-    /// A shaded rectangle behind text, its lower left corner at `x`, `y`,
-    /// as a background artifact.
-    fn band(&mut self, color: Color, x: f32, y: f32, w: f32, h: f32) {
-        let Some(rect) = Rect::from_xywh(x, PAGE_H - y - h, w, h) else {
-            return;
-        };
-        let mut path = PathBuilder::new();
-        path.push_rect(rect);
-        let Some(path) = path.finish() else {
-            return;
-        };
-        self.surface
-            .start_tagged(ContentTag::Artifact(Artifact::new(
-                ArtifactType::Background,
-                Some(rect),
-            )));
-        self.surface.set_stroke(None);
-        self.surface.set_fill(Some(Fill {
-            paint: color.paint(),
-            ..Fill::default()
-        }));
-        self.surface.draw_path(&path);
-        self.surface.end_tagged();
     }
 }
 
@@ -1087,6 +644,15 @@ mod tests {
             }
         }
         walk(doc, kids, 0, out);
+    }
+
+    #[test]
+    fn scratch_dump() {
+        let mut i = sample();
+        std::fs::write(std::env::var("DUMP").unwrap(), render(&i).unwrap()).unwrap();
+        i.customer.name = "Stichting tot Bevordering van Verantwoorde Telefonische Verkoop en Klantcontact in Nederland, België".into();
+        i.customer.country = "Duitsland".into();
+        std::fs::write(std::env::var("DUMP").unwrap() + "2", render(&i).unwrap()).unwrap();
     }
 
     #[test]

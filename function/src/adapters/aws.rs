@@ -14,15 +14,25 @@
 //! | item | `pk` | `sk` | attributes | `expires_at` (TTL) |
 //! |---|---|---|---|---|
 //! | draft | `DRAFT#<id>` | `DRAFT` | `data` (the [`Draft`]) | the draft's expiry |
-//! | draft -> application marker | `DRAFT#<id>` | `CONFIRMED` | `reference` | none |
-//! | filed application | `APP#<reference>` | `APP` | `data` (the [`Filing`]), `invoice_number`, `draft_id` | none |
+//! | draft -> case marker | `DRAFT#<id>` | `CONFIRMED` | `reference` | none |
+//! | case | `CASE#<reference>` | `CASE` | `data` (the [`Case`]), `version` (N), `state`, `invoice_number`, `draft_id`, `gsi1pk` = `STATE#<state>`, `gsi1sk` = `<next deadline YYYY-MM-DD, or 9999-12-31>#<reference>` | none |
+//! | case event | `CASE#<reference>` | `EVENT#<seq, 6 digits>` | `data` (the [`Event`]) | none |
+//! | a case's link | `CASE#<reference>` | `TOKEN#<hash>` | (to find its links when the case goes) | none |
+//! | personal link | `TOKEN#<hash>` | `TOKEN` | `reference`, `created` | none |
 //! | invoice counter | `COUNTER#<year>` | `COUNTER` | `last` (N: the last number handed out) | none |
+//! | digest | `DIGEST#<YYYY-MM-DD>` | `DIGEST` | `data` (the digest's JSON) | none |
 //! | contact message | `CONTACT#<id>` | `CONTACT` | `data` (the [`ContactMessage`]) | the retention's end |
-//! | pending mail | `PENDING` | `<since>#<owner>#<kind>` | `data` (the [`PendingMail`]), `owner`, `kind` | none |
-//! | sent mail | `SENT#<owner>` | `<kind>` | `message_id`, `sent_at`, `owner`, `kind` | none |
+//! | pending mail | `PENDING` | `<since>#<owner>#<kind>#<seq>` | `data` (the [`PendingMail`]), `owner`, `kind` | none |
+//! | sent mail | `SENT#<owner>` | `<kind>#<seq>` | `message_id`, `sent_at`, `owner`, `kind` | none |
 //! | rate-limit count | `RATE#<key>` | `<window start, epoch seconds>` | `count` (N, via `ADD`) | as the handler sets it (window start + 2 h) |
 //!
-//! - `<owner>` is `APP#<reference>` or `CONTACT#<id>`; `<kind>` the mail
+//! The global secondary index `gsi1` (`gsi1pk`, `gsi1sk`; all attributes)
+//! lists the cases of a state by their nearest deadline: the schedule's
+//! reminders, digest and retention read it. Like every GSI it is
+//! eventually consistent: a case changed a moment ago may show its old
+//! state for a moment, which a daily digest and a reminder can bear.
+//!
+//! - `<owner>` is `APP#<reference>`, `CONTACT#<id>` or `DIGEST#<date>`; `<kind>` the mail
 //!   kind's snake_case name (`invoice`, `application_confirmation`, ...);
 //!   `<since>` is RFC 3339 UTC with microseconds
 //!   (`2031-03-01T12:00:00.000000Z`), fixed width, so a Query on
@@ -32,8 +42,12 @@
 //!   to write, [`ToFile::numbered`]; the year is that of the Amsterdam
 //!   date, [`ToFile::year`]): the year's counter
 //!   (`SET last = :next` if `last = :prev`, or if there is no counter yet),
-//!   the application (if it does not exist), the marker (if it does not
-//!   exist) and one pending item per mail. Either all of it is written or
+//!   the case (if it does not exist), the marker (if it does not exist),
+//!   its first event and one pending item per mail.
+//! - A case's change is ONE `TransactWriteItems` too: the case, on the
+//!   condition `version = <the version it was decided on>`, its event (if
+//!   it does not exist) and its pending mails. A failed condition is
+//!   [`StoreError::Conflict`]: another change came first. Either all of it is written or
 //!   none: invoice numbers are unique and without gaps. When the marker's
 //!   condition fails, the draft was confirmed before; when the counter's
 //!   fails, another confirmation took the number: read the counter again
@@ -41,8 +55,8 @@
 //! - Marking a mail sent is one transaction too: delete the pending item,
 //!   put the sent item.
 //! - TTL deletes lazily (up to days late), so reads check `expires` too.
-//! - Applications, counters, markers and sent items have no TTL: they are
-//!   the administration. Pending items have none either: they go when sent.
+//! - Cases, events, counters, markers and sent items have no TTL: they are
+//!   the administration, removed by the schedule when their retention ends. Pending items have none either: they go when sent.
 //!   Uploaded documents live in S3, not here.
 
 use std::collections::HashMap;
@@ -57,8 +71,9 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
+use cbt::case::{Case, Event, State};
 use cbt::mail::{MailKind, Message};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -120,6 +135,7 @@ pub fn owner_key(owner: &Owner) -> String {
     match owner {
         Owner::Application(reference) => format!("APP#{reference}"),
         Owner::Contact(id) => format!("CONTACT#{id}"),
+        Owner::Digest(date) => format!("DIGEST#{date}"),
     }
 }
 
@@ -136,10 +152,11 @@ pub fn kind_key(kind: MailKind) -> Result<String, StoreError> {
 /// The sort key of a pending mail; sorts oldest first.
 pub fn pending_sort_key(mail: &PendingMail) -> Result<String, StoreError> {
     Ok(format!(
-        "{}#{}#{}",
+        "{}#{}#{}#{}",
         mail.since.to_rfc3339_opts(SecondsFormat::Micros, true),
         owner_key(&mail.owner),
-        kind_key(mail.kind)?
+        kind_key(mail.kind)?,
+        mail.seq
     ))
 }
 
@@ -160,9 +177,18 @@ pub struct DynamoStore {
     pub table: String,
 }
 
+/// The name of the index of cases by state and deadline.
+pub const CASES_INDEX: &str = "gsi1";
+
+/// The index's sort key for a case: its nearest deadline first.
+fn case_sort_key(next_deadline: Option<NaiveDate>, reference: &str) -> String {
+    let date = next_deadline.map_or_else(|| "9999-12-31".to_string(), |d| d.to_string());
+    format!("{date}#{reference}")
+}
+
 /// What one confirmation attempt came to.
 enum Attempt {
-    Done(Filing),
+    Done(Case),
     AlreadyConfirmed,
     /// Another confirmation took the number first.
     NumberTaken,
@@ -214,39 +240,52 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn pending_item(mail: &PendingMail) -> Result<Item, StoreError> {
-        let mut item = Self::key("PENDING", &pending_sort_key(mail)?);
-        item.insert("data".into(), s(to_json(mail)?));
-        item.insert("owner".into(), s(owner_key(&mail.owner)));
-        item.insert("kind".into(), s(kind_key(mail.kind)?));
+    fn case_item(
+        case: &Case,
+        next_deadline: Option<NaiveDate>,
+        draft_id: Option<&str>,
+    ) -> Result<Item, StoreError> {
+        let mut item = Self::key(&format!("CASE#{}", case.reference), "CASE");
+        item.insert("data".into(), s(to_json(case)?));
+        item.insert("version".into(), n(case.version));
+        item.insert("state".into(), s(case.state.key()));
+        item.insert("invoice_number".into(), s(case.invoice_number.to_string()));
+        item.insert("gsi1pk".into(), s(format!("STATE#{}", case.state.key())));
+        item.insert(
+            "gsi1sk".into(),
+            s(case_sort_key(next_deadline, &case.reference)),
+        );
+        if let Some(id) = draft_id {
+            item.insert("draft_id".into(), s(id));
+        }
         Ok(item)
     }
 
-    /// Every pending item, optionally only those of one owner and kind.
-    async fn query_pending(
-        &self,
-        only: Option<(&Owner, MailKind)>,
-    ) -> Result<Vec<Item>, StoreError> {
+    fn event_item(reference: &str, event: &Event) -> Result<Item, StoreError> {
+        let mut item = Self::key(
+            &format!("CASE#{reference}"),
+            &format!("EVENT#{:06}", event.seq),
+        );
+        item.insert("data".into(), s(to_json(event)?));
+        Ok(item)
+    }
+
+    /// Every item of one partition.
+    async fn partition(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let mut query = self
+            let out = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s("PENDING"))
+                .expression_attribute_values(":pk", s(pk))
                 .consistent_read(true)
-                .set_exclusive_start_key(start.take());
-            if let Some((owner, kind)) = only {
-                query = query
-                    .filter_expression("#owner = :owner AND #kind = :kind")
-                    .expression_attribute_names("#owner", "owner")
-                    .expression_attribute_names("#kind", "kind")
-                    .expression_attribute_values(":owner", s(owner_key(owner)))
-                    .expression_attribute_values(":kind", s(kind_key(kind)?));
-            }
-            let out = query.send().await.map_err(unavailable)?;
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
             items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
@@ -254,6 +293,42 @@ impl DynamoStore {
             }
         }
         Ok(items)
+    }
+
+    async fn delete(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The codes of a cancelled transaction, in the order of its items.
+    fn cancellation_reasons<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<Vec<String>> {
+        match err {
+            SdkError::ServiceError(service) => match service.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
+                    cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().unwrap_or("None").to_string())
+                        .collect(),
+                ),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn pending_item(mail: &PendingMail) -> Result<Item, StoreError> {
+        let mut item = Self::key("PENDING", &pending_sort_key(mail)?);
+        item.insert("data".into(), s(to_json(mail)?));
+        item.insert("owner".into(), s(owner_key(&mail.owner)));
+        item.insert("kind".into(), s(kind_key(mail.kind)?));
+        Ok(item)
     }
 
     /// The year's last invoice number, if any was handed out.
@@ -272,8 +347,8 @@ impl DynamoStore {
             .unwrap_or(0)
             .checked_add(1)
             .ok_or_else(|| StoreError::Corrupt(format!("counter {year} is full")))?;
-        let (filing, mails) = to_file.numbered(seq);
-        let reference = filing.reference.clone();
+        let new = to_file.numbered(seq);
+        let reference = new.case.reference.clone();
 
         let counter = Update::builder()
             .table_name(&self.table)
@@ -290,21 +365,15 @@ impl DynamoStore {
         let mut ops = vec![TransactWriteItem::builder()
             .update(counter.build().map_err(build_error)?)
             .build()];
-
-        let mut app_item = Self::key(&format!("APP#{reference}"), "APP");
-        app_item.insert("data".into(), s(to_json(&filing)?));
-        app_item.insert(
-            "invoice_number".into(),
-            s(filing.invoice_number.to_string()),
-        );
-        app_item.insert("draft_id".into(), s(&to_file.draft_id));
-        ops.push(self.put_op(app_item, Some("attribute_not_exists(pk)"))?);
-
+        ops.push(self.put_op(
+            Self::case_item(&new.case, new.next_deadline, Some(&to_file.draft_id))?,
+            Some("attribute_not_exists(pk)"),
+        )?);
         let mut marker = Self::key(&format!("DRAFT#{}", to_file.draft_id), "CONFIRMED");
         marker.insert("reference".into(), s(&reference));
         ops.push(self.put_op(marker, Some("attribute_not_exists(pk)"))?);
-
-        for pending in &mails {
+        ops.push(self.put_op(Self::event_item(&reference, &new.event)?, None)?);
+        for pending in &new.mails {
             ops.push(self.put_op(Self::pending_item(pending)?, None)?);
         }
 
@@ -315,11 +384,11 @@ impl DynamoStore {
             .send()
             .await;
         let err = match result {
-            Ok(_) => return Ok(Attempt::Done(filing)),
+            Ok(_) => return Ok(Attempt::Done(new.case)),
             Err(err) => err,
         };
-        // The reasons come in the order of the items: counter,
-        // filing, marker, pending mails.
+        // The reasons come in the order of the items: counter, case,
+        // marker, event, pending mails.
         let reasons: Vec<String> = match &err {
             SdkError::ServiceError(service) => match service.err() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
@@ -387,24 +456,24 @@ impl Store for DynamoStore {
     async fn confirm(&self, to_file: &ToFile) -> Result<Confirmed, StoreError> {
         for attempt in 0..CONFIRM_ATTEMPTS {
             match self.try_confirm(to_file).await? {
-                Attempt::Done(filing) => {
+                Attempt::Done(case) => {
                     return Ok(Confirmed {
-                        filing,
+                        case,
                         created: true,
                     })
                 }
                 Attempt::AlreadyConfirmed => {
-                    let filing = self
+                    let case = self
                         .get_confirmed(&to_file.draft_id)
                         .await?
                         .ok_or_else(|| {
                             StoreError::Corrupt(format!(
-                                "draft {} is confirmed but its filing is missing",
+                                "draft {} is confirmed but its case is missing",
                                 to_file.draft_id
                             ))
                         })?;
                     return Ok(Confirmed {
-                        filing,
+                        case,
                         created: false,
                     });
                 }
@@ -422,21 +491,205 @@ impl Store for DynamoStore {
         Err(StoreError::Contention)
     }
 
-    async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Filing>, StoreError> {
+    async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Case>, StoreError> {
         match self.get(&format!("DRAFT#{draft_id}"), "CONFIRMED").await? {
             Some(marker) => {
                 let reference = string(&marker, "reference", "confirmation marker")?.to_string();
-                self.get_filing(&reference).await
+                match self.get(&format!("CASE#{reference}"), "CASE").await? {
+                    Some(item) => Ok(Some(data(&item, "case")?)),
+                    None => Ok(None),
+                }
             }
             None => Ok(None),
         }
     }
 
-    async fn get_filing(&self, reference: &str) -> Result<Option<Filing>, StoreError> {
-        match self.get(&format!("APP#{reference}"), "APP").await? {
-            Some(item) => Ok(Some(data(&item, "filing")?)),
+    async fn get_case(&self, reference: &str) -> Result<Option<CaseRecord>, StoreError> {
+        let mut case = None;
+        let mut events = Vec::new();
+        for item in self.partition(&format!("CASE#{reference}")).await? {
+            let sk = string(&item, "sk", "case item")?;
+            if sk == "CASE" {
+                case = Some(data::<Case>(&item, "case")?);
+            } else if sk.starts_with("EVENT#") {
+                events.push(data::<Event>(&item, "event")?);
+            }
+        }
+        events.sort_by_key(|e| e.seq);
+        Ok(case.map(|case| CaseRecord { case, events }))
+    }
+
+    async fn transition(&self, transition: &Transition) -> Result<(), StoreError> {
+        let reference = &transition.case.reference;
+        // A rewritten history (retention) is written first and apart: it
+        // can be longer than a transaction takes, and writing it twice
+        // writes the same.
+        if let Some(history) = &transition.history {
+            for event in history {
+                self.put(Self::event_item(reference, event)?).await?;
+            }
+        }
+        let case = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::case_item(
+                &transition.case,
+                transition.next_deadline,
+                None,
+            )?))
+            .condition_expression("#version = :from")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":from", n(transition.from_version))
+            .build()
+            .map_err(build_error)?;
+        let mut ops = vec![TransactWriteItem::builder().put(case).build()];
+        ops.push(self.put_op(
+            Self::event_item(reference, &transition.event)?,
+            Some("attribute_not_exists(pk)"),
+        )?);
+        for pending in &transition.mails {
+            ops.push(self.put_op(Self::pending_item(pending)?, None)?);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(ops))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => match Self::cancellation_reasons(&err) {
+                Some(reasons)
+                    if reasons
+                        .iter()
+                        .any(|c| c == "ConditionalCheckFailed" || c == "TransactionConflict") =>
+                {
+                    Err(StoreError::Conflict)
+                }
+                _ => Err(unavailable(err)),
+            },
+        }
+    }
+
+    async fn cases_in(&self, state: State) -> Result<Vec<Case>, StoreError> {
+        let mut cases = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(CASES_INDEX)
+                .key_condition_expression("gsi1pk = :state")
+                .expression_attribute_values(":state", s(format!("STATE#{}", state.key())))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                cases.push(data::<Case>(&item, "case")?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(cases)
+    }
+
+    async fn remove_case(&self, reference: &str) -> Result<(), StoreError> {
+        let pk = format!("CASE#{reference}");
+        for item in self.partition(&pk).await? {
+            let sk = string(&item, "sk", "case item")?.to_string();
+            if let Some(hash) = sk.strip_prefix("TOKEN#") {
+                self.delete(&format!("TOKEN#{hash}"), "TOKEN").await?;
+            }
+            self.delete(&pk, &sk).await?;
+        }
+        let sent = format!(
+            "SENT#{}",
+            owner_key(&Owner::Application(reference.to_string()))
+        );
+        for item in self.partition(&sent).await? {
+            let sk = string(&item, "sk", "sent mail")?.to_string();
+            self.delete(&sent, &sk).await?;
+        }
+        Ok(())
+    }
+
+    async fn put_token(&self, token: &Token) -> Result<(), StoreError> {
+        let mut lookup = Self::key(&format!("TOKEN#{}", token.hash), "TOKEN");
+        lookup.insert("reference".into(), s(&token.reference));
+        lookup.insert(
+            "created".into(),
+            s(token.created.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        );
+        let listed = Self::key(
+            &format!("CASE#{}", token.reference),
+            &format!("TOKEN#{}", token.hash),
+        );
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(vec![
+                self.put_op(lookup, None)?,
+                self.put_op(listed, None)?,
+            ]))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn token_case(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        match self.get(&format!("TOKEN#{hash}"), "TOKEN").await? {
+            Some(item) => Ok(Some(string(&item, "reference", "link")?.to_string())),
             None => Ok(None),
         }
+    }
+
+    async fn claim_digest(
+        &self,
+        date: NaiveDate,
+        digest: &str,
+        mails: &[PendingMail],
+    ) -> Result<bool, StoreError> {
+        let mut item = Self::key(&format!("DIGEST#{date}"), "DIGEST");
+        item.insert("data".into(), s(digest));
+        let mut ops = vec![self.put_op(item, Some("attribute_not_exists(pk)"))?];
+        for pending in mails {
+            ops.push(self.put_op(Self::pending_item(pending)?, None)?);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(ops))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) => match Self::cancellation_reasons(&err) {
+                Some(reasons)
+                    if reasons
+                        .first()
+                        .is_some_and(|c| c == "ConditionalCheckFailed") =>
+                {
+                    Ok(false)
+                }
+                _ => Err(unavailable(err)),
+            },
+        }
+    }
+
+    async fn get_digest(&self, date: NaiveDate) -> Result<Option<String>, StoreError> {
+        match self.get(&format!("DIGEST#{date}"), "DIGEST").await? {
+            Some(item) => Ok(Some(string(&item, "data", "digest")?.to_string())),
+            None => Ok(None),
+        }
+    }
+
+    async fn purge_expired(&self, _now: DateTime<Utc>) -> Result<Purged, StoreError> {
+        // DynamoDB's TTL deletes expired items, S3's lifecycle rule the
+        // drafts' uploads; reads never return what expired.
+        Ok(Purged::default())
     }
 
     async fn put_contact(
@@ -449,12 +702,7 @@ impl Store for DynamoStore {
         item.insert("expires_at".into(), n(message.expires.timestamp()));
         let mut ops = vec![self.put_op(item, None)?];
         let owner = Owner::Contact(message.id.clone());
-        for kind in mails {
-            let pending = PendingMail {
-                owner: owner.clone(),
-                kind: *kind,
-                since: message.received,
-            };
+        for pending in pending(&owner, mails, 0, message.received) {
             ops.push(self.put_op(Self::pending_item(&pending)?, None)?);
         }
         self.client
@@ -482,43 +730,40 @@ impl Store for DynamoStore {
 
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
         let mut all = self
-            .query_pending(None)
+            .partition("PENDING")
             .await?
             .iter()
             .map(|item| data::<PendingMail>(item, "pending mail"))
             .collect::<Result<Vec<_>, _>>()?;
         // The sort key orders by time already; ties as the local store does.
-        all.sort_by(|a, b| (a.since, &a.owner, a.kind).cmp(&(b.since, &b.owner, b.kind)));
+        all.sort_by(|a, b| {
+            (a.since, &a.owner, a.kind, a.seq).cmp(&(b.since, &b.owner, b.kind, b.seq))
+        });
         Ok(all)
     }
 
-    async fn mail_sent(
-        &self,
-        owner: &Owner,
-        kind: MailKind,
-        message_id: &str,
-    ) -> Result<(), StoreError> {
-        let mut sent = Self::key(&format!("SENT#{}", owner_key(owner)), &kind_key(kind)?);
+    async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
+        let owner = owner_key(&mail.owner);
+        let kind = kind_key(mail.kind)?;
+        let mut sent = Self::key(&format!("SENT#{owner}"), &format!("{kind}#{}", mail.seq));
         sent.insert("message_id".into(), s(message_id));
         sent.insert(
             "sent_at".into(),
             s(Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)),
         );
-        sent.insert("owner".into(), s(owner_key(owner)));
-        sent.insert("kind".into(), s(kind_key(kind)?));
-        let mut ops = vec![self.put_op(sent, None)?];
-        for pending in self.query_pending(Some((owner, kind))).await? {
-            let sk = string(&pending, "sk", "pending mail")?;
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(Self::key("PENDING", sk)))
-                .build()
-                .map_err(build_error)?;
-            ops.push(TransactWriteItem::builder().delete(delete).build());
-        }
+        sent.insert("owner".into(), s(owner));
+        sent.insert("kind".into(), s(kind));
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key("PENDING", &pending_sort_key(mail)?)))
+            .build()
+            .map_err(build_error)?;
         self.client
             .transact_write_items()
-            .set_transact_items(Some(ops))
+            .set_transact_items(Some(vec![
+                self.put_op(sent, None)?,
+                TransactWriteItem::builder().delete(delete).build(),
+            ]))
             .send()
             .await
             .map_err(unavailable)?;
@@ -587,6 +832,18 @@ fn files_error<E: std::error::Error>(e: E) -> FilesError {
 }
 
 impl Files for S3Files {
+    async fn delete(&self, key: &str) -> Result<(), FilesError> {
+        // S3 answers a delete of a missing key with success too.
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(files_error)?;
+        Ok(())
+    }
+
     async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), FilesError> {
         self.client
             .put_object()
@@ -703,6 +960,7 @@ mod tests {
         let mail = |since: DateTime<Utc>| PendingMail {
             owner: Owner::Contact("c1".into()),
             kind: MailKind::ContactSecretariat,
+            seq: 0,
             since,
         };
         let early = at("2031-03-01T09:59:59.5Z").map(mail).ok();
@@ -713,7 +971,7 @@ mod tests {
         let (a, b) = (pending_sort_key(&early).ok(), pending_sort_key(&late).ok());
         assert_eq!(
             a.as_deref(),
-            Some("2031-03-01T09:59:59.500000Z#CONTACT#c1#contact_secretariat")
+            Some("2031-03-01T09:59:59.500000Z#CONTACT#c1#contact_secretariat#0")
         );
         assert!(a < b);
         assert_eq!(

@@ -175,7 +175,8 @@ impl LocalStore {
 
     async fn put_pending(&self, mails: &[PendingMail]) -> Result<(), StoreError> {
         for mail in mails {
-            self.write("pending", &Self::pending_key(mail), mail).await?;
+            self.write("pending", &Self::pending_key(mail), mail)
+                .await?;
         }
         Ok(())
     }
@@ -262,7 +263,11 @@ impl Store for LocalStore {
         // Order matters for a crash between writes: the case first, then
         // the counter, then the marker; a rerun then finds the number taken
         // (the case exists) and cannot hand it out twice.
-        if self.read::<StoredCase>("cases", &reference).await?.is_some() {
+        if self
+            .read::<StoredCase>("cases", &reference)
+            .await?
+            .is_some()
+        {
             return Err(StoreError::Corrupt(format!(
                 "{reference} exists but the counter says {last}"
             )));
@@ -383,7 +388,12 @@ impl Store for LocalStore {
             .map(|t| t.reference))
     }
 
-    async fn claim_digest(&self, date: NaiveDate, digest: &str) -> Result<bool, StoreError> {
+    async fn claim_digest(
+        &self,
+        date: NaiveDate,
+        digest: &str,
+        mails: &[PendingMail],
+    ) -> Result<bool, StoreError> {
         let _guard = self.lock.lock().await;
         if self
             .read::<String>("digests", &date.to_string())
@@ -393,6 +403,7 @@ impl Store for LocalStore {
             return Ok(false);
         }
         self.write("digests", &date.to_string(), &digest).await?;
+        self.put_pending(mails).await?;
         Ok(true)
     }
 
@@ -423,20 +434,30 @@ impl Store for LocalStore {
             .filter(|m| m.expires > now))
     }
 
-    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<Purged, StoreError> {
         let _guard = self.lock.lock().await;
-        Ok(self.purge::<Draft>("drafts", |d| d.expires <= now).await?
+        let files = self
+            .all::<Draft>("drafts")
+            .await?
+            .into_iter()
+            .filter(|d| d.expires <= now)
+            .filter_map(|d| d.document.map(|doc| doc.key))
+            .collect();
+        let items = self.purge::<Draft>("drafts", |d| d.expires <= now).await?
             + self
                 .purge::<ContactMessage>("contacts", |m| m.expires <= now)
                 .await?
             + self
                 .purge::<RateCount>("ratelimit", |c| c.expires <= now)
-                .await?)
+                .await?;
+        Ok(Purged { items, files })
     }
 
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
         let mut all: Vec<PendingMail> = self.all("pending").await?;
-        all.sort_by(|a, b| (a.since, &a.owner, a.kind, a.seq).cmp(&(b.since, &b.owner, b.kind, b.seq)));
+        all.sort_by(|a, b| {
+            (a.since, &a.owner, a.kind, a.seq).cmp(&(b.since, &b.owner, b.kind, b.seq))
+        });
         Ok(all)
     }
 

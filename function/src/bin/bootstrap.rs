@@ -9,9 +9,10 @@
 //! - an HTTP event (payload format 2.0: Function URL or HTTP API) is a
 //!   request for [`event::handle_event`];
 //! - an EventBridge scheduled event (`"source": "aws.events"`,
-//!   `"detail-type": "Scheduled Event"`) runs [`handler::retry_pending`];
-//!   its report is the result, and an error is a Lambda error, so the
-//!   invocation is retried and the errors alarm fires.
+//!   `"detail-type": "Scheduled Event"`) runs the schedule
+//!   ([`cbt_function::schedule::run`]: reminders, the daily digest,
+//!   retention, the mail retry); its report is the result, and an error is
+//!   a Lambda error, so the errors alarm fires.
 //!
 //! Logs are JSON lines without colours; they carry no personal data (no
 //! form values, no addresses).
@@ -22,7 +23,7 @@ use aws_config::BehaviorVersion;
 use cbt_function::adapters::aws::{DynamoStore, S3Files, SesMailer};
 use cbt_function::config::Config;
 use cbt_function::event;
-use cbt_function::handler::{self, App, Clock};
+use cbt_function::handler::{App, Clock};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing_subscriber::EnvFilter;
@@ -54,22 +55,31 @@ async fn invocation(app: &AwsApp, event: LambdaEvent<Value>) -> Result<Value, Er
     let payload = event.payload;
     // The runtime's span around each invocation carries its request id.
     if is_scheduled(&payload) {
-        return match handler::retry_pending(app).await {
+        return match cbt_function::schedule::run(app).await {
             Ok(report) => {
-                let oldest = report.oldest_pending.map(|t| t.to_rfc3339());
+                let retry = &report.retry;
+                let oldest = retry.oldest_pending.map(|t| t.to_rfc3339());
                 tracing::info!(
-                    pending_before = report.pending_before,
-                    sent = report.sent,
-                    pending_after = report.pending_after,
+                    reminders = report.reminders,
+                    digest = report.digest,
+                    purged = report.purged,
+                    anonymised = report.anonymised,
+                    removed = report.removed,
+                    "schedule ran"
+                );
+                tracing::info!(
+                    pending_before = retry.pending_before,
+                    sent = retry.sent,
+                    pending_after = retry.pending_after,
                     oldest_pending = oldest.as_deref(),
-                    oldest_pending_age_seconds = report.oldest_pending_age_seconds,
+                    oldest_pending_age_seconds = retry.oldest_pending_age_seconds,
                     "retried pending mail"
                 );
                 serde_json::to_value(&report).map_err(Error::from)
             }
             Err(e) => {
-                tracing::error!(error = %e, "retrying pending mail failed");
-                Err(format!("retrying pending mail failed: {e}").into())
+                tracing::error!(error = %e, "the schedule failed");
+                Err(format!("the schedule failed: {e}").into())
             }
         };
     }

@@ -9,9 +9,12 @@
 )]
 
 use cbt::application::Application;
+use cbt::case::{Action, Actor, CaseDocument, Change, State};
 use cbt::contact::Enquiry;
+use cbt::formats::DocumentKind;
 use cbt::mail::{Address, MailKind, Message};
 use cbt::validate::{check, Checked};
+use cbt::Cents;
 use cbt_function::ports::*;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -48,15 +51,22 @@ pub fn draft(id: &str, at: DateTime<Utc>) -> Draft {
         content: DraftContent::Complete {
             application: Box::new(application()),
         },
-        document: Some(StoredDocument {
+        document: Some(CaseDocument {
             key: format!("drafts/{id}/balanstest.pdf"),
             filename: "balanstest.pdf".into(),
-            content_type: "application/pdf".into(),
+            kind: DocumentKind::Pdf,
             size: 42,
         }),
         created: at,
         expires: at + Duration::hours(24),
     }
+}
+
+const TOTAL: Cents = Cents(445_280);
+
+/// `d` filed at `at`, as the core makes it.
+pub fn to_file(d: &Draft, at: DateTime<Utc>) -> ToFile {
+    ToFile::new(d, at, TOTAL, 30, &MAILS).expect("complete")
 }
 
 const MAILS: [MailKind; 3] = [
@@ -90,17 +100,16 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
 
     // Confirming numbers the application; confirming again changes nothing.
     let year = 2031;
-    let to_file = |d: &Draft, at: DateTime<Utc>| ToFile::new(d, at, &MAILS).expect("complete");
     let first = store.confirm(&to_file(&d, now)).await.expect("confirm");
     assert!(first.created);
-    assert_eq!(first.filing.invoice_number.year, year);
+    assert_eq!(first.case.invoice_number.year, year);
     assert_eq!(
-        first.filing.reference,
-        cbt::follow_up::reference(first.filing.invoice_number)
+        first.case.reference,
+        cbt::follow_up::reference(first.case.invoice_number)
     );
+    let made = to_file(&d, now).numbered(first.case.invoice_number.seq);
     assert_eq!(
-        first.filing,
-        to_file(&d, now).numbered(first.filing.invoice_number.seq).0,
+        first.case, made.case,
         "the store keeps what the core made of the number"
     );
     let again = store
@@ -108,27 +117,28 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
         .await
         .expect("confirm again");
     assert!(!again.created);
-    assert_eq!(again.filing, first.filing);
+    assert_eq!(again.case, first.case);
     assert_eq!(
         store.get_confirmed(&d.id).await.expect("confirmed"),
-        Some(first.filing.clone())
+        Some(first.case.clone())
     );
-    assert_eq!(
-        store
-            .get_filing(&first.filing.reference)
-            .await
-            .expect("get"),
-        Some(first.filing.clone())
-    );
+    let record = store
+        .get_case(&first.case.reference)
+        .await
+        .expect("get")
+        .expect("the case");
+    assert_eq!(record.case, first.case);
+    assert_eq!(record.events, vec![made.event.clone()], "its first event");
     assert_eq!(store.get_confirmed("nooit").await.expect("confirmed"), None);
+    assert_eq!(store.get_case("CBT-1999-0001").await.expect("get"), None);
 
     // The next draft gets the next number: one sequence, no gaps.
     let d2 = draft(&format!("{unique}-d2"), now);
     store.put_draft(&d2).await.expect("put");
     let second = store.confirm(&to_file(&d2, now)).await.expect("confirm");
     assert_eq!(
-        second.filing.invoice_number.seq,
-        first.filing.invoice_number.seq + 1
+        second.case.invoice_number.seq,
+        first.case.invoice_number.seq + 1
     );
 
     // The year is the Amsterdam date's: 23:30 UTC on 31 December is New
@@ -143,44 +153,202 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
         .confirm(&to_file(&d3, new_year))
         .await
         .expect("confirm");
-    assert_eq!(third.filing.invoice_number.year, 2041);
+    assert_eq!(third.case.invoice_number.year, 2041);
     assert_eq!(
-        third.filing.submitted_on,
+        third.case.submitted_on,
         chrono::NaiveDate::from_ymd_opt(2041, 1, 1).expect("date")
     );
 
     // Its mails are pending until sent.
-    let owner = Owner::Application(first.filing.reference.clone());
-    let pending: Vec<MailKind> = store
-        .pending_mails()
-        .await
-        .expect("pending")
-        .into_iter()
-        .filter(|p| p.owner == owner)
-        .map(|p| p.kind)
-        .collect();
-    assert_eq!(pending.len(), 3, "{pending:?}");
+    let owner = Owner::Application(first.case.reference.clone());
+    let pending_of = |owner: Owner| async move {
+        store
+            .pending_mails()
+            .await
+            .expect("pending")
+            .into_iter()
+            .filter(|p| p.owner == owner)
+            .collect::<Vec<_>>()
+    };
+    let mine = pending_of(owner.clone()).await;
+    assert_eq!(mine.len(), 3, "{mine:?}");
     for kind in MAILS {
-        assert!(pending.contains(&kind));
+        assert!(mine.iter().any(|p| p.kind == kind && p.seq == 1));
     }
+    let invoice = mine
+        .iter()
+        .find(|p| p.kind == MailKind::Invoice)
+        .expect("invoice pending")
+        .clone();
+    store.mail_sent(&invoice, "msg-1").await.expect("sent");
     store
-        .mail_sent(&owner, MailKind::Invoice, "msg-1")
-        .await
-        .expect("sent");
-    store
-        .mail_sent(&owner, MailKind::Invoice, "msg-1")
+        .mail_sent(&invoice, "msg-1")
         .await
         .expect("marking twice is harmless");
-    let pending: Vec<MailKind> = store
-        .pending_mails()
+    let mine = pending_of(owner.clone()).await;
+    assert_eq!(mine.len(), 2);
+    assert!(!mine.iter().any(|p| p.kind == MailKind::Invoice));
+
+    // A transition is kept when the case is still where it was decided,
+    // with its event and its mails (the same kind again, another event).
+    let periods = cbt::embedded_rules().expect("rules").periods;
+    let paid_on = chrono::NaiveDate::from_ymd_opt(2031, 3, 1).expect("date");
+    let decide = |case: &cbt::case::Case, action: &Action| {
+        case.decide(
+            action,
+            &Actor::Secretariat { name: "S".into() },
+            now,
+            &periods,
+        )
+        .expect("allowed")
+    };
+    let pay = Action::RegisterPayment {
+        date: paid_on,
+        amount: TOTAL,
+        accept_difference: false,
+    };
+    let mut case = record.case.clone();
+    let change = decide(&case, &pay);
+    let event = case.apply(change, Actor::Secretariat { name: "S".into() }, now);
+    let transition = Transition {
+        next_deadline: chrono::NaiveDate::from_ymd_opt(2031, 3, 8),
+        from_version: 1,
+        mails: pending(
+            &owner,
+            &[MailKind::PaymentReceived, MailKind::Invoice],
+            event.seq,
+            now,
+        ),
+        event: event.clone(),
+        history: None,
+        case: case.clone(),
+    };
+    store.transition(&transition).await.expect("kept");
+    let record = store
+        .get_case(&first.case.reference)
         .await
-        .expect("pending")
+        .expect("get")
+        .expect("case");
+    assert_eq!(record.case.state, State::Betaald);
+    assert_eq!(record.case.version, 2);
+    assert_eq!(record.events.len(), 2);
+    assert_eq!(record.events[1], event);
+    let mine = pending_of(owner.clone()).await;
+    assert!(
+        mine.iter()
+            .any(|p| p.kind == MailKind::Invoice && p.seq == 2),
+        "the same kind for another event is another mail: {mine:?}"
+    );
+    // The same transition again is decided on an old version: refused,
+    // and nothing of it is kept.
+    assert!(matches!(
+        store.transition(&transition).await,
+        Err(StoreError::Conflict)
+    ));
+    let stale = Transition {
+        from_version: 1,
+        ..transition.clone()
+    };
+    assert!(matches!(
+        store.transition(&stale).await,
+        Err(StoreError::Conflict)
+    ));
+    let unchanged = store
+        .get_case(&first.case.reference)
+        .await
+        .expect("get")
+        .expect("case");
+    assert_eq!(unchanged.events.len(), 2, "the refused event is not kept");
+
+    // Cases by state, nearest deadline first.
+    let paid: Vec<String> = store
+        .cases_in(State::Betaald)
+        .await
+        .expect("by state")
         .into_iter()
-        .filter(|p| p.owner == owner)
-        .map(|p| p.kind)
+        .map(|c| c.reference)
         .collect();
-    assert_eq!(pending.len(), 2);
-    assert!(!pending.contains(&MailKind::Invoice));
+    assert!(paid.contains(&first.case.reference));
+    let received: Vec<cbt::case::Case> = store.cases_in(State::Ontvangen).await.expect("by state");
+    assert!(received
+        .iter()
+        .any(|c| c.reference == second.case.reference));
+    assert!(!received.iter().any(|c| c.reference == first.case.reference));
+    // (Deadlines: the 2041 case's payment is due last.)
+    let pos = |r: &str| received.iter().position(|c| c.reference == r);
+    assert!(pos(&second.case.reference) < pos(&third.case.reference));
+
+    // Rewriting the history (retention): old events replaced.
+    let mut plain = record.case.anonymised();
+    let history: Vec<_> = record.events.iter().map(|e| e.anonymised()).collect();
+    let from_version = plain.version;
+    let gone = plain.apply(Change::Anonymised { on: paid_on }, Actor::Schedule, now);
+    store
+        .transition(&Transition {
+            next_deadline: None,
+            from_version,
+            mails: Vec::new(),
+            event: gone.clone(),
+            history: Some(history.clone()),
+            case: plain.clone(),
+        })
+        .await
+        .expect("anonymised");
+    let after = store
+        .get_case(&first.case.reference)
+        .await
+        .expect("get")
+        .expect("case");
+    assert_eq!(after.case, plain);
+    assert_eq!(after.events.len(), 3);
+    assert_eq!(after.events[..2], history[..]);
+    assert_eq!(after.events[2], gone);
+
+    // Personal links: only the hash, and it opens its case.
+    let token = Token {
+        hash: format!("{unique}-{}", "ab".repeat(28)),
+        reference: first.case.reference.clone(),
+        created: now,
+    };
+    store.put_token(&token).await.expect("token");
+    assert_eq!(
+        store.token_case(&token.hash).await.expect("token"),
+        Some(first.case.reference.clone())
+    );
+    assert_eq!(store.token_case("00").await.expect("token"), None);
+
+    // The digest is claimed once a day.
+    let day = chrono::NaiveDate::from_ymd_opt(2031, 3, 2).expect("date");
+    let digest_owner = Owner::Digest(day);
+    let digest_mails = pending(&digest_owner, &[MailKind::Digest], 0, now);
+    let claimed = store
+        .claim_digest(day, "{\"date\":\"2 maart 2031\"}", &digest_mails)
+        .await
+        .expect("claim");
+    let again = store
+        .claim_digest(day, "{}", &digest_mails)
+        .await
+        .expect("claim again");
+    // On a shared emulator an earlier run may have claimed the day.
+    assert!(!again, "a day's digest is claimed once");
+    if claimed {
+        assert_eq!(
+            store.get_digest(day).await.expect("digest").as_deref(),
+            Some("{\"date\":\"2 maart 2031\"}")
+        );
+        assert_eq!(pending_of(digest_owner.clone()).await.len(), 1);
+    }
+
+    // Removing a case removes its history and links.
+    store
+        .remove_case(&first.case.reference)
+        .await
+        .expect("removed");
+    assert_eq!(
+        store.get_case(&first.case.reference).await.expect("get"),
+        None
+    );
+    assert_eq!(store.token_case(&token.hash).await.expect("token"), None);
 
     // Contact messages: kept for their retention, with their mails pending.
     let m = ContactMessage {
@@ -221,6 +389,23 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
             .count(),
         2
     );
+
+    // Expired items go (DynamoDB's TTL does it by itself: there the purge
+    // deletes nothing, and reads never return them).
+    let purged = store
+        .purge_expired(now + Duration::days(400))
+        .await
+        .expect("purge");
+    assert!(store
+        .get_draft(&d2.id, now + Duration::days(400))
+        .await
+        .expect("get")
+        .is_none());
+    if purged.items > 0 {
+        assert!(purged
+            .files
+            .contains(&format!("drafts/{unique}-d2/balanstest.pdf")));
+    }
 
     // Rate-limit counts per key and window.
     let key = format!("ip#{unique}");
@@ -269,10 +454,10 @@ pub async fn concurrent_confirmations<S: Store + 'static>(
         handles.push(tokio::spawn(async move {
             store.put_draft(&d).await.expect("put");
             store
-                .confirm(&ToFile::new(&d, now, &MAILS).expect("complete"))
+                .confirm(&to_file(&d, now))
                 .await
                 .expect("confirm")
-                .filing
+                .case
                 .invoice_number
                 .seq
         }));
@@ -286,6 +471,14 @@ pub async fn concurrent_confirmations<S: Store + 'static>(
 }
 
 pub async fn files_contract<F: Files>(files: &F, unique: &str) {
+    let gone = format!("cases/{unique}/weg.pdf");
+    files
+        .put(&gone, b"%PDF", "application/pdf")
+        .await
+        .expect("put");
+    files.delete(&gone).await.expect("delete");
+    assert_eq!(files.get(&gone).await.expect("get"), None);
+    files.delete(&gone).await.expect("deleting nothing is fine");
     let key = format!("drafts/{unique}/balanstest.pdf");
     assert_eq!(files.get(&key).await.expect("get"), None);
     files

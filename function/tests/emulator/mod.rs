@@ -7,8 +7,8 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use cbt_function::adapters::aws::S3Files;
@@ -52,7 +52,7 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// A table as the template creates it: `pk`/`sk` strings, on demand, TTL
-/// on `expires_at`.
+/// on `expires_at`, and the index of cases by state and deadline.
 pub async fn create_table(config: &SdkConfig, name: &str) {
     let client = aws_sdk_dynamodb::Client::new(config);
     let key = |n: &str, t: KeyType| {
@@ -76,6 +76,21 @@ pub async fn create_table(config: &SdkConfig, name: &str) {
         .key_schema(key("sk", KeyType::Range))
         .attribute_definitions(attr("pk"))
         .attribute_definitions(attr("sk"))
+        .attribute_definitions(attr("gsi1pk"))
+        .attribute_definitions(attr("gsi1sk"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(cbt_function::adapters::aws::CASES_INDEX)
+                .key_schema(key("gsi1pk", KeyType::Hash))
+                .key_schema(key("gsi1sk", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .expect("index"),
+        )
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await

@@ -490,6 +490,14 @@ checked_value!(
     Email,
     normalize_email
 );
+impl Email {
+    /// The address put in place of a person's address when their data is
+    /// no longer kept: it can never be delivered (`.invalid`, RFC 2606).
+    pub fn removed() -> Email {
+        Email("verwijderd@verwijderd.invalid".to_string())
+    }
+}
+
 checked_value!(
     /// A phone number in international form ([`normalize_phone`]).
     Phone,
