@@ -179,7 +179,10 @@ fn changed_rows(rules: &Rules, change: &Change) -> Vec<ChangedRow> {
 #[derive(Serialize)]
 struct DigestContext<'a> {
     site: &'a crate::SiteConfig,
+    periods: &'a crate::Periods,
     digest: &'a Digest,
+    advice_within_days: u64,
+    target_within_days: u64,
 }
 
 /// The digest as a mail to the secretariat.
@@ -191,7 +194,10 @@ pub fn digest(
 ) -> Result<Message, MailError> {
     let context = Context::from_serialize(&DigestContext {
         site: &rules.site,
+        periods: &rules.periods,
         digest,
+        advice_within_days: crate::digest::ADVICE_WITHIN_DAYS,
+        target_within_days: crate::digest::TARGET_WITHIN_DAYS,
     })
     .map_err(|e| TemplateError::from_tera(&e))?;
     let secretariat = Address::new(

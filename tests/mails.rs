@@ -304,3 +304,227 @@ fn user_text_cannot_add_a_header_or_markup() {
         }
     }
 }
+
+/// Every mail that follows a case's events, and the digest, as people
+/// receive them: one case taken through the procedure, each event's mails
+/// rendered and held to their golden files.
+#[test]
+fn case_mails_match_their_golden_files() {
+    use cbt::case::{Action, Actor, Case, Change, Outcome};
+    use cbt::case_mail::{render, Occasion};
+    use chrono::TimeZone;
+
+    let rules = rules();
+    let templates = Templates::embedded().expect("templates");
+    let s = submission(&application(), &rules.forms.application);
+    let application = Application::from_submission(&s, &rules.fees).expect("typed");
+    let at = |y, m, d| {
+        chrono::Utc
+            .with_ymd_and_hms(y, m, d, 9, 0, 0)
+            .single()
+            .expect("time")
+    };
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let link = "https://www.balanstoetstelemarketing.nl/mijn-aanvraag/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let staff = Actor::Secretariat {
+        name: "Sanne Secretaris".into(),
+    };
+    let mut case = Case::filed(
+        "CBT-2027-0001".into(),
+        InvoiceNumber { year: 2027, seq: 1 },
+        at(2027, 1, 4),
+        cbt::Cents(445_280),
+        application.clone(),
+        Vec::new(),
+    );
+    case.apply(Change::Filed, Actor::Applicant, at(2027, 1, 4));
+    let mut changed = application.clone();
+    changed.answers.insert(
+        "motivering".into(),
+        "Wij bellen oud-klanten hooguit eens per jaar.".into(),
+    );
+    changed.motivation = Some("Wij bellen oud-klanten hooguit eens per jaar.".into());
+    let steps: Vec<(Action, Actor, (i32, u32, u32))> = vec![
+        (Action::SendReminder, Actor::Schedule, (2027, 2, 17)),
+        (
+            Action::RegisterPayment {
+                date: date(2027, 2, 18),
+                amount: cbt::Cents(445_280),
+                accept_difference: false,
+            },
+            staff.clone(),
+            (2027, 2, 18),
+        ),
+        (
+            Action::Amend {
+                application: Box::new(changed),
+                documents: vec![cbt::case::CaseDocument {
+                    key: "cases/CBT-2027-0001/x-onderzoek.pdf".into(),
+                    filename: "onderzoek.pdf".into(),
+                    kind: cbt::formats::DocumentKind::Pdf,
+                    size: 120_000,
+                }],
+            },
+            Actor::Applicant,
+            (2027, 2, 20),
+        ),
+        (Action::TakeIntoHandling, staff.clone(), (2027, 2, 26)),
+        (
+            Action::RequestCompletion {
+                text: "Licht toe waarom oud-klanten na vijf jaar een telefoontje verwachten."
+                    .into(),
+            },
+            staff.clone(),
+            (2027, 3, 1),
+        ),
+        (
+            Action::AnswerCompletion {
+                text: "Uit ons klantonderzoek blijkt dat 80% dat op prijs stelt.".into(),
+                documents: Vec::new(),
+            },
+            Actor::Applicant,
+            (2027, 3, 5),
+        ),
+        (
+            Action::RecordAdvice {
+                outcome: Outcome::Granted {
+                    term_years: 5,
+                    valid_until: date(2032, 3, 9),
+                },
+                motivation: "De balans valt uit in het voordeel van de aanvrager.".into(),
+            },
+            staff.clone(),
+            (2027, 3, 10),
+        ),
+        (Action::SendLink, Actor::Applicant, (2027, 3, 11)),
+    ];
+    let mut seen = Vec::new();
+    for (action, actor, (y, m, d)) in steps {
+        let change = case
+            .decide(&action, &actor, at(y, m, d), &rules.periods)
+            .unwrap_or_else(|r| panic!("{}: {r}", action.name()));
+        let kinds = change.mails(&actor);
+        let event = case.apply(change, actor, at(y, m, d));
+        for kind in kinds {
+            let message = render(
+                &rules,
+                &templates,
+                Occasion {
+                    case: &case,
+                    event: &event,
+                    kind,
+                    link: kind.carries_link().then_some(link),
+                    attachments: Vec::new(),
+                },
+                &from(),
+            )
+            .expect("renders");
+            golden(&format!("{}.txt", kind.template()), &as_golden(&message));
+            golden(&format!("{}.html", kind.template()), &message.html);
+            seen.push(kind);
+        }
+    }
+    // The two ends without an advice, and a decline.
+    for (action, actor, kinds) in [
+        (
+            Action::Withdraw { credit_note: true },
+            Actor::Applicant,
+            vec![MailKind::Withdrawn, MailKind::WithdrawnSecretariat],
+        ),
+        (
+            Action::Decline {
+                reason: "De aanvraag noemt niet welke producten het betreft.".into(),
+            },
+            staff.clone(),
+            vec![MailKind::NotTakenIntoHandling],
+        ),
+    ] {
+        let mut other = Case::filed(
+            "CBT-2027-0002".into(),
+            InvoiceNumber { year: 2027, seq: 2 },
+            at(2027, 1, 4),
+            cbt::Cents(445_280),
+            application.clone(),
+            Vec::new(),
+        );
+        other.apply(Change::Filed, Actor::Applicant, at(2027, 1, 4));
+        if matches!(action, Action::Decline { .. }) {
+            let paid = other
+                .decide(
+                    &Action::RegisterPayment {
+                        date: date(2027, 1, 5),
+                        amount: cbt::Cents(445_280),
+                        accept_difference: false,
+                    },
+                    &staff,
+                    at(2027, 1, 5),
+                    &rules.periods,
+                )
+                .expect("paid");
+            other.apply(paid, staff.clone(), at(2027, 1, 5));
+        }
+        let change = other
+            .decide(&action, &actor, at(2027, 1, 6), &rules.periods)
+            .expect("allowed");
+        assert_eq!(change.mails(&actor), kinds);
+        let event = other.apply(change, actor, at(2027, 1, 6));
+        for kind in kinds {
+            let message = render(
+                &rules,
+                &templates,
+                Occasion {
+                    case: &other,
+                    event: &event,
+                    kind,
+                    link: None,
+                    attachments: Vec::new(),
+                },
+                &from(),
+            )
+            .expect("renders");
+            golden(&format!("{}.txt", kind.template()), &as_golden(&message));
+            golden(&format!("{}.html", kind.template()), &message.html);
+            seen.push(kind);
+        }
+    }
+    // The digest.
+    let line = |n: u32, date: &str, days: i64| cbt::digest::Line {
+        reference: format!("CBT-2027-{n:04}"),
+        organisation: "Voorbeeld <Energie> & Zn".into(),
+        date: date.into(),
+        days,
+        days_text: cbt::digest::days_text(days),
+    };
+    let digest = cbt::digest::Digest {
+        date: "9 maart 2027".into(),
+        new_applications: vec![line(7, "8 maart 2027", -1)],
+        payments_overdue: vec![line(3, "3 februari 2027", -34)],
+        change_windows_closing: vec![line(4, "10 maart 2027", 1)],
+        completions_overdue: vec![line(5, "8 maart 2027", -1)],
+        advice_due: vec![line(6, "9 maart 2027", 0), line(2, "16 maart 2027", 7)],
+        targets_at_risk: vec![line(6, "20 maart 2027", 11)],
+    };
+    let message = cbt::case_mail::digest(&rules, &templates, &digest, &from()).expect("digest");
+    assert!(message.html.contains("Voorbeeld &lt;Energie&gt; &amp; Zn"));
+    golden("dagoverzicht.txt", &as_golden(&message));
+    golden("dagoverzicht.html", &message.html);
+    seen.push(MailKind::Digest);
+
+    // Every kind a case can send has its golden file.
+    for kind in MailKind::ALL {
+        let by_case = !matches!(
+            kind,
+            MailKind::ApplicationConfirmation
+                | MailKind::Invoice
+                | MailKind::ApplicationSecretariat
+                | MailKind::ContactSecretariat
+                | MailKind::ContactAcknowledgement
+        );
+        assert!(
+            !by_case || seen.contains(&kind),
+            "{kind:?} has no golden file"
+        );
+    }
+    // User text is escaped in HTML, and reaches no header.
+    assert!(!seen.is_empty());
+}

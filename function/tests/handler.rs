@@ -1059,3 +1059,244 @@ async fn local_concurrent_changes() {
     let mut app = app(dir.path());
     journey::concurrent(&mut app).await;
 }
+
+/// The applicant's page: each action and each refusal, as a browser meets
+/// them; "send me the link again" answers the same whoever asks.
+#[tokio::test]
+async fn the_applicants_page_acts_and_refuses_clearly() {
+    use cbt::case::{Action, Actor};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let (reference, page) = journey::apply(&mut app).await;
+    let post = |path: String, ct: &str, body: Vec<u8>| {
+        Request::post(path)
+            .header("content-type", ct)
+            .header("origin", SITE)
+            .header("accept", "text/html")
+            .body(Bytes::from(body))
+            .expect("request")
+    };
+    let text = |r: &Response<Bytes>| String::from_utf8_lossy(r.body()).into_owned();
+
+    // Unknown or malformed links: a 404 page, no lookup for the malformed.
+    for wrong in [
+        format!("/mijn-aanvraag/{}", "ab".repeat(32)),
+        "/mijn-aanvraag/kort".to_string(),
+        format!("/mijn-aanvraag/{}", "Z".repeat(64)),
+    ] {
+        let r = handle(&app, Request::get(&wrong).body(Bytes::new()).expect("r")).await;
+        assert_eq!(r.status(), 404, "{wrong}");
+        assert!(text(&r).contains("Deze link werkt niet"));
+    }
+
+    // A document added; a file that is no document refused, at the page.
+    let (ct, body) = document_body("extra.pdf", cbt::sample::PDF);
+    let added = handle(&app, post(format!("{page}/document"), &ct, body)).await;
+    assert_eq!(added.status(), 303);
+    let (ct, body) = document_body("virus.exe", b"MZ\x90\x00 not a document");
+    let refused = handle(&app, post(format!("{page}/document"), &ct, body)).await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        text(&refused).contains("Het bestand moet een PDF, DOCX of ODT zijn"),
+        "{}",
+        text(&refused)
+    );
+    let (ct, body) = cbt::sample::multipart(&[], None);
+    let none = handle(&app, post(format!("{page}/document"), &ct, body)).await;
+    assert_eq!(none.status(), 422);
+    assert!(text(&none).contains("Kies het document"));
+
+    // The change form has the answers; an invalid change comes back with
+    // its error and nothing is kept.
+    let form = handle(
+        &app,
+        Request::get(format!("{page}/wijzigen"))
+            .body(Bytes::new())
+            .expect("r"),
+    )
+    .await;
+    assert_eq!(form.status(), 200);
+    assert!(text(&form).contains("value=\"Voorbeeld Energie B.V.\""));
+    assert!(text(&form).contains("Wijzigingen opslaan"));
+    let bad = cbt::sample::set(cbt::sample::application_fields(), "kvk_nummer", "123");
+    let (ct, body) = cbt::sample::multipart(&bad, None);
+    let invalid = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
+    assert_eq!(invalid.status(), 422);
+    assert!(text(&invalid).contains("Een KvK-nummer bestaat uit 8 cijfers"));
+    let (ct, body) = cbt::sample::multipart(&cbt::sample::application_fields(), None);
+    let same = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
+    assert_eq!(same.status(), 409);
+    assert!(text(&same).contains("Er is niets gewijzigd."));
+
+    // After payment the kind of organisation, which is the fee, is fixed.
+    let paid_at = Utc
+        .with_ymd_and_hms(2027, 1, 5, 9, 0, 0)
+        .single()
+        .expect("time");
+    app.clock = Clock::Fixed(paid_at);
+    let record = app
+        .store
+        .get_case(&reference)
+        .await
+        .expect("s")
+        .expect("case");
+    cbt_function::cases::act_on(
+        &app,
+        record,
+        &Action::RegisterPayment {
+            date: cbt::dates::local_date(paid_at),
+            amount: cbt::Cents(445_280),
+            accept_difference: false,
+        },
+        Actor::Secretariat { name: "S".into() },
+    )
+    .await
+    .expect("paid");
+    let other = cbt::sample::set(
+        cbt::sample::application_fields(),
+        "soort_organisatie",
+        "non_profit",
+    );
+    let (ct, body) = cbt::sample::multipart(&other, None);
+    let tariff = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
+    assert_eq!(tariff.status(), 409);
+    assert!(
+        text(&tariff).contains("De soort organisatie bepaalt de vergoeding"),
+        "{}",
+        text(&tariff)
+    );
+
+    // No more changes, then withdrawal with its confirmation step.
+    let done = handle(
+        &app,
+        post(
+            format!("{page}/klaar"),
+            "application/x-www-form-urlencoded",
+            Vec::new(),
+        ),
+    )
+    .await;
+    assert_eq!(done.status(), 303);
+    assert!(text(
+        &handle(
+            &app,
+            Request::get(format!("{page}?gedaan=klaar"))
+                .body(Bytes::new())
+                .expect("r")
+        )
+        .await
+    )
+    .contains("geen wijzigingen meer heeft"));
+    let ask = handle(
+        &app,
+        Request::get(format!("{page}/intrekken"))
+            .body(Bytes::new())
+            .expect("r"),
+    )
+    .await;
+    assert!(text(&ask).contains("Ja, trek de aanvraag in"));
+    let unconfirmed = handle(
+        &app,
+        post(
+            format!("{page}/intrekken"),
+            "application/x-www-form-urlencoded",
+            Vec::new(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        unconfirmed.status(),
+        303,
+        "without the confirmation: back to the question"
+    );
+    let withdrawn = handle(
+        &app,
+        post(
+            format!("{page}/intrekken"),
+            "application/x-www-form-urlencoded",
+            b"bevestig=ja".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(withdrawn.status(), 303);
+    let record = app
+        .store
+        .get_case(&reference)
+        .await
+        .expect("s")
+        .expect("case");
+    assert_eq!(record.case.state, cbt::case::State::Ingetrokken);
+    assert_eq!(record.case.documents.len(), 2);
+
+    // "Stuur mij de link opnieuw": the same answer for a match, a mismatch
+    // and an unknown reference; only the match sends, at most 3 a day.
+    let before = journey::mails(&dir.path().join("outbox")).len();
+    let mut answers = Vec::new();
+    for (reference, email) in [
+        (reference.as_str(), "JAN.DEVRIES@voorbeeld.nl"),
+        (reference.as_str(), "iemand@anders.nl"),
+        ("CBT-2027-9999", "jan.devries@voorbeeld.nl"),
+        ("' OR 1=1 --", "jan.devries@voorbeeld.nl"),
+    ] {
+        let body = cbt::sample::urlencoded(&[("referentie", reference), ("email", email)]);
+        let r = handle(
+            &app,
+            post(
+                "/mijn-aanvraag/link".into(),
+                "application/x-www-form-urlencoded",
+                body.into_bytes(),
+            ),
+        )
+        .await;
+        answers.push((r.status(), r.headers().get("location").cloned()));
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    let sent = journey::mails(&dir.path().join("outbox"));
+    let links: Vec<_> = sent
+        .iter()
+        .skip(before)
+        .filter(|m| m.0 == "persoonlijke-link")
+        .collect();
+    assert_eq!(links.len(), 1, "only the match");
+    assert_eq!(links[0].1, "jan.devries@voorbeeld.nl");
+    for _ in 0..5 {
+        let body = cbt::sample::urlencoded(&[
+            ("referentie", &reference),
+            ("email", "jan.devries@voorbeeld.nl"),
+        ]);
+        handle(
+            &app,
+            post(
+                "/mijn-aanvraag/link".into(),
+                "application/x-www-form-urlencoded",
+                body.into_bytes(),
+            ),
+        )
+        .await;
+    }
+    let links = journey::mails(&dir.path().join("outbox"))
+        .into_iter()
+        .filter(|m| m.0 == "persoonlijke-link")
+        .count();
+    assert_eq!(links, 3, "at most three a day");
+    let form = handle(
+        &app,
+        Request::get("/mijn-aanvraag/link?verstuurd=1")
+            .body(Bytes::new())
+            .expect("r"),
+    )
+    .await;
+    assert!(text(&form).contains("Als het referentienummer en het e-mailadres bij elkaar horen"));
+}
+
+/// A multipart body with one file in the part `document`.
+fn document_body(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----cbtdocument";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
