@@ -186,10 +186,10 @@ pub fn load(content_dir: &Path) -> Result<Library, Vec<DataError>> {
         }
     };
     let worksheet = match sources.get(WORKSHEET_FILE) {
-        Some(text) => match cbt::sources::parse_toml::<Worksheet>(WORKSHEET_FILE, text, 0) {
+        Some(text) => match cbt::sources::parse_toml_all::<Worksheet>(WORKSHEET_FILE, text, 0) {
             Ok(w) => Some(w),
             Err(e) => {
-                errors.push(e);
+                errors.extend(e);
                 None
             }
         },
@@ -390,7 +390,7 @@ fn render_body(
 
 fn parse_section(f: &Found, values: &BTreeMap<String, String>) -> Result<Section, Vec<DataError>> {
     let split = front_matter::split(&f.rel, &f.text).map_err(|e| vec![e])?;
-    let meta: SectionMeta = front_matter::parse(&f.rel, &split).map_err(|e| vec![e])?;
+    let meta: SectionMeta = front_matter::parse(&f.rel, &split)?;
     let body = render_body(&f.rel, &split, values)?;
     let dir = dir_of_index(&f.rel);
     let path = if dir.is_empty() {
@@ -420,11 +420,9 @@ fn parse_page(
     let split = front_matter::split(&f.rel, &f.text).map_err(|e| vec![e])?;
     let kind = section.meta.page_kind;
     let meta = match kind {
-        PageKind::Page => PageInfo::Page(front_matter::parse(&f.rel, &split).map_err(|e| vec![e])?),
-        PageKind::Faq => PageInfo::Faq(front_matter::parse(&f.rel, &split).map_err(|e| vec![e])?),
-        PageKind::Member => {
-            PageInfo::Member(front_matter::parse(&f.rel, &split).map_err(|e| vec![e])?)
-        }
+        PageKind::Page => PageInfo::Page(front_matter::parse(&f.rel, &split)?),
+        PageKind::Faq => PageInfo::Faq(front_matter::parse(&f.rel, &split)?),
+        PageKind::Member => PageInfo::Member(front_matter::parse(&f.rel, &split)?),
     };
     let without_ext = f.rel.strip_suffix(".md").unwrap_or(&f.rel);
     check_slug_path(&f.rel, without_ext)?;

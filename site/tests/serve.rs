@@ -126,7 +126,7 @@ fn serves_rebuilds_on_change_and_reloads() {
     std::fs::write(&file, "+++\ntitel = \"x\"\n+++\n").expect("break");
     assert!(
         wait_for(Duration::from_secs(10), || get(port, "/").is_some_and(
-            |(s, b)| s == 500 && b.contains("unknown field `titel`")
+            |(s, b)| s == 500 && b.contains("onbekend veld `titel`")
         )),
         "the problem was not shown"
     );
