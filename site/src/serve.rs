@@ -20,7 +20,7 @@ use hyper::body::Incoming;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::watch;
 
@@ -37,6 +37,12 @@ pub struct Snapshot {
     pub problems: Option<String>,
 }
 
+/// How long a client may take to send a request's head before its
+/// connection is closed: a connection that never finishes one would
+/// otherwise stay open for ever. It also ends a keep-alive connection
+/// that has been idle this long.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// What the server shares between requests and the watcher.
 #[derive(Clone)]
 pub struct State {
@@ -45,6 +51,8 @@ pub struct State {
     pub generation: watch::Sender<u64>,
     /// Answers the forms; `None` serves the site alone.
     pub function: Option<Arc<LocalFunction>>,
+    /// See [`HEADER_READ_TIMEOUT`]; tests shorten it.
+    pub header_read_timeout: Duration,
 }
 
 /// The function as `serve` runs it: the real handler, local adapters.
@@ -56,6 +64,7 @@ impl State {
             site: Arc::new(RwLock::new(Arc::new(Snapshot::default()))),
             generation: watch::channel(0).0,
             function: None,
+            header_read_timeout: HEADER_READ_TIMEOUT,
         }
     }
 
@@ -267,12 +276,32 @@ fn is_scratch(path: &Path) -> bool {
     })
 }
 
-/// Accepts connections on `listener` until Ctrl-C.
+/// How long to wait after `accept` failed before trying again: too many
+/// open files clears only as connections close, and trying at once would
+/// keep a core busy failing.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// Accepts connections on `listener` until Ctrl-C. A failed `accept`
+/// (too many open files, a connection reset before it was taken) loses
+/// that one connection, not the server: it is logged, at most once a
+/// second, and after a short pause the server goes on.
 pub async fn serve(listener: tokio::net::TcpListener, state: State) -> anyhow::Result<()> {
+    let mut last_logged: Option<Instant> = None;
     loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted.context("verbinding aannemen")?,
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                if last_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                    eprintln!("verbinding aannemen mislukt: {e}; de server gaat door");
+                    last_logged = Some(Instant::now());
+                }
+                tokio::time::sleep(ACCEPT_PAUSE).await;
+                continue;
+            }
         };
         let state = state.clone();
         tokio::spawn(async move {
@@ -280,8 +309,11 @@ pub async fn serve(listener: tokio::net::TcpListener, state: State) -> anyhow::R
                 .peer_addr()
                 .map(|a| a.ip().to_string())
                 .unwrap_or_default();
+            let timeout = state.header_read_timeout;
             let service = service_fn(move |req| handle(req, state.clone(), peer.clone()));
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(timeout)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });

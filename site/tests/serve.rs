@@ -200,3 +200,118 @@ fn broken_escapes_in_a_path_answer_a_page_not_a_panic() {
     let log = std::fs::read_to_string(&log_path).expect("log");
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// A connection that sends half a request line and then nothing is closed
+/// after the header timeout; meanwhile, and after it, the server answers
+/// others.
+#[test]
+fn a_slow_request_head_is_closed_and_others_are_answered() {
+    use cbt_site::serve::{serve, Snapshot, State};
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("listen");
+    let port = listener.local_addr().expect("address").port();
+    let mut state = State::new();
+    state.header_read_timeout = Duration::from_millis(500);
+    let mut snapshot = Snapshot::default();
+    snapshot.files.insert(
+        "index.html".into(),
+        Arc::new(b"<html><body>Hallo</body></html>".to_vec()),
+    );
+    *state.site.write().expect("site") = Arc::new(snapshot);
+    runtime.spawn(serve(listener, state));
+
+    let started = Instant::now();
+    let slow: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            stream.write_all(b"GET /ta").expect("half a request line");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .expect("read timeout");
+            stream
+        })
+        .collect();
+    let (status, page) = get(port, "/").expect("answered while 50 wait");
+    assert_eq!(status, 200);
+    assert!(page.contains("Hallo"));
+    for mut stream in slow {
+        let mut rest = Vec::new();
+        match stream.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert!(
+                !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "the slow connection stayed open: {e}"
+            ),
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "closed after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(get(port, "/").map(|(s, _)| s), Some(200));
+}
+
+/// When `accept` fails (too many open files), the server says so and goes
+/// on: it answers again once connections are closed.
+#[test]
+fn a_failed_accept_does_not_end_the_server() {
+    let site = common::copy_of_real_site();
+    let port = free_port();
+    let log_path = site.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut server = Server(
+        Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -n 128 && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_cbt-site"))
+            .arg("--root")
+            .arg(site.path())
+            .args(["serve", "--port", &port.to_string(), "--data", "gegevens"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start serve"),
+    );
+    assert!(
+        wait_for(Duration::from_secs(20), || get(port, "/").is_some()),
+        "serve did not start: {}",
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    );
+    // More connections than the server may have files open.
+    let held: Vec<TcpStream> = (0..200)
+        .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    assert!(held.len() > 128, "{} connections", held.len());
+    assert!(
+        wait_for(Duration::from_secs(10), || std::fs::read_to_string(
+            &log_path
+        )
+        .is_ok_and(|log| log.contains("verbinding aannemen mislukt"))),
+        "the failed accept was not logged: {}",
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    );
+    drop(held);
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/")
+            .is_some_and(|(s, _)| s == 200)),
+        "the server did not answer again: {}",
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    );
+    assert!(
+        server.0.try_wait().expect("status").is_none(),
+        "the server ended"
+    );
+}
