@@ -8,9 +8,9 @@
 //! becomes a [`cbt::DataError`] naming file, line and what to do; a build
 //! reports all of them at once.
 //!
-//! [`serve`] and [`live`] come with the default feature `serve`, and with
-//! them the server, the file watcher and the function; `build` and `check`
-//! need none of those (`--no-default-features`).
+//! [`serve`], [`live`] and [`watch`] come with the default feature
+//! `serve`, and with them the server, the file watcher and the function;
+//! `build` and `check` need none of those (`--no-default-features`).
 
 pub mod assets;
 pub mod content;
@@ -24,6 +24,8 @@ pub mod render;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod templates;
+#[cfg(feature = "serve")]
+pub mod watch;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

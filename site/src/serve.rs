@@ -21,12 +21,12 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use notify::{RecursiveMode, Watcher};
 use tokio::sync::watch;
 
 use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
 
 use crate::live::{LiveSite, Update};
+use crate::watch::{Change, SiteWatcher};
 use crate::{MemorySink, Project};
 
 /// One build as served.
@@ -193,38 +193,20 @@ pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> any
         "formulieren: opslag, uploads en verstuurde e-mail (outbox/*.eml) in {}",
         data_dir.display()
     );
-    let mut rebuilder = Rebuilder::new(project.clone());
+    let mut watcher = SiteWatcher::new(&project).context("bestanden volgen")?;
+    let mut rebuilder = Rebuilder::new(project);
     let (_, took) = rebuilder.rebuild(&[], &state);
     eprintln!("gebouwd in {} ms", took.as_millis());
 
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut watcher = notify::recommended_watcher(tx).context("bestanden volgen")?;
-    for dir in [&project.content, &project.templates] {
-        watcher
-            .watch(dir, RecursiveMode::Recursive)
-            .with_context(|| format!("{} volgen", dir.display()))?;
-    }
     let watch_state = state.clone();
     std::thread::spawn(move || {
-        while let Ok(first) = rx.recv() {
-            // Editors save in bursts (temp file, rename, touch): wait for quiet.
-            let mut changed = Vec::new();
-            let mut everything = false;
-            for event in std::iter::once(first).chain(std::iter::from_fn(|| {
-                rx.recv_timeout(Duration::from_millis(30)).ok()
-            })) {
-                match relevant_paths(&event) {
-                    Some(paths) => changed.extend(paths),
-                    None => everything = true,
-                }
-            }
-            changed.sort();
-            changed.dedup();
-            if everything || !changed.is_empty() {
-                let (what, took) =
-                    rebuilder.rebuild(if everything { &[] } else { &changed }, &watch_state);
-                eprintln!("opnieuw gebouwd ({what}) in {} ms", took.as_millis());
-            }
+        while let Some(change) = watcher.wait() {
+            let changed = match &change {
+                Change::Paths(paths) => paths.as_slice(),
+                Change::Everything => &[],
+            };
+            let (what, took) = rebuilder.rebuild(changed, &watch_state);
+            eprintln!("opnieuw gebouwd ({what}) in {} ms", took.as_millis());
         }
     });
 
@@ -254,25 +236,6 @@ pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> any
             .with_context(|| format!("poort {port} openen"))?;
         eprintln!("de site draait op http://{addr}/ (Ctrl-C stopt)");
         serve(listener, state).await
-    })?;
-    drop(watcher);
-    Ok(())
-}
-
-/// The paths an event touched, without editors' temporary files; `None`
-/// when the watcher lost track (build everything).
-fn relevant_paths(event: &notify::Result<notify::Event>) -> Option<Vec<PathBuf>> {
-    match event {
-        Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => Some(Vec::new()),
-        Ok(e) => Some(e.paths.iter().filter(|p| !is_scratch(p)).cloned().collect()),
-        Err(_) => None,
-    }
-}
-
-fn is_scratch(path: &Path) -> bool {
-    path.file_name().is_some_and(|n| {
-        let n = n.to_string_lossy();
-        n.starts_with('.') || n.ends_with('~') || n.ends_with(".swp") || n.contains(".tmp")
     })
 }
 

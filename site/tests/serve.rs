@@ -201,6 +201,60 @@ fn broken_escapes_in_a_path_answer_a_page_not_a_panic() {
     assert!(!log.contains("panicked"), "{log}");
 }
 
+/// `cbt-site serve` on the site at `root`, its log in `root/serve.log`.
+fn start_serve(root: &std::path::Path) -> (Server, u16) {
+    let port = free_port();
+    let log = std::fs::File::create(root.join("serve.log")).expect("log file");
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_cbt-site"))
+            .arg("--root")
+            .arg(root)
+            .args(["serve", "--port", &port.to_string(), "--data", "gegevens"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start serve"),
+    );
+    assert!(
+        wait_for(Duration::from_secs(20), || get(port, "/").is_some()),
+        "serve did not start"
+    );
+    (server, port)
+}
+
+/// A restore or a `git checkout` of another branch replaces `content/` as
+/// a whole (the old folder renamed away, a new one renamed into place):
+/// serve builds the new one and goes on following edits in it.
+#[test]
+fn a_replaced_content_folder_is_still_followed() {
+    let site = common::copy_of_real_site();
+    let (_server, port) = start_serve(site.path());
+    let content = site.path().join("content");
+    let new = site.path().join("content.nieuw");
+    common::copy_dir(&content, &new);
+    let page = new.join("de-regeling.md");
+    let text = std::fs::read_to_string(&page).expect("page");
+    std::fs::write(&page, format!("{text}\nUit de teruggezette map.\n")).expect("edit");
+    std::fs::rename(&content, site.path().join("content.oud")).expect("away");
+    std::fs::rename(&new, &content).expect("into place");
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/de-regeling/")
+            .is_some_and(
+                |(s, b)| s == 200 && b.contains("Uit de teruggezette map.")
+            )),
+        "the new folder was not built"
+    );
+
+    let page = content.join("tarieven.md");
+    let text = std::fs::read_to_string(&page).expect("page");
+    std::fs::write(&page, format!("{text}\nNa het terugzetten bewerkt.\n")).expect("edit");
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/tarieven/")
+            .is_some_and(|(_, b)| b.contains("Na het terugzetten bewerkt."))),
+        "an edit in the new folder was not followed"
+    );
+}
+
 /// A connection that sends half a request line and then nothing is closed
 /// after the header timeout; meanwhile, and after it, the server answers
 /// others.
