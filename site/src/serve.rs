@@ -3,6 +3,12 @@
 //! and the forms answered by the function's own handler over its local
 //! adapters (a data folder: store, uploads, and an outbox of `.eml` files).
 //!
+//! The function answers with the rules and templates on disk, as the pages
+//! do: after every full build it is made again from the build's rules and
+//! the templates as they are now, over the same store, outbox and uploads.
+//! A fee changed while `serve` runs is on the check page, in the mails and
+//! on the invoice at once, not only on the fees page.
+//!
 //! The reload snippet is added here, to the bytes served, and never by a
 //! template: a `build` can therefore never ship it.
 
@@ -15,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
@@ -23,11 +30,17 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
+use cbt::mail::{MailKind, Message};
+use cbt::{DataError, Rules};
 use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
+use cbt_function::ports::{
+    Confirmed, ContactMessage, Draft, Files, FilesError, Filing, Mailer, Owner, PendingMail,
+    SendError, Store, StoreError, ToFile,
+};
 
 use crate::live::{LiveSite, Update};
 use crate::watch::{Change, SiteWatcher};
-use crate::{MemorySink, Project};
+use crate::{MemorySink, Problems, Project};
 
 /// One build as served.
 #[derive(Default)]
@@ -49,14 +62,16 @@ pub struct State {
     pub site: Arc<RwLock<Arc<Snapshot>>>,
     /// Bumped after every rebuild; open tabs wait on it.
     pub generation: watch::Sender<u64>,
-    /// Answers the forms; `None` serves the site alone.
-    pub function: Option<Arc<LocalFunction>>,
+    /// Answers the forms, with the rules and templates of the last build
+    /// that succeeded; `None` serves the site alone.
+    pub function: Option<Arc<RwLock<Arc<LocalFunction>>>>,
     /// See [`HEADER_READ_TIMEOUT`]; tests shorten it.
     pub header_read_timeout: Duration,
 }
 
-/// The function as `serve` runs it: the real handler, local adapters.
-pub type LocalFunction = cbt_function::App<LocalStore, Outbox, LocalFiles>;
+/// The function as `serve` runs it: the real handler, local adapters that
+/// every version of it shares.
+pub type LocalFunction = cbt_function::App<Shared<LocalStore>, Shared<Outbox>, Shared<LocalFiles>>;
 
 impl State {
     pub fn new() -> State {
@@ -71,6 +86,12 @@ impl State {
     fn snapshot(&self) -> Arc<Snapshot> {
         self.site.read().map(|s| Arc::clone(&s)).unwrap_or_default()
     }
+
+    /// The function as it is now.
+    fn function(&self) -> Option<Arc<LocalFunction>> {
+        let slot = self.function.as_ref()?;
+        slot.read().ok().map(|f| Arc::clone(&f))
+    }
 }
 
 impl Default for State {
@@ -79,8 +100,126 @@ impl Default for State {
     }
 }
 
+/// An adapter that every version of the function holds: the store's lock
+/// (the invoice counter) and the outbox's numbering stay one while the
+/// function is made again after an edit.
+pub struct Shared<T>(pub Arc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<T: Store> Store for Shared<T> {
+    fn put_draft(
+        &self,
+        draft: &Draft,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
+        self.0.put_draft(draft)
+    }
+
+    fn get_draft(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<Option<Draft>, StoreError>> + Send {
+        self.0.get_draft(id, now)
+    }
+
+    fn confirm(
+        &self,
+        to_file: &ToFile,
+    ) -> impl std::future::Future<Output = Result<Confirmed, StoreError>> + Send {
+        self.0.confirm(to_file)
+    }
+
+    fn get_confirmed(
+        &self,
+        draft_id: &str,
+    ) -> impl std::future::Future<Output = Result<Option<Filing>, StoreError>> + Send {
+        self.0.get_confirmed(draft_id)
+    }
+
+    fn get_filing(
+        &self,
+        reference: &str,
+    ) -> impl std::future::Future<Output = Result<Option<Filing>, StoreError>> + Send {
+        self.0.get_filing(reference)
+    }
+
+    fn put_contact(
+        &self,
+        message: &ContactMessage,
+        mails: &[MailKind],
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
+        self.0.put_contact(message, mails)
+    }
+
+    fn get_contact(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<Option<ContactMessage>, StoreError>> + Send {
+        self.0.get_contact(id, now)
+    }
+
+    fn pending_mails(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Vec<PendingMail>, StoreError>> + Send {
+        self.0.pending_mails()
+    }
+
+    fn mail_sent(
+        &self,
+        owner: &Owner,
+        kind: MailKind,
+        message_id: &str,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
+        self.0.mail_sent(owner, kind, message_id)
+    }
+
+    fn count_post(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<u32, StoreError>> + Send {
+        self.0.count_post(key, window_start, expires)
+    }
+}
+
+impl<T: Mailer> Mailer for Shared<T> {
+    fn send(
+        &self,
+        message: &Message,
+    ) -> impl std::future::Future<Output = Result<String, SendError>> + Send {
+        self.0.send(message)
+    }
+}
+
+impl<T: Files> Files for Shared<T> {
+    fn put(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        content_type: &str,
+    ) -> impl std::future::Future<Output = Result<(), FilesError>> + Send {
+        self.0.put(key, bytes, content_type)
+    }
+
+    fn get(
+        &self,
+        key: &str,
+    ) -> impl std::future::Future<Output = Result<Option<Vec<u8>>, FilesError>> + Send {
+        self.0.get(key)
+    }
+}
+
 /// Keeps the site live between edits: redoes single pages when it can,
-/// builds it all when it must, and publishes each result to the server.
+/// builds it all when it must, and publishes each result to the server;
+/// after a full build it makes the function again from that build's rules
+/// and the templates on disk.
 pub struct Rebuilder {
     project: Project,
     live: Option<LiveSite>,
@@ -109,7 +248,12 @@ impl Rebuilder {
             Some(Err(problems)) => ("met problemen".to_string(), Some(problems)),
             None | Some(Ok(Update::Full)) => {
                 self.sink = MemorySink::default();
-                match LiveSite::build(&self.project, &self.sink) {
+                let built = LiveSite::build(&self.project, &self.sink).and_then(|live| {
+                    self.renew_function(live.rules(), state)
+                        .map_err(|e| Problems(vec![e]))?;
+                    Ok(live)
+                });
+                match built {
                     Ok(live) => {
                         self.live = Some(live);
                         ("alles opnieuw".to_string(), None)
@@ -145,9 +289,78 @@ impl Rebuilder {
         state.generation.send_modify(|g| *g += 1);
         (what, started.elapsed())
     }
+
+    /// Makes the function again with `rules` and the templates on disk,
+    /// over the adapters it has; the templates' problem when they do not
+    /// load (the site checks the pages' templates, this the mails' too).
+    fn renew_function(&self, rules: &Rules, state: &State) -> Result<(), DataError> {
+        let Some(slot) = &state.function else {
+            return Ok(());
+        };
+        let templates = disk_templates(&self.project.templates)?;
+        // Poisoned: a request panicked while holding it, which the handler
+        // never does; the function as it was goes on answering.
+        let Ok(mut current) = slot.write() else {
+            return Ok(());
+        };
+        let old = Arc::clone(&current);
+        *current = Arc::new(cbt_function::App {
+            rules: Arc::new(rules.clone()),
+            templates: Arc::new(templates),
+            config: old.config.clone(),
+            store: old.store.clone(),
+            mailer: old.mailer.clone(),
+            files: old.files.clone(),
+            clock: old.clock.clone(),
+        });
+        Ok(())
+    }
 }
 
-/// The function over a local data folder, for `serve` on `port`.
+/// The templates under `dir` as the function reads them (`build.rs`
+/// embeds the same set): every `.html` and `.txt` file, by its path under
+/// `dir`, without `assets/`.
+pub fn disk_templates(dir: &Path) -> Result<cbt::templates::Templates, DataError> {
+    let problem = |message: String| DataError {
+        file: "templates/".into(),
+        line: None,
+        message,
+        hint: "Herstel de genoemde template; de formulieren en e-mails gebruiken ze ook.".into(),
+    };
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() != 1 || e.file_name() != "assets");
+    for entry in walker {
+        let entry = entry.map_err(|e| problem(format!("de map kan niet gelezen worden: {e}")))?;
+        let is_template = entry
+            .path()
+            .extension()
+            .is_some_and(|x| x == "html" || x == "txt");
+        if !entry.file_type().is_file() || !is_template {
+            continue;
+        }
+        let name = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(entry.path())
+            .map_err(|e| problem(format!("{name} kan niet gelezen worden: {e}")))?;
+        files.push((name, text));
+    }
+    let pairs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect();
+    cbt::templates::Templates::from_sources(&pairs)
+        .map_err(|e| problem(format!("de templates laden niet: {e}")))
+}
+
+/// The function over a local data folder, for `serve` on `port`, with the
+/// rules and templates compiled in until the first build replaces them.
 pub fn local_function(
     data_dir: &Path,
     port: u16,
@@ -171,16 +384,15 @@ pub fn local_function(
     .collect();
     let config =
         cbt_function::config::Config::from_vars(&vars).context("configuratie van de functie")?;
-    let rules =
-        cbt::embedded_rules().map_err(|e| anyhow::anyhow!("regels: {}", crate::Problems(e)))?;
+    let rules = cbt::embedded_rules().map_err(|e| anyhow::anyhow!("regels: {}", Problems(e)))?;
     let templates = cbt::templates::Templates::embedded().context("templates van de functie")?;
     Ok(cbt_function::App {
         rules: Arc::new(rules),
         templates: Arc::new(templates),
         config,
-        store: LocalStore::new(data_dir),
-        mailer: Outbox::new(data_dir),
-        files: LocalFiles::new(data_dir),
+        store: Shared(Arc::new(LocalStore::new(data_dir))),
+        mailer: Shared(Arc::new(Outbox::new(data_dir))),
+        files: Shared(Arc::new(LocalFiles::new(data_dir))),
         clock: cbt_function::Clock::System,
     })
 }
@@ -188,7 +400,9 @@ pub fn local_function(
 /// Serves until interrupted; the forms' data goes to `data_dir`.
 pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> anyhow::Result<()> {
     let mut state = State::new();
-    state.function = Some(Arc::new(local_function(data_dir, port, rate_limit)?));
+    state.function = Some(Arc::new(RwLock::new(Arc::new(local_function(
+        data_dir, port, rate_limit,
+    )?))));
     eprintln!(
         "formulieren: opslag, uploads en verstuurde e-mail (outbox/*.eml) in {}",
         data_dir.display()
@@ -216,19 +430,21 @@ pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> any
         .context("tokio starten")?;
     // Lambda's schedule retries pending mails every 15 minutes; locally a
     // minute, so a mail that failed shows up in the outbox soon after.
-    if let Some(function) = state.function.clone() {
-        runtime.spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(60));
-            loop {
-                every.tick().await;
-                if let Ok(report) = cbt_function::handler::retry_pending(&function).await {
-                    if report.sent > 0 {
-                        eprintln!("{} wachtende e-mail(s) alsnog verstuurd", report.sent);
-                    }
+    let retry_state = state.clone();
+    runtime.spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let Some(function) = retry_state.function() else {
+                return;
+            };
+            if let Ok(report) = cbt_function::handler::retry_pending(&function).await {
+                if report.sent > 0 {
+                    eprintln!("{} wachtende e-mail(s) alsnog verstuurd", report.sent);
                 }
             }
-        });
-    }
+        }
+    });
     runtime.block_on(async move {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -304,8 +520,8 @@ async fn handle(
     if path == "/__livereload" {
         return Ok(long_poll(req.uri().query(), state).await);
     }
-    if let (Some(function), true) = (&state.function, for_function(req.method(), &path)) {
-        return Ok(call_function(function, req, &peer).await);
+    if let (Some(function), true) = (state.function(), for_function(req.method(), &path)) {
+        return Ok(call_function(&function, req, &peer).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Ok(text(
@@ -344,7 +560,26 @@ fn lookup(site: &Snapshot, path: &str, generation: u64) -> Response<Body> {
             .body(Body::default())
             .unwrap_or_default();
     }
+    if let Some((current, bytes)) = current_asset(site, &rel) {
+        return file(StatusCode::OK, current, bytes, generation);
+    }
     not_found(site, generation)
+}
+
+/// The asset now under the name `rel` had before an edit: the function's
+/// pages link the stylesheet by the name it had when the binary was
+/// compiled (`assets/style.<hash>.css`); after an edit of the stylesheet
+/// `serve` has it under another hash, and those pages would go unstyled.
+fn current_asset<'a>(site: &'a Snapshot, rel: &str) -> Option<(&'a str, &'a Arc<Vec<u8>>)> {
+    let name = rel.strip_prefix("assets/")?;
+    let (stem, rest) = name.split_once('.')?;
+    let (_, extension) = rest.rsplit_once('.')?;
+    site.files.iter().find_map(|(path, bytes)| {
+        let other = path.strip_prefix("assets/")?;
+        let (other_stem, other_rest) = other.split_once('.')?;
+        let (_, other_extension) = other_rest.rsplit_once('.')?;
+        (other_stem == stem && other_extension == extension).then_some((path.as_str(), bytes))
+    })
 }
 
 fn not_found(site: &Snapshot, generation: u64) -> Response<Body> {

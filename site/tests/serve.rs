@@ -222,6 +222,99 @@ fn start_serve(root: &std::path::Path) -> (Server, u16) {
     (server, port)
 }
 
+/// Posts the sample application; the check page.
+fn post_sample(port: u16) -> (u16, String) {
+    let (content_type, body) = cbt::sample::multipart(
+        &cbt::sample::application_fields(),
+        Some(("balanstest.pdf", cbt::sample::PDF)),
+    );
+    post(port, "/aanvraag", &content_type, &body).expect("check page")
+}
+
+fn draft_of(check: &str) -> String {
+    check
+        .split("name=\"concept\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the draft's id")
+        .to_string()
+}
+
+/// A fee changed under `serve` reaches the forms at once: the check page,
+/// the confirmation and the invoice, not only the fees page. So does a
+/// template the function renders.
+#[test]
+fn the_forms_follow_the_fees_and_templates_on_disk() {
+    let site = common::copy_of_real_site();
+    let (_server, port) = start_serve(site.path());
+    let (status, check) = post_sample(port);
+    assert_eq!(status, 200, "{check}");
+    // Amounts are written with a no-break space after the euro sign.
+    assert!(check.contains("€\u{a0}4.452,80"), "{check}");
+
+    let fees = site.path().join("content/data/fees.toml");
+    let text = std::fs::read_to_string(&fees).expect("fees");
+    std::fs::write(
+        &fees,
+        text.replace("excl_vat = \"3680.00\"", "excl_vat = \"3150.00\""),
+    )
+    .expect("new fee");
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/tarieven/")
+            .is_some_and(|(_, page)| page.contains("€\u{a0}3.150,00"))),
+        "the fees page did not follow"
+    );
+    let (status, check) = post_sample(port);
+    assert_eq!(status, 200, "{check}");
+    assert!(
+        check.contains("€\u{a0}3.811,50") && !check.contains("4.452,80"),
+        "the check page has the new total (3150 + 21%): {check}"
+    );
+    let draft = draft_of(&check);
+    let (status, _) = post(
+        port,
+        "/aanvraag/bevestig",
+        "application/x-www-form-urlencoded",
+        format!("concept={draft}").as_bytes(),
+    )
+    .expect("confirm");
+    assert_eq!(status, 303);
+    let (status, page) =
+        get(port, &format!("/aanvraag/ontvangen?concept={draft}")).expect("confirmation");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("€\u{a0}3.811,50"),
+        "the invoice's total: {page}"
+    );
+    let invoice_mail = std::fs::read_dir(site.path().join("gegevens/outbox"))
+        .expect("outbox")
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with("-factuur.eml"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("mail"))
+        .expect("the invoice mail");
+    assert!(
+        invoice_mail.contains("3.811,50") && !invoice_mail.contains("4.452,80"),
+        "{invoice_mail}"
+    );
+
+    let template = site.path().join("templates/controle.html");
+    let text = std::fs::read_to_string(&template).expect("template");
+    std::fs::write(
+        &template,
+        text.replace(
+            "Door de aanvraag te versturen",
+            "Met het versturen van de aanvraag",
+        ),
+    )
+    .expect("edit template");
+    assert!(
+        wait_for(Duration::from_secs(10), || post_sample(port)
+            .1
+            .contains("Met het versturen van de aanvraag")),
+        "the check page did not follow its template"
+    );
+}
+
 /// A restore or a `git checkout` of another branch replaces `content/` as
 /// a whole (the old folder renamed away, a new one renamed into place):
 /// serve builds the new one and goes on following edits in it.
