@@ -8,9 +8,10 @@
 //! becomes a [`cbt::DataError`] naming file, line and what to do; a build
 //! reports all of them at once.
 //!
-//! [`serve`], [`live`] and [`watch`] come with the default feature
-//! `serve`, and with them the server, the file watcher and the function;
-//! `build` and `check` need none of those (`--no-default-features`).
+//! [`serve`], [`live`], [`watch`] and [`problem_page`] come with the
+//! default feature `serve`, and with them the server, the file watcher
+//! and the function; `build` and `check`
+//! need none of those (`--no-default-features`).
 
 pub mod assets;
 pub mod content;
@@ -20,6 +21,8 @@ pub mod links;
 pub mod live;
 pub mod markdown;
 pub mod output;
+#[cfg(feature = "serve")]
+pub mod problem_page;
 pub mod render;
 #[cfg(feature = "serve")]
 pub mod serve;

@@ -31,7 +31,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
 use cbt::mail::{MailKind, Message};
-use cbt::{DataError, Rules};
+use cbt::{DataError, Rules, SiteConfig};
 use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
 use cbt_function::ports::{
     Confirmed, ContactMessage, Draft, Files, FilesError, Filing, Mailer, Owner, PendingMail,
@@ -45,8 +45,11 @@ use crate::{MemorySink, Problems, Project};
 /// One build as served.
 #[derive(Default)]
 pub struct Snapshot {
+    /// The site's files by path; while it does not build, only the files
+    /// the problem page needs (the stylesheet, the icon).
     pub files: HashMap<String, Arc<Vec<u8>>>,
-    /// The problems of the last build, shown instead of the site.
+    /// The page with the problems of the last build (HTML), shown instead
+    /// of every page and form until they are fixed.
     pub problems: Option<String>,
 }
 
@@ -224,6 +227,9 @@ pub struct Rebuilder {
     project: Project,
     live: Option<LiveSite>,
     sink: MemorySink,
+    /// The site settings of the last build that read them, for the
+    /// problem page's header; at first those compiled in.
+    last_site: Option<SiteConfig>,
 }
 
 impl Rebuilder {
@@ -232,6 +238,7 @@ impl Rebuilder {
             project,
             live: None,
             sink: MemorySink::default(),
+            last_site: cbt::embedded_rules().ok().map(|rules| rules.site),
         }
     }
 
@@ -255,6 +262,7 @@ impl Rebuilder {
                 });
                 match built {
                     Ok(live) => {
+                        self.last_site = Some(live.rules().site.clone());
                         self.live = Some(live);
                         ("alles opnieuw".to_string(), None)
                     }
@@ -277,9 +285,11 @@ impl Rebuilder {
             },
             Some(problems) => {
                 eprintln!("{problems}");
+                let site = self.last_site.clone().unwrap_or_else(fallback_site);
+                let page = crate::problem_page::render(&problems, &self.project, &site);
                 Snapshot {
-                    files: HashMap::new(),
-                    problems: Some(problems.to_string()),
+                    files: page.files,
+                    problems: Some(page.html),
                 }
             }
         };
@@ -314,6 +324,26 @@ impl Rebuilder {
             clock: old.clock.clone(),
         });
         Ok(())
+    }
+}
+
+/// Site settings for the problem page when none ever read: a binary
+/// whose compiled-in data did not parse cannot have been built, so this is
+/// only the last resort of the last resort.
+fn fallback_site() -> SiteConfig {
+    SiteConfig {
+        title: "Commissie Balanstoets Telemarketing".into(),
+        short_title: "CBT".into(),
+        description: String::new(),
+        base_url: String::new(),
+        language: "nl".into(),
+        form_action_base: String::new(),
+        secretariat: cbt::site::Secretariat {
+            name: String::new(),
+            email: String::new(),
+        },
+        menu: Vec::new(),
+        footer: Vec::new(),
     }
 }
 
@@ -520,6 +550,19 @@ async fn handle(
     if path == "/__livereload" {
         return Ok(long_poll(req.uri().query(), state).await);
     }
+    let site = state.snapshot();
+    let generation = *state.generation.borrow();
+    if let Some(problems) = &site.problems {
+        // The problem page's own files, and nothing else: not a stale page,
+        // not a form answered with rules that no longer read.
+        let rel = crate::render::output_path(&path);
+        return Ok(match site.files.get(&rel) {
+            Some(bytes) if req.method() == Method::GET || req.method() == Method::HEAD => {
+                file(StatusCode::OK, &rel, bytes, generation)
+            }
+            _ => problems_page(problems, generation),
+        });
+    }
     if let (Some(function), true) = (state.function(), for_function(req.method(), &path)) {
         return Ok(call_function(&function, req, &peer).await);
     }
@@ -528,11 +571,6 @@ async fn handle(
             StatusCode::METHOD_NOT_ALLOWED,
             "Deze methode wordt hier niet ondersteund.",
         ));
-    }
-    let site = state.snapshot();
-    let generation = *state.generation.borrow();
-    if let Some(problems) = &site.problems {
-        return Ok(problems_page(problems, generation));
     }
     Ok(lookup(&site, &path, generation))
 }
@@ -660,15 +698,11 @@ async fn long_poll(query: Option<&str>, state: State) -> Response<Body> {
     text(StatusCode::OK, &current.to_string())
 }
 
-fn problems_page(problems: &str, generation: u64) -> Response<Body> {
-    let escaped = cbt::templates::escape_html(problems);
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Fout: de site bouwt niet</title></head>\
-         <body><main><h1>De site bouwt niet</h1><pre>{escaped}</pre></main></body></html>"
-    );
+fn problems_page(html: &str, generation: u64) -> Response<Body> {
     Response::builder()
         .status(StatusCode::INTERNAL_SERVER_ERROR)
         .header(CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(CACHE_CONTROL, "no-store")
         .body(Full::new(Bytes::from(with_reload(
             html.as_bytes(),
             generation,

@@ -126,7 +126,7 @@ fn serves_rebuilds_on_change_and_reloads() {
     std::fs::write(&file, "+++\ntitel = \"x\"\n+++\n").expect("break");
     assert!(
         wait_for(Duration::from_secs(10), || get(port, "/").is_some_and(
-            |(s, b)| s == 500 && b.contains("onbekend veld `titel`")
+            |(s, b)| s == 500 && b.contains("onbekend veld <code>titel</code>")
         )),
         "the problem was not shown"
     );
@@ -313,6 +313,83 @@ fn the_forms_follow_the_fees_and_templates_on_disk() {
             .contains("Met het versturen van de aanvraag")),
         "the check page did not follow its template"
     );
+}
+
+/// While the site does not build, every page shows its problems in the
+/// site's own look: the stylesheet, a heading, a list with file and line,
+/// and where the editors' manual is.
+#[test]
+fn the_problem_page_has_the_look_of_the_site() {
+    let site = common::copy_of_real_site();
+    let (_server, port) = start_serve(site.path());
+    std::fs::write(
+        site.path().join("content/proef.md"),
+        "+++\ntitel = \"Proef\"\nbeschrijving = \"x\"\n+++\n\nTekst.\n",
+    )
+    .expect("break");
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/")
+            .is_some_and(|(s, _)| s == 500)),
+        "the problem was not shown"
+    );
+    for path in ["/", "/tarieven/", "/bestaat-niet/"] {
+        let (status, page) = get(port, path).expect("problem page");
+        assert_eq!(status, 500, "{path}");
+        assert!(page.contains("<html lang=\"nl\">"), "{page}");
+        assert!(page.contains("class=\"site-header\""), "{page}");
+        assert!(page.contains("<h1>De site bouwt niet</h1>"), "{page}");
+        assert!(!page.contains("<pre>"), "{page}");
+        let list = page
+            .split("<ol class=\"problems\">")
+            .nth(1)
+            .and_then(|s| s.split("</ol>").next())
+            .unwrap_or_else(|| panic!("a list of problems: {page}"));
+        assert_eq!(list.matches("<li>").count(), 2, "{list}");
+        assert!(list.contains("content/proef.md</code>, regel 2"), "{list}");
+        assert!(list.contains("content/proef.md</code>, regel 3"), "{list}");
+        assert!(
+            list.contains("onbekend veld <code>titel</code>; bedoelt u <code>title</code>?"),
+            "{list}"
+        );
+        assert!(
+            page.contains("README.md") && page.contains("For editors"),
+            "names the editors' manual: {page}"
+        );
+        assert!(page.contains("/__livereload?since="), "reloads when fixed");
+        let css = page
+            .split("rel=\"stylesheet\" href=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("the stylesheet: {page}"))
+            .to_string();
+        let (status, css) = get(port, &css).expect("css");
+        assert_eq!(status, 200);
+        assert!(css.contains("text/css") && css.contains(".site-header"));
+    }
+
+    std::fs::remove_file(site.path().join("content/proef.md")).expect("fix");
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/")
+            .is_some_and(|(s, _)| s == 200)),
+        "the site did not come back"
+    );
+
+    // With the templates themselves broken, the page keeps its look.
+    std::fs::write(site.path().join("templates/kapot.html"), "{% if %}\n").expect("break");
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/")
+            .is_some_and(|(s, b)| s == 500 && b.contains("kapot.html"))),
+        "the template's problem was not shown"
+    );
+    let (_, page) = get(port, "/").expect("problem page");
+    assert!(page.contains("class=\"site-header\""), "{page}");
+    assert!(page.contains("<h1>De site bouwt niet</h1>"), "{page}");
+    assert!(page.contains("<code>templates/</code>"), "{page}");
+    assert!(
+        page.contains("rel=\"stylesheet\" href=\"/assets/style."),
+        "{page}"
+    );
+    assert!(page.contains("For editors"), "{page}");
 }
 
 /// A restore or a `git checkout` of another branch replaces `content/` as
