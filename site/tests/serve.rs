@@ -313,6 +313,29 @@ fn the_forms_follow_the_fees_and_templates_on_disk() {
             .contains("Met het versturen van de aanvraag")),
         "the check page did not follow its template"
     );
+
+    // The function's pages link the stylesheet compiled in; after an edit
+    // of the stylesheet they still get it, as it is now.
+    let css = site.path().join("templates/assets/style.css");
+    let text = std::fs::read_to_string(&css).expect("stylesheet");
+    std::fs::write(&css, format!("{text}\n/* bewerkt */\n")).expect("edit stylesheet");
+    let stylesheet = |page: &str| {
+        page.split("rel=\"stylesheet\" href=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (_, check) = post_sample(port);
+    let compiled_in = stylesheet(&check);
+    assert!(
+        wait_for(Duration::from_secs(10), || get(port, "/")
+            .is_some_and(|(_, home)| stylesheet(&home) != compiled_in)),
+        "the stylesheet's name did not change"
+    );
+    let (status, css) = get(port, &compiled_in).expect("the compiled-in stylesheet");
+    assert_eq!(status, 200, "{compiled_in}");
+    assert!(css.contains("/* bewerkt */"), "{css}");
 }
 
 /// While the site does not build, every page shows its problems in the
