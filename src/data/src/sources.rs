@@ -783,6 +783,12 @@ fn describe(
             format!("het veld `{name}` staat twee keer in deze tabel"),
             "Laat er één staan: verwijder of hernoem de andere.".to_string(),
         ),
+        // serde's and toml's rarer words (a list of the wrong length, say):
+        // no English for an editor, but where and what to read.
+        Serde::Own(message) if is_english(message) => (
+            named("heeft hier een waarde die niet past"),
+            "Zie README.md, het deel \"For editors\", voor wat hier hoort.".to_string(),
+        ),
         Serde::Own(message) if field.is_empty() => (message.to_string(), String::new()),
         Serde::Own(message) => (format!("`{field}`: {message}"), String::new()),
     };
@@ -792,6 +798,23 @@ fn describe(
         message,
         hint,
     }
+}
+
+/// Whether `message` is serde's or toml's English rather than one of our
+/// own types' Dutch: those start with none of these words.
+fn is_english(message: &str) -> bool {
+    [
+        "invalid ",
+        "unknown ",
+        "missing ",
+        "wanted ",
+        "expected ",
+        "duplicate ",
+        "unexpected ",
+        "unsupported ",
+    ]
+    .iter()
+    .any(|word| message.starts_with(word))
 }
 
 /// 1-based line number of byte `offset` in `text`.
@@ -1018,6 +1041,23 @@ mod tests {
         for e in &e {
             assert_dutch(e);
         }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(
+        dead_code,
+        reason = "read only through Debug: the test is about parsing"
+    )]
+    struct Pair {
+        pair: (u32, u32),
+    }
+
+    #[test]
+    fn a_rarer_mistake_is_dutch_too() {
+        let e = parse_toml::<Pair>("p.toml", "pair = [1]\n", 0).unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        assert_eq!(e.message, "`pair` heeft hier een waarde die niet past");
+        assert_dutch(&e);
     }
 
     #[test]
