@@ -24,7 +24,12 @@ fn at(date: NaiveDate) -> DateTime<Utc> {
 }
 
 /// A case with a full history: paid, changed, in handling, completed.
-fn case(rules: &cbt::Rules, application: &Application, n: u32, start: NaiveDate) -> (Case, Vec<cbt::case::Event>) {
+fn case(
+    rules: &cbt::Rules,
+    application: &Application,
+    n: u32,
+    start: NaiveDate,
+) -> (Case, Vec<cbt::case::Event>) {
     let mut case = Case::filed(
         format!("CBT-2027-{n:04}"),
         InvoiceNumber { year: 2027, seq: n },
@@ -93,7 +98,15 @@ fn benches(c: &mut Criterion) {
     });
 
     let cases: Vec<Case> = (1..=1000)
-        .map(|n| case(&rules, &application, n, start + chrono::Days::new(u64::from(n % 60))).0)
+        .map(|n| {
+            case(
+                &rules,
+                &application,
+                n,
+                start + chrono::Days::new(u64::from(n % 60)),
+            )
+            .0
+        })
         .collect();
     let morning = at(NaiveDate::from_ymd_opt(2027, 3, 15).expect("date"));
     let digest = cbt::digest::Digest::of(&cases, morning, &rules.periods);

@@ -125,9 +125,12 @@ fn the_confirmation_gives_the_reference_and_what_happens_next() {
         contact_email: "jan@voorbeeld.nl",
         payment_due: "2026-12-30".into(),
         total: "€ 4.452,80".into(),
+        link: Some("https://www.balanstoetstelemarketing.nl/mijn-aanvraag/0123abcd"),
     };
     let html = pages::confirmation(&rules, &templates, &c).expect("renders");
     for needle in [
+        "href=\"https://www.balanstoetstelemarketing.nl/mijn-aanvraag/0123abcd\"",
+        "gemotiveerd en voldoende specifiek",
         "CBT-2026-0007",
         "30 december 2026",
         "crediteuren@voorbeeld.nl",

@@ -443,3 +443,100 @@ pub trait Files: Send + Sync {
     /// Deletes the file under `key`; no file is fine.
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), FilesError>> + Send;
 }
+
+// Every port through an `Arc` as well: `serve` makes the function again
+// after an edit and hands each version the same adapters (one store lock,
+// one outbox numbering).
+
+impl<T: Store> Store for std::sync::Arc<T> {
+    async fn put_draft(&self, draft: &Draft) -> Result<(), StoreError> {
+        T::put_draft(self, draft).await
+    }
+    async fn get_draft(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
+        T::get_draft(self, id, now).await
+    }
+    async fn confirm(&self, to_file: &ToFile) -> Result<Confirmed, StoreError> {
+        T::confirm(self, to_file).await
+    }
+    async fn get_confirmed(&self, draft_id: &str) -> Result<Option<Case>, StoreError> {
+        T::get_confirmed(self, draft_id).await
+    }
+    async fn get_case(&self, reference: &str) -> Result<Option<CaseRecord>, StoreError> {
+        T::get_case(self, reference).await
+    }
+    async fn transition(&self, transition: &Transition) -> Result<(), StoreError> {
+        T::transition(self, transition).await
+    }
+    async fn cases_in(&self, state: State) -> Result<Vec<Case>, StoreError> {
+        T::cases_in(self, state).await
+    }
+    async fn remove_case(&self, reference: &str) -> Result<(), StoreError> {
+        T::remove_case(self, reference).await
+    }
+    async fn put_token(&self, token: &Token) -> Result<(), StoreError> {
+        T::put_token(self, token).await
+    }
+    async fn token_case(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        T::token_case(self, hash).await
+    }
+    async fn claim_digest(
+        &self,
+        date: NaiveDate,
+        digest: &str,
+        mails: &[PendingMail],
+    ) -> Result<bool, StoreError> {
+        T::claim_digest(self, date, digest, mails).await
+    }
+    async fn get_digest(&self, date: NaiveDate) -> Result<Option<String>, StoreError> {
+        T::get_digest(self, date).await
+    }
+    async fn put_contact(
+        &self,
+        message: &ContactMessage,
+        mails: &[MailKind],
+    ) -> Result<(), StoreError> {
+        T::put_contact(self, message, mails).await
+    }
+    async fn get_contact(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ContactMessage>, StoreError> {
+        T::get_contact(self, id, now).await
+    }
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<Purged, StoreError> {
+        T::purge_expired(self, now).await
+    }
+    async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
+        T::pending_mails(self).await
+    }
+    async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
+        T::mail_sent(self, mail, message_id).await
+    }
+    async fn count_post(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        T::count_post(self, key, window_start, expires).await
+    }
+}
+
+impl<T: Mailer> Mailer for std::sync::Arc<T> {
+    async fn send(&self, message: &Message) -> Result<String, SendError> {
+        T::send(self, message).await
+    }
+}
+
+impl<T: Files> Files for std::sync::Arc<T> {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), FilesError> {
+        T::put(self, key, bytes, content_type).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, FilesError> {
+        T::get(self, key).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), FilesError> {
+        T::delete(self, key).await
+    }
+}

@@ -24,6 +24,9 @@ pub const DATA_DIR: &str = "data";
 /// Everything the site is built from.
 pub struct Library {
     pub rules: Rules,
+    /// The `{{ name }}` values the Markdown may use: the rules' and
+    /// [`MEMBERS_VALUE`].
+    pub values: BTreeMap<String, String>,
     pub worksheet: Option<Worksheet>,
     /// `sections[0]` is the home page (`content/_index.md`).
     pub sections: Vec<Section>,
@@ -186,10 +189,10 @@ pub fn load(content_dir: &Path) -> Result<Library, Vec<DataError>> {
         }
     };
     let worksheet = match sources.get(WORKSHEET_FILE) {
-        Some(text) => match cbt::sources::parse_toml::<Worksheet>(WORKSHEET_FILE, text, 0) {
+        Some(text) => match cbt::sources::parse_toml_all::<Worksheet>(WORKSHEET_FILE, text, 0) {
             Ok(w) => Some(w),
             Err(e) => {
-                errors.push(e);
+                errors.extend(e);
                 None
             }
         },
@@ -217,7 +220,10 @@ pub fn load(content_dir: &Path) -> Result<Library, Vec<DataError>> {
     let Some(rules) = rules else {
         return Err(errors);
     };
-    let values = cbt::values::values(&rules);
+    let mut values = cbt::values::values(&rules);
+    if let Some(members) = members_phrase(&found) {
+        values.insert(MEMBERS_VALUE.to_string(), members);
+    }
 
     let (index_files, page_files): (Vec<Found>, Vec<Found>) = found
         .into_iter()
@@ -316,6 +322,7 @@ pub fn load(content_dir: &Path) -> Result<Library, Vec<DataError>> {
     if errors.is_empty() {
         Ok(Library {
             rules,
+            values,
             worksheet,
             sections,
             pages,
@@ -323,6 +330,63 @@ pub fn load(content_dir: &Path) -> Result<Library, Vec<DataError>> {
         })
     } else {
         Err(errors)
+    }
+}
+
+/// `{{ commissie.leden }}`: the members of the commission as one phrase,
+/// "Naam (rol), ... en Naam (rol)", so that the home page cannot miss a
+/// member file or keep one that was removed.
+pub const MEMBERS_VALUE: &str = "commissie.leden";
+
+/// The members (the pages of the sections whose `page_kind` is
+/// `"member"`, drafts left out) as one phrase, in the order of their
+/// weight; `None` when the site has no such section. Their front matter is
+/// read here ahead of the full parse, because the phrase must be known
+/// before any body is rendered; a member whose front matter does not read
+/// is left out, and the full parse reports its mistakes.
+fn members_phrase(found: &[Found]) -> Option<String> {
+    let is_index = |f: &&Found| f.rel == "_index.md" || f.rel.ends_with("/_index.md");
+    // Index 0: no section at all above a file.
+    let mut is_member_section = vec![false];
+    let mut by_dir = BTreeMap::new();
+    for f in found.iter().filter(is_index) {
+        let kind = front_matter::split(&f.rel, &f.text)
+            .ok()
+            .and_then(|split| front_matter::parse::<SectionMeta>(&f.rel, &split).ok())
+            .map(|meta| meta.page_kind);
+        by_dir.insert(dir_of_index(&f.rel).to_string(), is_member_section.len());
+        is_member_section.push(kind == Some(PageKind::Member));
+    }
+    if !is_member_section.contains(&true) {
+        return None;
+    }
+    let mut members: Vec<MemberMeta> = found
+        .iter()
+        .filter(|f| !is_index(f))
+        .filter(|f| {
+            let section = nearest_section(&by_dir, parent_dir(&f.rel));
+            is_member_section.get(section) == Some(&true)
+        })
+        .filter_map(|f| {
+            let split = front_matter::split(&f.rel, &f.text).ok()?;
+            front_matter::parse::<MemberMeta>(&f.rel, &split).ok()
+        })
+        .filter(|m| !m.draft)
+        .collect();
+    members.sort_by(|a, b| a.weight.cmp(&b.weight).then_with(|| a.title.cmp(&b.title)));
+    let named: Vec<String> = members
+        .iter()
+        .map(|m| format!("{} ({})", m.title, crate::render::role_label(m.role)))
+        .collect();
+    Some(dutch_list(&named))
+}
+
+/// "a", "a en b", "a, b en c".
+fn dutch_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} en {last}", rest.join(", ")),
     }
 }
 
@@ -390,7 +454,7 @@ fn render_body(
 
 fn parse_section(f: &Found, values: &BTreeMap<String, String>) -> Result<Section, Vec<DataError>> {
     let split = front_matter::split(&f.rel, &f.text).map_err(|e| vec![e])?;
-    let meta: SectionMeta = front_matter::parse(&f.rel, &split).map_err(|e| vec![e])?;
+    let meta: SectionMeta = front_matter::parse(&f.rel, &split)?;
     let body = render_body(&f.rel, &split, values)?;
     let dir = dir_of_index(&f.rel);
     let path = if dir.is_empty() {
@@ -420,11 +484,9 @@ fn parse_page(
     let split = front_matter::split(&f.rel, &f.text).map_err(|e| vec![e])?;
     let kind = section.meta.page_kind;
     let meta = match kind {
-        PageKind::Page => PageInfo::Page(front_matter::parse(&f.rel, &split).map_err(|e| vec![e])?),
-        PageKind::Faq => PageInfo::Faq(front_matter::parse(&f.rel, &split).map_err(|e| vec![e])?),
-        PageKind::Member => {
-            PageInfo::Member(front_matter::parse(&f.rel, &split).map_err(|e| vec![e])?)
-        }
+        PageKind::Page => PageInfo::Page(front_matter::parse(&f.rel, &split)?),
+        PageKind::Faq => PageInfo::Faq(front_matter::parse(&f.rel, &split)?),
+        PageKind::Member => PageInfo::Member(front_matter::parse(&f.rel, &split)?),
     };
     let without_ext = f.rel.strip_suffix(".md").unwrap_or(&f.rel);
     check_slug_path(&f.rel, without_ext)?;
@@ -557,13 +619,12 @@ impl Library {
         let Ok(text) = fs::read_to_string(content_dir.join(rel)) else {
             return Ok(None);
         };
-        let values = cbt::values::values(&self.rules);
         let section = self.pages[i].section;
         let found = Found {
             rel: rel.to_string(),
             text,
         };
-        let Some(new) = parse_page(&found, section, &self.sections[section], &values)? else {
+        let Some(new) = parse_page(&found, section, &self.sections[section], &self.values)? else {
             return Ok(None);
         };
         let old = &self.pages[i];

@@ -4,7 +4,7 @@
 //! Strict (`deny_unknown_fields`) so that a misspelt field is an error with
 //! its line, not a setting that silently does nothing.
 
-use cbt::sources::parse_toml;
+use cbt::sources::parse_toml_all;
 use cbt::DataError;
 use serde::{Deserialize, Serialize};
 
@@ -160,12 +160,13 @@ pub struct MemberMeta {
     pub draft: bool,
 }
 
-/// Parses the front matter of `split` as `T`, with lines counted in the file.
+/// Parses the front matter of `split` as `T`, with lines counted in the
+/// file; every problem of it at once.
 pub fn parse<T: serde::de::DeserializeOwned>(
     file: &str,
     split: &Split<'_>,
-) -> Result<T, DataError> {
-    parse_toml(file, split.front_matter, split.front_matter_line - 1)
+) -> Result<T, Vec<DataError>> {
+    parse_toml_all(file, split.front_matter, split.front_matter_line - 1)
 }
 
 #[cfg(test)]
@@ -210,8 +211,9 @@ mod tests {
         let text = "+++\ntitle = \"A\"\ndescription = \"d\"\ntitel = \"B\"\n+++\n";
         let s = split("x.md", text).unwrap();
         let e = parse::<PageMeta>("x.md", &s).unwrap_err();
-        assert_eq!(e.line, Some(4), "{e}");
-        assert!(e.message.contains("unknown field `titel`"), "{e}");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].line, Some(4), "{e:?}");
+        assert_eq!(e[0].message, "onbekend veld `titel`; bedoelt u `title`?");
     }
 
     #[test]
@@ -222,7 +224,12 @@ mod tests {
         )
         .unwrap();
         let e = parse::<MemberMeta>("m.md", &s).unwrap_err();
-        assert_eq!(e.line, Some(3));
-        assert!(e.message.contains("roulerend lid"), "{e}");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].line, Some(3));
+        assert_eq!(
+            e[0].to_string(),
+            "m.md:3: `role` kan niet \"lid\" zijn; bedoelt u \"roulerend lid\"?\n  \
+             -> Kies een van: \"voorzitter\", \"secretaris\", \"roulerend lid\"."
+        );
     }
 }

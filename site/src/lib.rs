@@ -8,8 +8,9 @@
 //! becomes a [`cbt::DataError`] naming file, line and what to do; a build
 //! reports all of them at once.
 //!
-//! [`serve`] and [`live`] come with the default feature `serve`, and with
-//! them the server, the file watcher and the function; `build` and `check`
+//! [`serve`], [`live`], [`watch`] and [`problem_page`] come with the
+//! default feature `serve`, and with them the server, the file watcher
+//! and the function; `build` and `check`
 //! need none of those (`--no-default-features`).
 
 pub mod assets;
@@ -20,10 +21,14 @@ pub mod links;
 pub mod live;
 pub mod markdown;
 pub mod output;
+#[cfg(feature = "serve")]
+pub mod problem_page;
 pub mod render;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod templates;
+#[cfg(feature = "serve")]
+pub mod watch;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

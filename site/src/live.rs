@@ -64,6 +64,11 @@ impl LiveSite {
         })
     }
 
+    /// The rules (`content/data/`) this build read.
+    pub fn rules(&self) -> &cbt::Rules {
+        &self.library.rules
+    }
+
     /// Applies the edits to `changed` files, page by page when only the
     /// text of pages changed.
     pub fn update(&mut self, changed: &[PathBuf], sink: &MemorySink) -> Result<Update, Problems> {

@@ -3,6 +3,12 @@
 //! and the forms answered by the function's own handler over its local
 //! adapters (a data folder: store, uploads, and an outbox of `.eml` files).
 //!
+//! The function answers with the rules and templates on disk, as the pages
+//! do: after every full build it is made again from the build's rules and
+//! the templates as they are now, over the same store, outbox and uploads.
+//! A fee changed while `serve` runs is on the check page, in the mails and
+//! on the invoice at once, not only on the fees page.
+//!
 //! The reload snippet is added here, to the bytes served, and never by a
 //! template: a `build` can therefore never ship it.
 
@@ -20,22 +26,32 @@ use hyper::body::Incoming;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use notify::{RecursiveMode, Watcher};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
+use cbt::{DataError, Rules, SiteConfig};
 use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
 
 use crate::live::{LiveSite, Update};
-use crate::{MemorySink, Project};
+use crate::watch::{Change, SiteWatcher};
+use crate::{MemorySink, Problems, Project};
 
 /// One build as served.
 #[derive(Default)]
 pub struct Snapshot {
+    /// The site's files by path; while it does not build, only the files
+    /// the problem page needs (the stylesheet, the icon).
     pub files: HashMap<String, Arc<Vec<u8>>>,
-    /// The problems of the last build, shown instead of the site.
+    /// The page with the problems of the last build (HTML), shown instead
+    /// of every page and form until they are fixed.
     pub problems: Option<String>,
 }
+
+/// How long a client may take to send a request's head before its
+/// connection is closed: a connection that never finishes one would
+/// otherwise stay open for ever. It also ends a keep-alive connection
+/// that has been idle this long.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the server shares between requests and the watcher.
 #[derive(Clone)]
@@ -43,12 +59,16 @@ pub struct State {
     pub site: Arc<RwLock<Arc<Snapshot>>>,
     /// Bumped after every rebuild; open tabs wait on it.
     pub generation: watch::Sender<u64>,
-    /// Answers the forms; `None` serves the site alone.
-    pub function: Option<Arc<LocalFunction>>,
+    /// Answers the forms, with the rules and templates of the last build
+    /// that succeeded; `None` serves the site alone.
+    pub function: Option<Arc<RwLock<Arc<LocalFunction>>>>,
+    /// See [`HEADER_READ_TIMEOUT`]; tests shorten it.
+    pub header_read_timeout: Duration,
 }
 
-/// The function as `serve` runs it: the real handler, local adapters.
-pub type LocalFunction = cbt_function::App<LocalStore, Outbox, LocalFiles>;
+/// The function as `serve` runs it: the real handler, local adapters that
+/// every version of it shares.
+pub type LocalFunction = cbt_function::App<Arc<LocalStore>, Arc<Outbox>, Arc<LocalFiles>>;
 
 impl State {
     pub fn new() -> State {
@@ -56,11 +76,18 @@ impl State {
             site: Arc::new(RwLock::new(Arc::new(Snapshot::default()))),
             generation: watch::channel(0).0,
             function: None,
+            header_read_timeout: HEADER_READ_TIMEOUT,
         }
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
         self.site.read().map(|s| Arc::clone(&s)).unwrap_or_default()
+    }
+
+    /// The function as it is now.
+    fn function(&self) -> Option<Arc<LocalFunction>> {
+        let slot = self.function.as_ref()?;
+        slot.read().ok().map(|f| Arc::clone(&f))
     }
 }
 
@@ -71,11 +98,16 @@ impl Default for State {
 }
 
 /// Keeps the site live between edits: redoes single pages when it can,
-/// builds it all when it must, and publishes each result to the server.
+/// builds it all when it must, and publishes each result to the server;
+/// after a full build it makes the function again from that build's rules
+/// and the templates on disk.
 pub struct Rebuilder {
     project: Project,
     live: Option<LiveSite>,
     sink: MemorySink,
+    /// The site settings of the last build that read them, for the
+    /// problem page's header; at first those compiled in.
+    last_site: Option<SiteConfig>,
 }
 
 impl Rebuilder {
@@ -84,6 +116,7 @@ impl Rebuilder {
             project,
             live: None,
             sink: MemorySink::default(),
+            last_site: cbt::embedded_rules().ok().map(|rules| rules.site),
         }
     }
 
@@ -100,8 +133,14 @@ impl Rebuilder {
             Some(Err(problems)) => ("met problemen".to_string(), Some(problems)),
             None | Some(Ok(Update::Full)) => {
                 self.sink = MemorySink::default();
-                match LiveSite::build(&self.project, &self.sink) {
+                let built = LiveSite::build(&self.project, &self.sink).and_then(|live| {
+                    self.renew_function(live.rules(), state)
+                        .map_err(|e| Problems(vec![e]))?;
+                    Ok(live)
+                });
+                match built {
                     Ok(live) => {
+                        self.last_site = Some(live.rules().site.clone());
                         self.live = Some(live);
                         ("alles opnieuw".to_string(), None)
                     }
@@ -124,9 +163,11 @@ impl Rebuilder {
             },
             Some(problems) => {
                 eprintln!("{problems}");
+                let site = self.last_site.clone().unwrap_or_else(fallback_site);
+                let page = crate::problem_page::render(&problems, &self.project, &site);
                 Snapshot {
-                    files: HashMap::new(),
-                    problems: Some(problems.to_string()),
+                    files: page.files,
+                    problems: Some(page.html),
                 }
             }
         };
@@ -136,9 +177,98 @@ impl Rebuilder {
         state.generation.send_modify(|g| *g += 1);
         (what, started.elapsed())
     }
+
+    /// Makes the function again with `rules` and the templates on disk,
+    /// over the adapters it has; the templates' problem when they do not
+    /// load (the site checks the pages' templates, this the mails' too).
+    fn renew_function(&self, rules: &Rules, state: &State) -> Result<(), DataError> {
+        let Some(slot) = &state.function else {
+            return Ok(());
+        };
+        let templates = disk_templates(&self.project.templates)?;
+        // Poisoned: a request panicked while holding it, which the handler
+        // never does; the function as it was goes on answering.
+        let Ok(mut current) = slot.write() else {
+            return Ok(());
+        };
+        let old = Arc::clone(&current);
+        *current = Arc::new(cbt_function::App {
+            rules: Arc::new(rules.clone()),
+            templates: Arc::new(templates),
+            config: old.config.clone(),
+            store: old.store.clone(),
+            mailer: old.mailer.clone(),
+            files: old.files.clone(),
+            clock: old.clock.clone(),
+        });
+        Ok(())
+    }
 }
 
-/// The function over a local data folder, for `serve` on `port`.
+/// Site settings for the problem page when none ever read: a binary
+/// whose compiled-in data did not parse cannot have been built, so this is
+/// only the last resort of the last resort.
+fn fallback_site() -> SiteConfig {
+    SiteConfig {
+        title: "Commissie Balanstoets Telemarketing".into(),
+        short_title: "CBT".into(),
+        description: String::new(),
+        base_url: String::new(),
+        language: "nl".into(),
+        form_action_base: String::new(),
+        secretariat: cbt::site::Secretariat {
+            name: String::new(),
+            email: String::new(),
+        },
+        menu: Vec::new(),
+        footer: Vec::new(),
+    }
+}
+
+/// The templates under `dir` as the function reads them (`build.rs`
+/// embeds the same set): every `.html` and `.txt` file, by its path under
+/// `dir`, without `assets/`.
+pub fn disk_templates(dir: &Path) -> Result<cbt::templates::Templates, DataError> {
+    let problem = |message: String| DataError {
+        file: "templates/".into(),
+        line: None,
+        message,
+        hint: "Herstel de genoemde template; de formulieren en e-mails gebruiken ze ook.".into(),
+    };
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() != 1 || e.file_name() != "assets");
+    for entry in walker {
+        let entry = entry.map_err(|e| problem(format!("de map kan niet gelezen worden: {e}")))?;
+        let is_template = entry
+            .path()
+            .extension()
+            .is_some_and(|x| x == "html" || x == "txt");
+        if !entry.file_type().is_file() || !is_template {
+            continue;
+        }
+        let name = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(entry.path())
+            .map_err(|e| problem(format!("{name} kan niet gelezen worden: {e}")))?;
+        files.push((name, text));
+    }
+    let pairs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect();
+    cbt::templates::Templates::from_sources(&pairs)
+        .map_err(|e| problem(format!("de templates laden niet: {e}")))
+}
+
+/// The function over a local data folder, for `serve` on `port`, with the
+/// rules and templates compiled in until the first build replaces them.
 pub fn local_function(
     data_dir: &Path,
     port: u16,
@@ -162,16 +292,15 @@ pub fn local_function(
     .collect();
     let config =
         cbt_function::config::Config::from_vars(&vars).context("configuratie van de functie")?;
-    let rules =
-        cbt::embedded_rules().map_err(|e| anyhow::anyhow!("regels: {}", crate::Problems(e)))?;
+    let rules = cbt::embedded_rules().map_err(|e| anyhow::anyhow!("regels: {}", Problems(e)))?;
     let templates = cbt::templates::Templates::embedded().context("templates van de functie")?;
     Ok(cbt_function::App {
         rules: Arc::new(rules),
         templates: Arc::new(templates),
         config,
-        store: LocalStore::new(data_dir),
-        mailer: Outbox::new(data_dir),
-        files: LocalFiles::new(data_dir),
+        store: Arc::new(LocalStore::new(data_dir)),
+        mailer: Arc::new(Outbox::new(data_dir)),
+        files: Arc::new(LocalFiles::new(data_dir)),
         clock: cbt_function::Clock::System,
     })
 }
@@ -179,43 +308,27 @@ pub fn local_function(
 /// Serves until interrupted; the forms' data goes to `data_dir`.
 pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> anyhow::Result<()> {
     let mut state = State::new();
-    state.function = Some(Arc::new(local_function(data_dir, port, rate_limit)?));
+    state.function = Some(Arc::new(RwLock::new(Arc::new(local_function(
+        data_dir, port, rate_limit,
+    )?))));
     eprintln!(
         "formulieren: opslag, uploads en verstuurde e-mail (outbox/*.eml) in {}",
         data_dir.display()
     );
-    let mut rebuilder = Rebuilder::new(project.clone());
+    let mut watcher = SiteWatcher::new(&project).context("bestanden volgen")?;
+    let mut rebuilder = Rebuilder::new(project);
     let (_, took) = rebuilder.rebuild(&[], &state);
     eprintln!("gebouwd in {} ms", took.as_millis());
 
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut watcher = notify::recommended_watcher(tx).context("bestanden volgen")?;
-    for dir in [&project.content, &project.templates] {
-        watcher
-            .watch(dir, RecursiveMode::Recursive)
-            .with_context(|| format!("{} volgen", dir.display()))?;
-    }
     let watch_state = state.clone();
     std::thread::spawn(move || {
-        while let Ok(first) = rx.recv() {
-            // Editors save in bursts (temp file, rename, touch): wait for quiet.
-            let mut changed = Vec::new();
-            let mut everything = false;
-            for event in std::iter::once(first).chain(std::iter::from_fn(|| {
-                rx.recv_timeout(Duration::from_millis(30)).ok()
-            })) {
-                match relevant_paths(&event) {
-                    Some(paths) => changed.extend(paths),
-                    None => everything = true,
-                }
-            }
-            changed.sort();
-            changed.dedup();
-            if everything || !changed.is_empty() {
-                let (what, took) =
-                    rebuilder.rebuild(if everything { &[] } else { &changed }, &watch_state);
-                eprintln!("opnieuw gebouwd ({what}) in {} ms", took.as_millis());
-            }
+        while let Some(change) = watcher.wait() {
+            let changed = match &change {
+                Change::Paths(paths) => paths.as_slice(),
+                Change::Everything => &[],
+            };
+            let (what, took) = rebuilder.rebuild(changed, &watch_state);
+            eprintln!("opnieuw gebouwd ({what}) in {} ms", took.as_millis());
         }
     });
 
@@ -226,25 +339,28 @@ pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> any
     // Lambda's schedule (reminders, the daily digest, retention, the mail
     // retry) runs every 15 minutes; locally every minute, so a mail that
     // failed shows up in the outbox soon after.
-    if let Some(function) = state.function.clone() {
-        runtime.spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(60));
-            loop {
-                every.tick().await;
-                match cbt_function::schedule::run(&function).await {
-                    Ok(report) => {
-                        if report.retry.sent > 0 || report.reminders > 0 || report.digest == "verstuurd" {
-                            eprintln!(
-                                "schema: {} e-mail(s) verstuurd, {} herinnering(en), dagoverzicht {}",
-                                report.retry.sent, report.reminders, report.digest
-                            );
-                        }
+    let schedule_state = state.clone();
+    runtime.spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let Some(function) = schedule_state.function() else {
+                return;
+            };
+            match cbt_function::schedule::run(&function).await {
+                Ok(report) => {
+                    if report.retry.sent > 0 || report.reminders > 0 || report.digest == "verstuurd"
+                    {
+                        eprintln!(
+                            "schema: {} e-mail(s) verstuurd, {} herinnering(en), dagoverzicht {}",
+                            report.retry.sent, report.reminders, report.digest
+                        );
                     }
-                    Err(e) => eprintln!("schema mislukt: {e}"),
                 }
+                Err(e) => eprintln!("schema mislukt: {e}"),
             }
-        });
-    }
+        }
+    });
     runtime.block_on(async move {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -252,34 +368,35 @@ pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> any
             .with_context(|| format!("poort {port} openen"))?;
         eprintln!("de site draait op http://{addr}/ (Ctrl-C stopt)");
         serve(listener, state).await
-    })?;
-    drop(watcher);
-    Ok(())
-}
-
-/// The paths an event touched, without editors' temporary files; `None`
-/// when the watcher lost track (build everything).
-fn relevant_paths(event: &notify::Result<notify::Event>) -> Option<Vec<PathBuf>> {
-    match event {
-        Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => Some(Vec::new()),
-        Ok(e) => Some(e.paths.iter().filter(|p| !is_scratch(p)).cloned().collect()),
-        Err(_) => None,
-    }
-}
-
-fn is_scratch(path: &Path) -> bool {
-    path.file_name().is_some_and(|n| {
-        let n = n.to_string_lossy();
-        n.starts_with('.') || n.ends_with('~') || n.ends_with(".swp") || n.contains(".tmp")
     })
 }
 
-/// Accepts connections on `listener` until Ctrl-C.
+/// How long to wait after `accept` failed before trying again: too many
+/// open files clears only as connections close, and trying at once would
+/// keep a core busy failing.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// Accepts connections on `listener` until Ctrl-C. A failed `accept`
+/// (too many open files, a connection reset before it was taken) loses
+/// that one connection, not the server: it is logged, at most once a
+/// second, and after a short pause the server goes on.
 pub async fn serve(listener: tokio::net::TcpListener, state: State) -> anyhow::Result<()> {
+    let mut last_logged: Option<Instant> = None;
     loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted.context("verbinding aannemen")?,
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                if last_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                    eprintln!("verbinding aannemen mislukt: {e}; de server gaat door");
+                    last_logged = Some(Instant::now());
+                }
+                tokio::time::sleep(ACCEPT_PAUSE).await;
+                continue;
+            }
         };
         let state = state.clone();
         tokio::spawn(async move {
@@ -287,8 +404,11 @@ pub async fn serve(listener: tokio::net::TcpListener, state: State) -> anyhow::R
                 .peer_addr()
                 .map(|a| a.ip().to_string())
                 .unwrap_or_default();
+            let timeout = state.header_read_timeout;
             let service = service_fn(move |req| handle(req, state.clone(), peer.clone()));
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(timeout)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
@@ -316,19 +436,27 @@ async fn handle(
     if path == "/__livereload" {
         return Ok(long_poll(req.uri().query(), state).await);
     }
-    if let (Some(function), true) = (&state.function, for_function(req.method(), &path)) {
-        return Ok(call_function(function, req, &peer).await);
+    let site = state.snapshot();
+    let generation = *state.generation.borrow();
+    if let Some(problems) = &site.problems {
+        // The problem page's own files, and nothing else: not a stale page,
+        // not a form answered with rules that no longer read.
+        let rel = crate::render::output_path(&path);
+        return Ok(match site.files.get(&rel) {
+            Some(bytes) if req.method() == Method::GET || req.method() == Method::HEAD => {
+                file(StatusCode::OK, &rel, bytes, generation)
+            }
+            _ => problems_page(problems, generation),
+        });
+    }
+    if let (Some(function), true) = (state.function(), for_function(req.method(), &path)) {
+        return Ok(call_function(&function, req, &peer).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Ok(text(
             StatusCode::METHOD_NOT_ALLOWED,
             "Deze methode wordt hier niet ondersteund.",
         ));
-    }
-    let site = state.snapshot();
-    let generation = *state.generation.borrow();
-    if let Some(problems) = &site.problems {
-        return Ok(problems_page(problems, generation));
     }
     Ok(lookup(&site, &path, generation))
 }
@@ -356,7 +484,26 @@ fn lookup(site: &Snapshot, path: &str, generation: u64) -> Response<Body> {
             .body(Body::default())
             .unwrap_or_default();
     }
+    if let Some((current, bytes)) = current_asset(site, &rel) {
+        return file(StatusCode::OK, current, bytes, generation);
+    }
     not_found(site, generation)
+}
+
+/// The asset now under the name `rel` had before an edit: the function's
+/// pages link the stylesheet by the name it had when the binary was
+/// compiled (`assets/style.<hash>.css`); after an edit of the stylesheet
+/// `serve` has it under another hash, and those pages would go unstyled.
+fn current_asset<'a>(site: &'a Snapshot, rel: &str) -> Option<(&'a str, &'a Arc<Vec<u8>>)> {
+    let name = rel.strip_prefix("assets/")?;
+    let (stem, rest) = name.split_once('.')?;
+    let (_, extension) = rest.rsplit_once('.')?;
+    site.files.iter().find_map(|(path, bytes)| {
+        let other = path.strip_prefix("assets/")?;
+        let (other_stem, other_rest) = other.split_once('.')?;
+        let (_, other_extension) = other_rest.rsplit_once('.')?;
+        (other_stem == stem && other_extension == extension).then_some((path.as_str(), bytes))
+    })
 }
 
 fn not_found(site: &Snapshot, generation: u64) -> Response<Body> {
@@ -437,15 +584,11 @@ async fn long_poll(query: Option<&str>, state: State) -> Response<Body> {
     text(StatusCode::OK, &current.to_string())
 }
 
-fn problems_page(problems: &str, generation: u64) -> Response<Body> {
-    let escaped = cbt::templates::escape_html(problems);
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Fout: de site bouwt niet</title></head>\
-         <body><main><h1>De site bouwt niet</h1><pre>{escaped}</pre></main></body></html>"
-    );
+fn problems_page(html: &str, generation: u64) -> Response<Body> {
     Response::builder()
         .status(StatusCode::INTERNAL_SERVER_ERROR)
         .header(CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(CACHE_CONTROL, "no-store")
         .body(Full::new(Bytes::from(with_reload(
             html.as_bytes(),
             generation,

@@ -60,8 +60,8 @@ fn missing_field_is_named() {
     );
     let p = one_problem(site.path());
     assert!(p.starts_with("proef.md:"), "{p}");
-    assert!(p.contains("missing field `title`"), "{p}");
-    assert!(p.contains("Voeg dit verplichte veld toe"), "{p}");
+    assert!(p.contains("het verplichte veld `title` ontbreekt"), "{p}");
+    assert!(p.contains("Voeg een regel `title = ...` toe"), "{p}");
 }
 
 #[test]
@@ -73,9 +73,12 @@ fn unknown_field_names_its_line() {
         "+++\ntitle = \"Proef\"\ndescription = \"d\"\ntitel = \"x\"\n+++\n",
     );
     let p = one_problem(site.path());
-    assert!(p.starts_with("proef.md:4: unknown field `titel`"), "{p}");
     assert!(
-        p.contains("expected one of"),
+        p.starts_with("proef.md:4: onbekend veld `titel`; bedoelt u `title`?"),
+        "{p}"
+    );
+    assert!(
+        p.contains("Toegestaan zijn hier: `title`, `description`"),
         "lists the allowed fields: {p}"
     );
 }
@@ -86,9 +89,92 @@ fn unknown_field_in_a_member_is_checked_against_the_member_kind() {
     write(site.path(), "content/de-commissie/nieuw-lid.md", "+++\ntitle = \"Nieuw Lid\"\nrole = \"roulerend lid\"\nweight = 60\ndescription = \"x\"\n+++\n\nRecente ervaring:\n");
     let p = one_problem(site.path());
     assert!(
-        p.starts_with("de-commissie/nieuw-lid.md:5: unknown field `description`"),
+        p.starts_with("de-commissie/nieuw-lid.md:5: onbekend veld `description`"),
         "{p}"
     );
+}
+
+#[test]
+fn every_misspelt_field_of_a_file_is_reported() {
+    let site = common::copy_of_real_site();
+    write(
+        site.path(),
+        "content/de-commissie/nieuw-lid.md",
+        "+++\ntitle = \"Nieuw Lid\"\nrol = \"roulerend lid\"\nweight = 60\ndraaft = false\n+++\n\nRecente ervaring:\n",
+    );
+    assert_eq!(
+        problems(site.path()),
+        [
+            "de-commissie/nieuw-lid.md:3: onbekend veld `rol`; bedoelt u `role`?\n  \
+             -> Toegestaan zijn hier: `title`, `role`, `weight`, `draft`. Verbeter de naam of verwijder de regel.",
+            "de-commissie/nieuw-lid.md:5: onbekend veld `draaft`; bedoelt u `draft`?\n  \
+             -> Toegestaan zijn hier: `title`, `role`, `weight`, `draft`. Verbeter de naam of verwijder de regel.",
+        ]
+    );
+}
+
+#[test]
+fn every_problem_of_a_data_file_is_reported() {
+    let site = common::copy_of_real_site();
+    let fees = std::fs::read_to_string(site.path().join("content/data/fees.toml")).expect("fees");
+    let broken = fees
+        .replacen("label = ", "lable = ", 1)
+        .replace("excl_vat = \"2990.00\"", "excl_vat = 2990");
+    write(site.path(), "content/data/fees.toml", &broken);
+    let p: Vec<String> = problems(site.path())
+        .into_iter()
+        .filter(|p| p.starts_with("data/fees.toml"))
+        .collect();
+    assert_eq!(
+        p,
+        [
+            "data/fees.toml:9: onbekend veld `lable`; bedoelt u `label`?\n  \
+             -> Toegestaan zijn hier: `key`, `label`, `excl_vat`. Verbeter de naam of verwijder de regel.",
+            "data/fees.toml:15: `excl_vat` moet tekst tussen aanhalingstekens zijn, maar hier staat het getal 2990\n  \
+             -> Zet de waarde tussen dubbele aanhalingstekens: excl_vat = \"2990\".",
+        ]
+    );
+}
+
+#[test]
+fn every_kind_of_mistake_is_explained_in_dutch() {
+    let member =
+        |fields: &str| format!("+++\ntitle = \"Nieuw Lid\"\n{fields}+++\n\nRecente ervaring:\n");
+    for (fields, expected) in [
+        (
+            "role = \"lid\"\nweight = 60\n",
+            "de-commissie/nieuw-lid.md:3: `role` kan niet \"lid\" zijn; bedoelt u \"roulerend lid\"?\n  \
+             -> Kies een van: \"voorzitter\", \"secretaris\", \"roulerend lid\".",
+        ),
+        (
+            "role = 3\nweight = 60\n",
+            "de-commissie/nieuw-lid.md:3: `role` moet een van de toegestane waarden zijn, als tekst, maar hier staat het getal 3\n  \
+             -> Kies een van, tussen dubbele aanhalingstekens: \"voorzitter\", \"secretaris\", \"roulerend lid\".",
+        ),
+        (
+            "role = \"voorzitter\"\nweight = \"60\"\n",
+            "de-commissie/nieuw-lid.md:4: `weight` moet een geheel getal zijn, maar hier staat de tekst \"60\"\n  \
+             -> Schrijf het getal zonder aanhalingstekens: weight = 60.",
+        ),
+        (
+            "role = \"voorzitter\"\n",
+            "de-commissie/nieuw-lid.md:2: het verplichte veld `weight` ontbreekt\n  \
+             -> Voeg een regel `weight = ...` toe; README.md, het deel \"For editors\", zegt wat erin hoort.",
+        ),
+        (
+            "role = \"voorzitter\nweight = 60\n",
+            "de-commissie/nieuw-lid.md:3: TOML-syntaxis: de tekst wordt niet afgesloten met een aanhalingsteken\n  \
+             -> Sluit de tekst af met \" op dezelfde regel; tekst over meer regels staat tussen \"\"\" en \"\"\".",
+        ),
+    ] {
+        let site = common::copy_of_real_site();
+        write(
+            site.path(),
+            "content/de-commissie/nieuw-lid.md",
+            &member(fields),
+        );
+        assert_eq!(problems(site.path()), [expected], "{fields}");
+    }
 }
 
 #[test]
@@ -307,9 +393,8 @@ fn every_problem_of_a_build_is_reported_together() {
     assert!(p.iter().any(|p| p.starts_with("a.md:4:")), "{p:#?}");
     assert!(p.iter().any(|p| p.starts_with("c.md:8:")), "{p:#?}");
     assert!(
-        p.iter()
-            .any(|p| p.starts_with("veelgestelde-vragen/e.md:")
-                && p.contains("missing field `anchor`")),
+        p.iter().any(|p| p.starts_with("veelgestelde-vragen/e.md:")
+            && p.contains("het verplichte veld `anchor` ontbreekt")),
         "{p:#?}"
     );
     // With those fixed, the rendering problems come together too.

@@ -454,3 +454,45 @@ fn faq_structured_data_has_the_text_a_reader_sees() {
          Zie de tarieven nu! een twee Blok met € en vet"
     );
 }
+
+/// The home page names the members from their own files, in the order of
+/// the members' page: a new member file is on the home page too.
+#[test]
+fn the_home_page_names_the_members_from_their_files() {
+    let (_dir, files) = built();
+    let home = &files["index.html"];
+    assert!(
+        home.contains(
+            "De CBT bestaat op dit moment uit Wilbert Tomesen (voorzitter), Rachel Marbus \
+             (roulerend lid), Hannah de Jong (roulerend lid), Prof. dr. Guda van Noort \
+             (roulerend lid), Gea Zantinge (roulerend lid) en Dominique Hagenauw (secretaris)."
+        ),
+        "{home}"
+    );
+
+    let site = common::copy_of_real_site();
+    common::write(
+        site.path(),
+        "content/de-commissie/jan-jansen.md",
+        "+++\ntitle = \"Jan Jansen\"\nrole = \"roulerend lid\"\nweight = 60\n+++\n\n\
+         Recente ervaring:\n\n- Functie bij organisatie (2020 – heden)\n",
+    );
+    // A draft is no member yet.
+    common::write(
+        site.path(),
+        "content/de-commissie/nog-niet.md",
+        "+++\ntitle = \"Nog Niet\"\nrole = \"roulerend lid\"\nweight = 70\ndraft = true\n+++\n",
+    );
+    let out = tempfile::tempdir().expect("temp dir");
+    build(&Project::at(site.path()), &DirSink::new(out.path()))
+        .unwrap_or_else(|p| panic!("the site must build:\n{p}"));
+    let home = std::fs::read_to_string(out.path().join("index.html")).expect("home");
+    assert!(
+        home.contains(
+            "Gea Zantinge (roulerend lid), Jan Jansen (roulerend lid) en Dominique Hagenauw \
+             (secretaris)."
+        ),
+        "{home}"
+    );
+    assert!(!home.contains("Nog Niet"), "{home}");
+}

@@ -54,23 +54,22 @@ impl Rules {
     pub fn parse(sources: &Sources) -> Result<Rules, Vec<DataError>> {
         let mut errors = Vec::new();
         let site = sources
-            .parse::<SiteConfig>(site::FILE)
-            .map_err(|e| errors.push(e));
+            .parse_all::<SiteConfig>(site::FILE)
+            .map_err(|e| errors.extend(e));
         let fees = sources
-            .parse::<fees::FeeFile>(fees::FILE)
-            .map_err(|e| vec![e])
+            .parse_all::<fees::FeeFile>(fees::FILE)
             .and_then(|f| f.into_schedule(fees::FILE))
             .map_err(|e| errors.extend(e));
         let periods = sources
-            .parse::<Periods>(periods::FILE)
-            .map_err(|e| errors.push(e));
+            .parse_all::<Periods>(periods::FILE)
+            .map_err(|e| errors.extend(e));
         let retention = sources
-            .parse::<Retention>(retention::FILE)
-            .map_err(|e| errors.push(e));
-        let forms = Forms::parse(sources, fees.as_ref().ok()).map_err(|e| errors.extend(e));
+            .parse_all::<Retention>(retention::FILE)
+            .map_err(|e| errors.extend(e));
+        let forms = Forms::parse(sources, fees.as_ref().ok())
+            .map_err(|e| errors.extend(every_form_problem(sources, e)));
         let supplier = sources
-            .parse::<Supplier>(supplier::FILE)
-            .map_err(|e| vec![e])
+            .parse_all::<Supplier>(supplier::FILE)
             .and_then(|s| s.validate(supplier::FILE))
             .map_err(|e| errors.extend(e));
         match (site, fees, periods, retention, forms, supplier) {
@@ -92,4 +91,25 @@ impl Rules {
             _ => Err(errors),
         }
     }
+}
+
+/// [`Forms::parse`]'s problems, with every problem of a form file that
+/// does not read where it reports only the first: a form that does not
+/// read has that one problem and no other, so it is replaced by all of
+/// the file's.
+fn every_form_problem(sources: &Sources, problems: Vec<DataError>) -> Vec<DataError> {
+    let mut all = Vec::with_capacity(problems.len());
+    for file in [forms::APPLICATION_FILE, forms::CONTACT_FILE] {
+        match sources.parse_all::<FormDef>(file) {
+            Err(unread) => all.extend(unread),
+            Ok(_) => all.extend(problems.iter().filter(|p| p.file == file).cloned()),
+        }
+    }
+    let form_files = [forms::APPLICATION_FILE, forms::CONTACT_FILE];
+    all.extend(
+        problems
+            .into_iter()
+            .filter(|p| !form_files.contains(&p.file.as_str())),
+    );
+    all
 }
