@@ -23,6 +23,7 @@ pub mod follow_up;
 pub mod invoice;
 pub mod mail;
 pub mod pages;
+mod pdf;
 #[cfg(feature = "sample")]
 pub mod sample;
 pub mod summary;

@@ -19,43 +19,28 @@
 //! ([`PdfError::Invalid`]). What no program can check (that the reading
 //! order makes sense, that a heading is one) is this module's work.
 //!
-//! The text is set in Liberation Sans, regular and bold, compiled into the
-//! binary from `fonts/` (SIL Open Font Licence, see `fonts/LICENSE.txt`),
-//! so rendering reads no files. Glyphs and advances come from the fonts'
-//! own tables through [`skrifa`], the reader krilla itself uses; there is
-//! no shaping or kerning, so the width measured for wrapping is the width
-//! drawn.
+//! The house style, the fonts (Liberation Sans, compiled in from `fonts/`),
+//! the measuring, wrapping and drawing of text and the document's set-up
+//! are [`crate::pdf`]'s, which the advice letter shares.
 //!
 //! The same invoice always gives the same bytes: krilla derives the
 //! document's ids from its content, and the one date in it is the invoice
 //! date.
 
-use std::num::{NonZeroU16, NonZeroU32};
-use std::sync::LazyLock;
+use std::num::NonZeroU32;
 
-use chrono::Datelike;
-use krilla::color::rgb;
-use krilla::configure::{Accessibility, Archival, ConfigurationBuilder};
 use krilla::destination::XyzDestination;
-use krilla::error::KrillaError;
-use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::metadata::{DateTime, Metadata};
+use krilla::geom::Point;
+use krilla::metadata::Metadata;
 use krilla::outline::{Outline, OutlineNode};
-use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke};
-use krilla::surface::Surface;
-use krilla::tagging::{
-    Artifact, ArtifactType, ContentTag, SpanTag, TableHeaderScope, Tag, TagGroup, TagTree,
-};
-use krilla::text::{Font, GlyphId, KrillaGlyph};
-use krilla::{Document, SerializeSettings};
-use skrifa::charmap::Charmap;
-use skrifa::instance::{LocationRef, Size};
-use skrifa::metrics::GlyphMetrics;
-use skrifa::{FontRef, MetadataProvider};
+use krilla::tagging::{TableHeaderScope, Tag, TagGroup, TagTree};
 
 use super::{dutch_date, Invoice};
-use crate::formats::{format_iban, is_netherlands};
+use crate::formats::format_iban;
+use crate::pdf::{
+    self, address_lines, Bold, Failure, Look, Pen, BODY, CAPTION, DETAIL, FOOTER, H1, H2, HEADING,
+    INK, LANGUAGE, LEFT, LETTERHEAD, RIGHT, RULE, SHADE, SMALL, TITLE, TOP,
+};
 
 /// Why an invoice could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,21 +60,6 @@ pub enum PdfError {
     Write(String),
 }
 
-static REGULAR: &[u8] = include_bytes!("fonts/LiberationSans-Regular.ttf");
-static BOLD: &[u8] = include_bytes!("fonts/LiberationSans-Bold.ttf");
-
-/// The language of every text on the invoice.
-const LANGUAGE: &str = "nl-NL";
-
-// A4 in points, with margins of 20 mm at the sides. Positions below are
-// measured from the bottom of the page, as in PDF; krilla measures from
-// the top, and [`Pen`] turns one into the other.
-const PAGE_W: f32 = 595.28;
-const PAGE_H: f32 = 841.89;
-const LEFT: f32 = 56.69;
-const RIGHT: f32 = PAGE_W - 56.69;
-const TOP: f32 = PAGE_H - 50.0;
-const BOTTOM: f32 = 36.0;
 /// Where the right-hand columns (supplier details, invoice details,
 /// totals) start.
 const COL2: f32 = 286.0;
@@ -100,43 +70,17 @@ const COL_VAT: f32 = 424.0;
 /// Inner padding of the table cells.
 const PAD: f32 = 8.0;
 
-const INK: Color = Color(31, 31, 36);
-const MUTED: Color = Color(102, 102, 112);
-const ACCENT: Color = Color(18, 56, 102);
-const RULE: Color = Color(184, 189, 199);
-const SHADE: Color = Color(237, 240, 245);
-
-const BODY: Look = Look::new(Regular, 10.0, 14.0, INK);
-const SMALL: Look = Look::new(Regular, 9.5, 13.0, INK);
-const DETAIL: Look = Look::new(Regular, 9.0, 12.5, INK);
-const LETTERHEAD: Look = Look::new(Bold, 15.0, 18.0, ACCENT);
-const TITLE: Look = Look::new(Bold, 22.0, 26.0, ACCENT);
-const CAPTION: Look = Look::new(Bold, 8.5, 12.0, MUTED);
 const HEADER: Look = Look::new(Bold, 9.0, 12.0, INK);
-const HEADING: Look = Look::new(Bold, 10.5, 14.0, INK);
 const TOTAL: Look = Look::new(Bold, 11.0, 14.0, INK);
-const FOOTER: Look = Look::new(Regular, 7.5, 10.0, MUTED);
 
-const H1: NonZeroU16 = NonZeroU16::MIN;
-const H2: NonZeroU16 = NonZeroU16::MIN.saturating_add(1);
 /// The totals' labels span the description and VAT-rate columns.
 const TWO_COLUMNS: NonZeroU32 = NonZeroU32::MIN.saturating_add(1);
 
 /// Renders `invoice` as a one-page A4 PDF.
 pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
-    let faces = FACES.as_ref().map_err(Clone::clone)?;
-    let configuration = ConfigurationBuilder::new()
-        .with_archival_validator(Archival::A3_B)
-        .with_accessibility_validator(Accessibility::UA1)
-        .finish()
-        .map_err(|e| PdfError::Write(format!("{e:?}")))?;
-    let mut document = Document::new_with(SerializeSettings {
-        configuration,
-        enable_tagging: true,
-        ..SerializeSettings::default()
-    });
-    let size = PageSettings::from_wh(PAGE_W, PAGE_H)
-        .ok_or_else(|| PdfError::Write("ongeldig paginaformaat".to_string()))?;
+    let faces = pdf::faces()?;
+    let mut document = pdf::document()?;
+    let size = pdf::a4()?;
 
     let mut tree = TagTree::new();
     {
@@ -160,10 +104,6 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
     ));
     document.set_outline(outline);
 
-    let date = invoice.date;
-    let created = DateTime::new(u16::try_from(date.year()).unwrap_or(0))
-        .month(u8::try_from(date.month()).unwrap_or(1))
-        .day(u8::try_from(date.day()).unwrap_or(1));
     document.set_metadata(
         Metadata::new()
             .title(title)
@@ -174,22 +114,13 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
             ))
             .creator("cbt".to_string())
             .language(LANGUAGE.to_string())
-            .creation_date(created)
+            .creation_date(pdf::creation_date(invoice.date))
             // Without it krilla derives the id from the title and author,
             // which name the invoice too; this says what the id stands for.
             .document_id(format!("cbt-factuur-{}", invoice.number)),
     );
 
-    document.finish().map_err(|error| match error {
-        KrillaError::Validation(errors) => PdfError::Invalid(
-            errors
-                .iter()
-                .map(|(error, _)| format!("{error:?}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        other => PdfError::Write(other.to_string()),
-    })
+    Ok(pdf::finish(document)?)
 }
 
 /// Draws the page and builds its structure, in reading order.
@@ -362,349 +293,26 @@ fn draw(pen: &mut Pen<'_, '_>, invoice: &Invoice, tree: &mut TagTree) -> Result<
         s.email
     );
     let lines = pen.wrap(FOOTER, &footer, RIGHT - LEFT);
-    let footer_top = BOTTOM + lines.len() as f32 * FOOTER.leading + 4.0;
+    let footer_top = pdf::footer_top(lines.len());
     if body_bottom < footer_top + 12.0 {
         return Err(PdfError::TooLong);
     }
-    pen.surface
-        .start_tagged(ContentTag::Artifact(Artifact::with_kind(
-            ArtifactType::Footer,
-        )));
-    pen.rule(RULE, 0.5, LEFT, RIGHT, footer_top);
-    let mut y = footer_top - 12.0;
-    for line in &lines {
-        let x = (PAGE_W - pen.width(FOOTER, line.trim_end())) / 2.0;
-        pen.glyphs(FOOTER, x, y, line);
-        y -= FOOTER.leading;
-    }
-    pen.surface.end_tagged();
+    pen.footer(footer_top, &lines);
     Ok(())
 }
 
-/// The address as printed: street, postcode and city, and the country
-/// unless it is the Netherlands.
-fn address_lines(street: &str, postcode: &str, city: &str, country: &str) -> Vec<String> {
-    let mut lines = vec![
-        street.trim().to_string(),
-        format!("{postcode} {city}").trim().to_string(),
-    ];
-    if !is_netherlands(country) {
-        lines.push(country.trim().to_string());
-    }
-    lines.retain(|l| !l.is_empty());
-    lines
-}
-
-/// Both fonts, read once per process: krilla hashes a font's data when it
-/// loads it, which would otherwise cost every invoice that time again.
-static FACES: LazyLock<Result<Faces, PdfError>> = LazyLock::new(|| {
-    Ok(Faces {
-        regular: Face::new("LiberationSans", REGULAR)?,
-        bold: Face::new("LiberationSans-Bold", BOLD)?,
-    })
-});
-
-struct Faces {
-    regular: Face,
-    bold: Face,
-}
-
-/// One of the built-in fonts: krilla's handle to embed it, and its tables
-/// to find glyphs and measure text.
-struct Face {
-    font: Font,
-    charmap: Charmap<'static>,
-    metrics: GlyphMetrics<'static>,
-    units_per_em: f32,
-}
-
-impl Face {
-    fn new(name: &'static str, data: &'static [u8]) -> Result<Face, PdfError> {
-        let font_ref = FontRef::new(data).map_err(|_| PdfError::Font(name))?;
-        let units_per_em = font_ref
-            .metrics(Size::unscaled(), LocationRef::default())
-            .units_per_em;
-        if units_per_em == 0 {
-            return Err(PdfError::Font(name));
-        }
-        Ok(Face {
-            font: Font::new(data.into(), 0).ok_or(PdfError::Font(name))?,
-            charmap: font_ref.charmap(),
-            metrics: font_ref.glyph_metrics(Size::unscaled(), LocationRef::default()),
-            units_per_em: f32::from(units_per_em),
-        })
-    }
-
-    /// The glyph for `c` and its advance in ems, or nothing for a character
-    /// that is not drawn at all (a control or invisible format character).
-    ///
-    /// PDF/A forbids the empty box (`.notdef`) for a character the font
-    /// lacks: white space becomes a space, anything else a white square
-    /// (□, the visible sign of a missing character), which krilla still
-    /// maps to the character itself (as ActualText) for extraction.
-    fn glyph(&self, c: char) -> Option<(GlyphId, f32)> {
-        if is_unprintable(c) {
-            return None;
-        }
-        let found = |c: char| self.charmap.map(c).filter(|g| g.to_u32() != 0);
-        let glyph = found(c)
-            .or_else(|| c.is_whitespace().then(|| found(' ')).flatten())
-            .or_else(|| found('\u{25A1}'))
-            .or_else(|| found('?'))?;
-        let advance = self.metrics.advance_width(glyph).unwrap_or(0.0) / self.units_per_em;
-        Some((GlyphId::new(glyph.to_u32()), advance))
-    }
-
-    /// The width of `text` at `size` points.
-    fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars()
-            .filter_map(|c| self.glyph(c))
-            .map(|(_, advance)| advance)
-            .sum::<f32>()
-            * size
-    }
-
-    /// `text` as glyphs, each with the bytes of `text` it stands for.
-    fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
-        text.char_indices()
-            .filter_map(|(i, c)| {
-                let (glyph, advance) = self.glyph(c)?;
-                Some(KrillaGlyph::new(
-                    glyph,
-                    advance,
-                    0.0,
-                    0.0,
-                    0.0,
-                    i..i + c.len_utf8(),
-                    None,
-                ))
-            })
-            .collect()
-    }
-}
-
-/// Characters that have no place on paper: controls, and the invisible
-/// formatting characters that word processors paste along (zero-width
-/// spaces, direction marks, the byte-order mark). PDF/UA forbids mapping
-/// a glyph to some of them.
-fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{AD}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{206F}'
-                | '\u{FE00}'..='\u{FE0F}'
-                | '\u{FEFF}'
-                | '\u{FFF0}'..='\u{FFFB}'
-                | '\u{FFFE}'
-                | '\u{FFFF}'
-        )
-}
-
-#[derive(Clone, Copy, PartialEq)]
-struct Color(u8, u8, u8);
-
-impl Color {
-    fn paint(self) -> krilla::paint::Paint {
-        rgb::Color::new(self.0, self.1, self.2).into()
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Style {
-    Regular,
-    Bold,
-}
-use Style::{Bold, Regular};
-
-/// How a piece of text looks: font, size, line distance and colour.
-#[derive(Clone, Copy, PartialEq)]
-struct Look {
-    font: Style,
-    size: f32,
-    leading: f32,
-    color: Color,
-}
-
-impl Look {
-    const fn new(font: Style, size: f32, leading: f32, color: Color) -> Look {
-        Look {
-            font,
-            size,
-            leading,
-            color,
-        }
-    }
-
-    const fn bold(self) -> Look {
-        Look { font: Bold, ..self }
-    }
-
-    /// The same size, for the label before a value.
-    const fn label(self) -> Look {
-        Look {
-            font: Regular,
-            color: MUTED,
-            ..self
+impl From<Failure> for PdfError {
+    fn from(failure: Failure) -> PdfError {
+        match failure {
+            Failure::Font(name) => PdfError::Font(name),
+            Failure::Invalid(message) => PdfError::Invalid(message),
+            Failure::Write(message) => PdfError::Write(message),
         }
     }
 }
 
-/// Draws on the page. Text goes in as tagged spans, pushed into the
-/// structure element given; rules and shading as artifacts.
-struct Pen<'a, 'p> {
-    surface: &'a mut Surface<'p>,
-    faces: &'static Faces,
-}
-
+/// What only the invoice draws: its label and value column, its totals.
 impl Pen<'_, '_> {
-    fn face(&self, style: Style) -> &'static Face {
-        match style {
-            Regular => &self.faces.regular,
-            Bold => &self.faces.bold,
-        }
-    }
-
-    fn width(&self, look: Look, text: &str) -> f32 {
-        self.face(look.font).width(text, look.size)
-    }
-
-    /// One line of text starting at `x` on the baseline `y`, untagged: for
-    /// use inside a tagged section or an artifact.
-    fn glyphs(&mut self, look: Look, x: f32, y: f32, text: &str) {
-        let face = self.face(look.font);
-        let glyphs = face.glyphs(text);
-        self.surface.set_stroke(None);
-        self.surface.set_fill(Some(Fill {
-            paint: look.color.paint(),
-            ..Fill::default()
-        }));
-        self.surface.draw_glyphs(
-            Point::from_xy(x, PAGE_H - y),
-            &glyphs,
-            face.font.clone(),
-            text,
-            look.size,
-            false,
-        );
-    }
-
-    /// One line of text starting at `x` on the baseline `y`, as a span of
-    /// `into`.
-    fn text(&mut self, into: &mut TagGroup, look: Look, x: f32, y: f32, text: &str) {
-        if text.chars().all(is_unprintable) {
-            return;
-        }
-        let id = self
-            .surface
-            .start_tagged(ContentTag::Span(SpanTag::empty()));
-        self.glyphs(look, x, y, text);
-        self.surface.end_tagged();
-        into.push(id);
-    }
-
-    /// One line of text ending at `right`.
-    fn text_right(&mut self, into: &mut TagGroup, look: Look, right: f32, y: f32, text: &str) {
-        let x = right - self.width(look, text);
-        self.text(into, look, x, y, text);
-    }
-
-    /// `text` broken into lines no wider than `max`: at spaces, and within
-    /// a word only when the word alone is too wide. No-break spaces hold.
-    /// A line broken at a space keeps it at its end, invisible, so that
-    /// the words stay apart when the text is read out or copied.
-    fn wrap(&self, look: Look, text: &str, max: f32) -> Vec<String> {
-        let face = self.face(look.font);
-        let size = look.size;
-        let space = face.width(" ", size);
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        let mut line_width = 0.0;
-        let words = text
-            .split(|c: char| c.is_whitespace() && c != '\u{a0}')
-            .filter(|w| !w.is_empty());
-        for word in words {
-            let width = face.width(word, size);
-            if !line.is_empty() && line_width + space + width <= max {
-                line.push(' ');
-                line.push_str(word);
-                line_width += space + width;
-                continue;
-            }
-            if !line.is_empty() {
-                line.push(' ');
-                lines.push(std::mem::take(&mut line));
-            }
-            line_width = 0.0;
-            for c in word.chars() {
-                let w = face.glyph(c).map_or(0.0, |(_, advance)| advance * size);
-                if !line.is_empty() && line_width + w > max {
-                    lines.push(std::mem::take(&mut line));
-                    line_width = 0.0;
-                }
-                line.push(c);
-                line_width += w;
-            }
-        }
-        if !line.is_empty() {
-            lines.push(line);
-        }
-        lines
-    }
-
-    /// `lines` from the baseline `y` down, as spans of `into`; returns the
-    /// baseline for what follows.
-    fn lines(
-        &mut self,
-        into: &mut TagGroup,
-        look: Look,
-        x: f32,
-        mut y: f32,
-        lines: &[String],
-    ) -> f32 {
-        for line in lines {
-            self.text(into, look, x, y, line);
-            y -= look.leading;
-        }
-        y
-    }
-
-    /// `text` wrapped to `width`, the first baseline at `y`, as a paragraph
-    /// of `into`; returns the baseline for what follows.
-    fn paragraph(
-        &mut self,
-        into: &mut TagGroup,
-        look: Look,
-        x: f32,
-        y: f32,
-        width: f32,
-        text: &str,
-    ) -> f32 {
-        let mut paragraph = TagGroup::new(Tag::P);
-        let lines = self.wrap(look, text, width);
-        let y = self.lines(&mut paragraph, look, x, y, &lines);
-        into.push(paragraph);
-        y
-    }
-
-    /// A heading of one line; `title` is what it says, as a reader would
-    /// name it.
-    fn heading(
-        &mut self,
-        level: NonZeroU16,
-        title: &str,
-        look: Look,
-        x: f32,
-        y: f32,
-        text: &str,
-    ) -> TagGroup {
-        let mut heading = TagGroup::new(Tag::Hn(level, Some(title.to_string())));
-        self.text(&mut heading, look, x, y, text);
-        heading
-    }
-
     /// A label in the right-hand column and its value, wrapped, beside it,
     /// as one paragraph of `into`; returns the baseline for the next.
     fn labelled(
@@ -734,58 +342,6 @@ impl Pen<'_, '_> {
         self.text_right(&mut cell, look, RIGHT - PAD, y, amount);
         TagGroup::with_children(Tag::TR, vec![header.into(), cell.into()])
     }
-
-    /// A horizontal rule, untagged.
-    fn rule(&mut self, color: Color, width: f32, x1: f32, x2: f32, y: f32) {
-        let mut path = PathBuilder::new();
-        path.move_to(x1, PAGE_H - y);
-        path.line_to(x2, PAGE_H - y);
-        if let Some(path) = path.finish() {
-            self.surface.set_fill(None);
-            self.surface.set_stroke(Some(Stroke {
-                paint: color.paint(),
-                width,
-                ..Stroke::default()
-            }));
-            self.surface.draw_path(&path);
-            self.surface.set_stroke(None);
-        }
-    }
-
-    /// A horizontal rule, as a layout artifact.
-    fn hline(&mut self, color: Color, width: f32, x1: f32, x2: f32, y: f32) {
-        self.surface
-            .start_tagged(ContentTag::Artifact(Artifact::with_kind(
-                ArtifactType::Layout,
-            )));
-        self.rule(color, width, x1, x2, y);
-        self.surface.end_tagged();
-    }
-
-    /// A shaded rectangle behind text, its lower left corner at `x`, `y`,
-    /// as a background artifact.
-    fn band(&mut self, color: Color, x: f32, y: f32, w: f32, h: f32) {
-        let Some(rect) = Rect::from_xywh(x, PAGE_H - y - h, w, h) else {
-            return;
-        };
-        let mut path = PathBuilder::new();
-        path.push_rect(rect);
-        let Some(path) = path.finish() else {
-            return;
-        };
-        self.surface
-            .start_tagged(ContentTag::Artifact(Artifact::new(
-                ArtifactType::Background,
-                Some(rect),
-            )));
-        self.surface.set_stroke(None);
-        self.surface.set_fill(Some(Fill {
-            paint: color.paint(),
-            ..Fill::default()
-        }));
-        self.surface.draw_path(&path);
-        self.surface.end_tagged();
-    }
 }
 
 #[cfg(test)]
@@ -794,8 +350,9 @@ mod tests {
     use crate::formats::{Email, VatId};
     use crate::invoice::{Customer, InvoiceNumber, Line, Supplier};
     use crate::money::Cents;
+    use crate::pdf::check::{collapse, dict, pdftotext, qpdf_check, structure, text_string};
     use chrono::NaiveDate;
-    use lopdf::{Dictionary, Object};
+    use lopdf::Object;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("date")
@@ -843,83 +400,12 @@ mod tests {
         }
     }
 
-    /// Whitespace (including no-break spaces and line ends) collapsed to
-    /// single spaces.
-    fn collapse(text: &str) -> String {
-        text.split(char::is_whitespace)
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
     /// The page count and the text of the PDF as lopdf extracts it.
     fn read(pdf: &[u8]) -> (usize, String) {
         let doc = lopdf::Document::load_mem(pdf).expect("a readable PDF");
         let pages = doc.get_pages().len();
         let text = doc.extract_text(&[1]).expect("text");
         (pages, collapse(&text))
-    }
-
-    /// The text as poppler's `pdftotext` extracts it in content order
-    /// (`-raw`; it also reads the ActualText of substituted glyphs), or
-    /// `None` without poppler.
-    fn pdftotext(pdf: &[u8]) -> Option<String> {
-        let dir = std::env::temp_dir().join(format!("cbt-pdf-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join(format!("{:016x}.pdf", fnv(pdf)));
-        std::fs::write(&path, pdf).expect("write");
-        let out = std::process::Command::new("pdftotext")
-            .arg("-raw")
-            .arg(&path)
-            .arg("-")
-            .output();
-        std::fs::remove_file(&path).ok();
-        let Ok(out) = out else {
-            may_skip("pdftotext");
-            return None;
-        };
-        assert!(out.status.success(), "pdftotext: {out:?}");
-        Some(collapse(&String::from_utf8(out.stdout).expect("UTF-8")))
-    }
-
-    /// Whether `tool` may be missing: yes on a developer's machine (the
-    /// check is then skipped, and says so), no in `tests/run`, which
-    /// installs it and sets `CBT_REQUIRE_TOOLS=1`.
-    fn may_skip(tool: &str) -> bool {
-        assert!(
-            std::env::var("CBT_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{tool} is not installed (apt-get install qpdf poppler-utils; tests/run does)"
-        );
-        println!("{tool} is not installed: its check is skipped (tests/run installs it)");
-        true
-    }
-
-    fn fnv(bytes: &[u8]) -> u64 {
-        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-        })
-    }
-
-    fn dict<'a>(doc: &'a lopdf::Document, object: &'a Object) -> &'a Dictionary {
-        doc.dereference(object)
-            .expect("reference")
-            .1
-            .as_dict()
-            .expect("dictionary")
-    }
-
-    fn text_string(object: &Object) -> String {
-        let bytes = object.as_str().expect("string");
-        match bytes {
-            [0xfe, 0xff, rest @ ..] => String::from_utf16(
-                &rest
-                    .chunks(2)
-                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                    .collect::<Vec<_>>(),
-            )
-            .expect("UTF-16"),
-            _ => String::from_utf8(bytes.to_vec()).expect("PDFDocEncoding in ASCII"),
-        }
     }
 
     /// Every legal element the law and the tax authority ask of an invoice,
@@ -967,7 +453,7 @@ mod tests {
         for needed in legal_elements(&invoice) {
             assert!(text.contains(&needed), "{needed:?} missing from {text:?}");
         }
-        match pdftotext(&pdf) {
+        match pdftotext(&pdf, None) {
             Some(text) => {
                 for needed in legal_elements(&invoice) {
                     assert!(text.contains(&needed), "{needed:?} missing from {text:?}");
@@ -1061,34 +547,6 @@ mod tests {
         assert_eq!(all.iter().filter(|r| **r == "TH").count(), 6, "{all:?}");
     }
 
-    /// The structure elements' roles under `kids`, depth first, with
-    /// their depth below the document element.
-    fn structure(doc: &lopdf::Document, kids: &Object, out: &mut Vec<(usize, String)>) {
-        fn walk(doc: &lopdf::Document, kid: &Object, depth: usize, out: &mut Vec<(usize, String)>) {
-            let Ok((_, object)) = doc.dereference(kid) else {
-                return;
-            };
-            match object {
-                Object::Array(kids) => {
-                    for kid in kids {
-                        walk(doc, kid, depth, out);
-                    }
-                }
-                Object::Dictionary(element) => {
-                    let Ok(role) = element.get(b"S").and_then(Object::as_name) else {
-                        return; // a marked-content reference
-                    };
-                    out.push((depth, String::from_utf8_lossy(role).into_owned()));
-                    if let Ok(kids) = element.get(b"K") {
-                        walk(doc, kids, depth + 1, out);
-                    }
-                }
-                _ => {}
-            }
-        }
-        walk(doc, kids, 0, out);
-    }
-
     #[test]
     fn the_same_invoice_gives_the_same_bytes() {
         let invoice = sample();
@@ -1101,29 +559,7 @@ mod tests {
 
     #[test]
     fn qpdf_finds_nothing_wrong() {
-        let pdf = render(&sample()).expect("render");
-        let path = std::env::temp_dir().join(format!("cbt-qpdf-{}.pdf", std::process::id()));
-        std::fs::write(&path, &pdf).expect("write");
-        let out = std::process::Command::new("qpdf")
-            .arg("--check")
-            .arg(&path)
-            .output();
-        std::fs::remove_file(&path).ok();
-        let Ok(out) = out else {
-            may_skip("qpdf");
-            return;
-        };
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "qpdf --check: {out:?}");
-        assert!(
-            stdout.contains("No syntax or stream encoding errors found"),
-            "{stdout}"
-        );
-        assert!(
-            out.stderr.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        qpdf_check(&render(&sample()).expect("render"));
     }
 
     #[test]
@@ -1136,7 +572,7 @@ mod tests {
         assert!(text.contains("Café Ëxtra – Groß & Zoon"), "{text}");
         assert!(text.contains("België"), "{text}");
         assert!(text.contains("€ 3.680,00"), "{text}");
-        if let Some(text) = pdftotext(&pdf) {
+        if let Some(text) = pdftotext(&pdf, None) {
             assert!(text.contains("Café Ëxtra – Groß & Zoon"), "{text}");
             assert!(text.contains("België"), "{text}");
         }
@@ -1166,7 +602,7 @@ mod tests {
         // lopdf reads no ActualText: it sees only that the squares are there.
         assert!(text.contains("Tōkyō "), "{text}");
         assert!(text.contains(" B.V. Kerkstraat 12"), "{text}");
-        if let Some(text) = pdftotext(&pdf) {
+        if let Some(text) = pdftotext(&pdf, None) {
             assert!(text.contains("Tōkyō 東京 \u{1F600} B.V. "), "{text}");
         }
     }
