@@ -15,6 +15,7 @@
 
 #![deny(missing_docs)]
 
+pub mod advice;
 pub mod application;
 pub mod case;
 pub mod contact;
