@@ -56,7 +56,7 @@ fn case(
             Action::RequestCompletion {
                 text: "Licht de termijn toe.".into(),
             },
-            staff.clone(),
+            staff,
             15,
         ),
         (

@@ -291,7 +291,11 @@ impl Values {
             Outcome::Granted {
                 term_years,
                 valid_until,
-            } => (true, *term_years, valid_until.format("%Y-%m-%d").to_string()),
+            } => (
+                true,
+                *term_years,
+                valid_until.format("%Y-%m-%d").to_string(),
+            ),
             Outcome::Refused => (false, 0, String::new()),
         };
         Values {

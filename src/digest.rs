@@ -92,10 +92,7 @@ impl Digest {
             if let Some(due) = t.advice_due.filter(|d| *d <= within(ADVICE_WITHIN_DAYS)) {
                 digest.advice_due.push(line(due));
             }
-            if let Some(target) = t
-                .advice_target
-                .filter(|d| *d <= within(TARGET_WITHIN_DAYS))
-            {
+            if let Some(target) = t.advice_target.filter(|d| *d <= within(TARGET_WITHIN_DAYS)) {
                 digest.targets_at_risk.push(line(target));
             }
         }
@@ -215,7 +212,12 @@ mod tests {
         let mut done = case(5, d(2026, 12, 1));
         done.state = State::AdviesUitgebracht;
         let digest = Digest::of(&[done, late, closing, unpaid, new], now, &periods());
-        let refs = |lines: &[Line]| lines.iter().map(|l| l.reference.clone()).collect::<Vec<_>>();
+        let refs = |lines: &[Line]| {
+            lines
+                .iter()
+                .map(|l| l.reference.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(refs(&digest.new_applications), ["CBT-2027-0001"]);
         assert_eq!(refs(&digest.payments_overdue), ["CBT-2027-0002"]);
         assert_eq!(digest.payments_overdue[0].days_text, "26 dagen te laat");

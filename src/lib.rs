@@ -35,8 +35,8 @@ pub mod validate;
 pub mod values;
 
 pub use cbt_data::{
-    assets, fees, formats, forms, money, needs, periods, retention, site, sources, supplier, Cents, DataError,
-    FeeSchedule, FormDef, Forms, Periods, Rules, SiteConfig, Sources, Tariff,
+    assets, fees, formats, forms, money, needs, periods, retention, site, sources, supplier, Cents,
+    DataError, FeeSchedule, FormDef, Forms, Periods, Rules, SiteConfig, Sources, Tariff,
 };
 pub use chrono::NaiveDate;
 

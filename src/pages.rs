@@ -235,8 +235,8 @@ impl CaseView {
                 Err(crate::case::Refusal::NotYours { .. } | crate::case::Refusal::WrongState { .. })
             )
         };
-        let amend_open = allowed(&Action::FinishChanges)
-            && t.amend_until.is_none_or(|until| today <= until);
+        let amend_open =
+            allowed(&Action::FinishChanges) && t.amend_until.is_none_or(|until| today <= until);
         let when = |date: Option<chrono::NaiveDate>| date.map(dutch_date).unwrap_or_default();
         let mut next = Vec::new();
         match case.state {
@@ -337,7 +337,10 @@ impl CaseView {
                 rules.site.secretariat.email
             )
         });
-        let file = rules.forms.application.field(crate::needs::application::DOCUMENT);
+        let file = rules
+            .forms
+            .application
+            .field(crate::needs::application::DOCUMENT);
         let document_hint = file
             .and_then(|f| f.hint.clone())
             .unwrap_or_else(|| "Een PDF-, DOCX- of ODT-bestand.".to_string());
@@ -396,7 +399,11 @@ pub fn case_page(
     templates: &Templates,
     view: &CaseView,
 ) -> Result<String, TemplateError> {
-    let mut ctx = base(rules, "/mijn-aanvraag/", &format!("Uw aanvraag {}", view.reference));
+    let mut ctx = base(
+        rules,
+        "/mijn-aanvraag/",
+        &format!("Uw aanvraag {}", view.reference),
+    );
     ctx.insert("v", view);
     templates.render("zaak.html", &ctx)
 }
@@ -409,7 +416,11 @@ pub fn withdraw_page(
     page_base: &str,
     paid: bool,
 ) -> Result<String, TemplateError> {
-    let mut ctx = base(rules, "/mijn-aanvraag/", &format!("Aanvraag {reference} intrekken"));
+    let mut ctx = base(
+        rules,
+        "/mijn-aanvraag/",
+        &format!("Aanvraag {reference} intrekken"),
+    );
     ctx.insert("reference", reference);
     ctx.insert("base", page_base);
     ctx.insert("paid", &paid);
@@ -417,7 +428,11 @@ pub fn withdraw_page(
 }
 
 /// "Stuur mij de link opnieuw", and after it was asked for.
-pub fn link_page(rules: &Rules, templates: &Templates, sent: bool) -> Result<String, TemplateError> {
+pub fn link_page(
+    rules: &Rules,
+    templates: &Templates,
+    sent: bool,
+) -> Result<String, TemplateError> {
     let mut ctx = base(rules, "/mijn-aanvraag/link", "Stuur mij de link opnieuw");
     ctx.insert("sent", &sent);
     templates.render("link.html", &ctx)

@@ -140,7 +140,12 @@ pub(crate) fn finish(document: Document) -> Result<Vec<u8>, Failure> {
 
 /// The address as printed: street, postcode and city, and the country
 /// unless it is the Netherlands.
-pub(crate) fn address_lines(street: &str, postcode: &str, city: &str, country: &str) -> Vec<String> {
+pub(crate) fn address_lines(
+    street: &str,
+    postcode: &str,
+    city: &str,
+    country: &str,
+) -> Vec<String> {
     let mut lines = vec![
         street.trim().to_string(),
         format!("{postcode} {city}").trim().to_string(),
@@ -558,4 +563,142 @@ impl Pen<'_, '_> {
 /// Where a footer of `lines` starts: its rule, above the bottom margin.
 pub(crate) fn footer_top(lines: usize) -> f32 {
     BOTTOM + lines as f32 * FOOTER.leading + 4.0
+}
+
+/// What the documents' tests check with: their text as lopdf and poppler
+/// read it, qpdf's check, and the catalogue, metadata and structure.
+#[cfg(test)]
+pub(crate) mod check {
+    use lopdf::{Dictionary, Object};
+
+    /// Whitespace (including no-break spaces and line ends) collapsed to
+    /// single spaces.
+    pub(crate) fn collapse(text: &str) -> String {
+        text.split(char::is_whitespace)
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The text as poppler's `pdftotext` extracts it in content order
+    /// (`-raw`; it also reads the ActualText of substituted glyphs), of
+    /// one page or all, or `None` without poppler.
+    pub(crate) fn pdftotext(pdf: &[u8], page: Option<usize>) -> Option<String> {
+        let dir = std::env::temp_dir().join(format!("cbt-pdf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(format!("{:016x}.pdf", fnv(pdf)));
+        std::fs::write(&path, pdf).expect("write");
+        let mut command = std::process::Command::new("pdftotext");
+        command.arg("-raw");
+        if let Some(page) = page {
+            command.args(["-f", &page.to_string(), "-l", &page.to_string()]);
+        }
+        let out = command.arg(&path).arg("-").output();
+        std::fs::remove_file(&path).ok();
+        let Ok(out) = out else {
+            may_skip("pdftotext");
+            return None;
+        };
+        assert!(out.status.success(), "pdftotext: {out:?}");
+        Some(collapse(&String::from_utf8(out.stdout).expect("UTF-8")))
+    }
+
+    /// `qpdf --check` finds nothing wrong, or qpdf is missing (see
+    /// [`may_skip`]).
+    pub(crate) fn qpdf_check(pdf: &[u8]) {
+        let path = std::env::temp_dir().join(format!(
+            "cbt-qpdf-{}-{:016x}.pdf",
+            std::process::id(),
+            fnv(pdf)
+        ));
+        std::fs::write(&path, pdf).expect("write");
+        let out = std::process::Command::new("qpdf")
+            .arg("--check")
+            .arg(&path)
+            .output();
+        std::fs::remove_file(&path).ok();
+        let Ok(out) = out else {
+            may_skip("qpdf");
+            return;
+        };
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "qpdf --check: {out:?}");
+        assert!(
+            stdout.contains("No syntax or stream encoding errors found"),
+            "{stdout}"
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Whether `tool` may be missing: yes on a developer's machine (the
+    /// check is then skipped, and says so), no in `tests/run`, which
+    /// installs it and sets `CBT_REQUIRE_TOOLS=1`.
+    pub(crate) fn may_skip(tool: &str) -> bool {
+        assert!(
+            std::env::var("CBT_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{tool} is not installed (apt-get install qpdf poppler-utils; tests/run does)"
+        );
+        println!("{tool} is not installed: its check is skipped (tests/run installs it)");
+        true
+    }
+
+    fn fnv(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    pub(crate) fn dict<'a>(doc: &'a lopdf::Document, object: &'a Object) -> &'a Dictionary {
+        doc.dereference(object)
+            .expect("reference")
+            .1
+            .as_dict()
+            .expect("dictionary")
+    }
+
+    pub(crate) fn text_string(object: &Object) -> String {
+        let bytes = object.as_str().expect("string");
+        match bytes {
+            [0xfe, 0xff, rest @ ..] => String::from_utf16(
+                &rest
+                    .chunks(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect::<Vec<_>>(),
+            )
+            .expect("UTF-16"),
+            _ => String::from_utf8(bytes.to_vec()).expect("PDFDocEncoding in ASCII"),
+        }
+    }
+
+    /// The structure elements' roles under `kids`, depth first, with
+    /// their depth below the document element.
+    pub(crate) fn structure(doc: &lopdf::Document, kids: &Object, out: &mut Vec<(usize, String)>) {
+        fn walk(doc: &lopdf::Document, kid: &Object, depth: usize, out: &mut Vec<(usize, String)>) {
+            let Ok((_, object)) = doc.dereference(kid) else {
+                return;
+            };
+            match object {
+                Object::Array(kids) => {
+                    for kid in kids {
+                        walk(doc, kid, depth, out);
+                    }
+                }
+                Object::Dictionary(element) => {
+                    let Ok(role) = element.get(b"S").and_then(Object::as_name) else {
+                        return; // a marked-content reference
+                    };
+                    out.push((depth, String::from_utf8_lossy(role).into_owned()));
+                    if let Ok(kids) = element.get(b"K") {
+                        walk(doc, kids, depth + 1, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk(doc, kids, 0, out);
+    }
 }

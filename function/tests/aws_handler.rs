@@ -29,8 +29,6 @@ use emulator::{create_bucket, create_table, endpoint, moto, unique, verify_sende
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
-/// The fixture document (as `tests/common/mod.rs` at the root).
-
 /// A mailer that fails its first `failures` sends, and records what went
 /// out (kind and the mail service's id).
 struct Flaky<M> {
@@ -223,24 +221,16 @@ fn moto_raw_mails() -> Vec<Value> {
 /// The invoice file names (`factuur-YYYY-NNNN.pdf`) in a raw mail.
 fn invoice_files(raw: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut rest = raw;
-    while let Some(at) = rest.find("factuur-") {
-        let candidate = &rest[at..];
-        let name: String = candidate
-            .chars()
-            .take("factuur-2026-0001.pdf".len())
-            .collect();
-        let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        if name.len() == "factuur-2026-0001.pdf".len()
-            && name.ends_with(".pdf")
-            && digits(&name[8..12])
-            && &name[12..13] == "-"
-            && digits(&name[13..17])
+    for piece in raw.split("factuur-").skip(1) {
+        let number: String = piece.chars().take("2026-0001".len()).collect();
+        let extension: String = piece.chars().skip(number.chars().count()).take(4).collect();
+        let name = format!("factuur-{number}.pdf");
+        if number.parse::<cbt::invoice::InvoiceNumber>().is_ok()
+            && extension == ".pdf"
             && !found.contains(&name)
         {
             found.push(name);
         }
-        rest = &candidate["factuur-".len()..];
     }
     found
 }

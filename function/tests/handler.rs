@@ -1090,7 +1090,7 @@ async fn the_applicants_page_acts_and_refuses_clearly() {
     }
 
     // A document added; a file that is no document refused, at the page.
-    let (ct, body) = document_body("extra.pdf", cbt::sample::PDF);
+    let (ct, body) = document_body("extra.pdf", PDF);
     let added = handle(&app, post(format!("{page}/document"), &ct, body)).await;
     assert_eq!(added.status(), 303);
     let (ct, body) = document_body("virus.exe", b"MZ\x90\x00 not a document");
@@ -1101,7 +1101,7 @@ async fn the_applicants_page_acts_and_refuses_clearly() {
         "{}",
         text(&refused)
     );
-    let (ct, body) = cbt::sample::multipart(&[], None);
+    let (ct, body) = multipart(&[], None);
     let none = handle(&app, post(format!("{page}/document"), &ct, body)).await;
     assert_eq!(none.status(), 422);
     assert!(text(&none).contains("Kies het document"));
@@ -1118,12 +1118,12 @@ async fn the_applicants_page_acts_and_refuses_clearly() {
     assert_eq!(form.status(), 200);
     assert!(text(&form).contains("value=\"Voorbeeld Energie B.V.\""));
     assert!(text(&form).contains("Wijzigingen opslaan"));
-    let bad = cbt::sample::set(cbt::sample::application_fields(), "kvk_nummer", "123");
-    let (ct, body) = cbt::sample::multipart(&bad, None);
+    let bad = cbt::sample::set(application_fields(), "kvk_nummer", "123");
+    let (ct, body) = multipart(&bad, None);
     let invalid = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
     assert_eq!(invalid.status(), 422);
     assert!(text(&invalid).contains("Een KvK-nummer bestaat uit 8 cijfers"));
-    let (ct, body) = cbt::sample::multipart(&cbt::sample::application_fields(), None);
+    let (ct, body) = multipart(&application_fields(), None);
     let same = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
     assert_eq!(same.status(), 409);
     assert!(text(&same).contains("Er is niets gewijzigd."));
@@ -1152,12 +1152,8 @@ async fn the_applicants_page_acts_and_refuses_clearly() {
     )
     .await
     .expect("paid");
-    let other = cbt::sample::set(
-        cbt::sample::application_fields(),
-        "soort_organisatie",
-        "non_profit",
-    );
-    let (ct, body) = cbt::sample::multipart(&other, None);
+    let other = cbt::sample::set(application_fields(), "soort_organisatie", "non_profit");
+    let (ct, body) = multipart(&other, None);
     let tariff = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
     assert_eq!(tariff.status(), 409);
     assert!(

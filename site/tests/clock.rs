@@ -90,7 +90,7 @@ fn new_years_night_in_amsterdam_under_faketime() {
     // Payment term 30 days from the invoice date, 1 January.
     assert!(page.contains("31 januari 2027"), "{page}");
 
-    let filing = std::fs::read_to_string(data.path().join("store/applications/CBT-2027-0001.json"))
+    let filing = std::fs::read_to_string(data.path().join("store/cases/CBT-2027-0001.json"))
         .expect("the filing, kept under the new year's number");
     assert!(
         filing.contains("\"submitted_on\": \"2027-01-01\""),

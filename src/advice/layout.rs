@@ -18,8 +18,8 @@ use krilla::Document;
 
 use super::markup::{Block, FooterPart, Letter};
 use crate::pdf::{
-    self, Bold, Faces, Failure, Look, Pen, ACCENT, BODY, FOOTER, HEADING, LANGUAGE,
-    LEFT, LETTERHEAD, PAGE_H, RIGHT, RULE, SMALL, TOP,
+    self, Bold, Faces, Failure, Look, Pen, ACCENT, BODY, FOOTER, HEADING, LANGUAGE, LEFT,
+    LETTERHEAD, PAGE_H, RIGHT, RULE, SMALL, TOP,
 };
 
 /// The subject of the letter (its one level 1 heading).
@@ -68,13 +68,6 @@ pub(super) struct Laid {
     /// The level 1 and 2 headings: text, page, and their top.
     outline: Vec<(String, usize, f32)>,
     footer_top: f32,
-}
-
-impl Laid {
-    /// How many pages the letter has.
-    pub(super) fn pages(&self) -> usize {
-        self.pages.len()
-    }
 }
 
 /// Lays out `letter` under the letterhead of `sender`.
@@ -214,14 +207,9 @@ impl Layout<'_> {
             self.new_page();
         }
         let y = self.top - look.size;
-        let span = self.span();
-        self.op(Op::Text {
-            look,
-            x,
-            y,
-            text: text.to_string(),
-            span,
-        });
+        // The labels first: programs that read the text in the order it
+        // is drawn (copying, pdftotext, untagged readers) get "Datum 15
+        // januari 2027", not the other way round.
         for label in std::mem::take(&mut self.pending) {
             self.op(Op::Text {
                 look: label.look,
@@ -231,6 +219,14 @@ impl Layout<'_> {
                 span: label.span,
             });
         }
+        let span = self.span();
+        self.op(Op::Text {
+            look,
+            x,
+            y,
+            text: text.to_string(),
+            span,
+        });
         self.top -= look.leading;
         self.fresh = false;
     }
@@ -244,8 +240,9 @@ impl Layout<'_> {
             let mut take = rest.len();
             if take > room {
                 take = room;
-                if rest.len() - take == 1 && take >= 3 {
-                    take -= 1;
+                if rest.len() - take == 1 {
+                    // Two lines go over rather than one.
+                    take = take.saturating_sub(1);
                 }
                 if take < 2 && !self.fresh {
                     self.new_page();
@@ -283,7 +280,7 @@ impl Layout<'_> {
         self.close();
         let rule = self.top - 4.0;
         self.op(Op::Rule { y: rule });
-        self.top = rule - 30.0;
+        self.top = rule - 22.0;
         self.fresh = false;
     }
 
@@ -428,10 +425,10 @@ impl Layout<'_> {
 fn space_between(previous: &Block, next: &Block) -> f32 {
     match (previous, next) {
         (Block::Heading { .. }, _) => 4.0,
-        (_, Block::Heading { level: 1, .. }) => 20.0,
-        (_, Block::Heading { level: 2, .. }) => 14.0,
+        (_, Block::Heading { level: 1, .. }) => 16.0,
+        (_, Block::Heading { level: 2, .. }) => 12.0,
         (_, Block::Heading { .. }) => 10.0,
-        _ => 8.0,
+        _ => 7.0,
     }
 }
 

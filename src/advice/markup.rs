@@ -71,19 +71,24 @@ pub(super) enum Block {
 /// motivation's mark passes unchanged, so that the template can place the
 /// motivation; the values are [`clean`]ed before they reach the template,
 /// so no value can pose as it.
+///
+/// An empty value stays empty: Tera escapes a value also where it tests
+/// it (`{% if aan.land %}`), and an empty value must stay false there.
 pub(super) fn mark_data(value: &str) -> String {
-    if value == MOTIVATION {
+    if value == MOTIVATION || value.is_empty() {
         return value.to_string();
     }
     let mut out = String::with_capacity(value.len() + 2 * DATA_OPEN.len_utf8());
     out.push(DATA_OPEN);
-    out.extend(value.chars().filter(|c| !is_mark(*c)).map(|c| {
-        if breaks_line(c) {
-            ' '
-        } else {
-            c
-        }
-    }));
+    out.extend(value.chars().filter(|c| !is_mark(*c)).map(
+        |c| {
+            if breaks_line(c) {
+                ' '
+            } else {
+                c
+            }
+        },
+    ));
     out.push(DATA_CLOSE);
     out
 }
@@ -164,8 +169,8 @@ pub(super) fn parse(rendered: &str, motivation: &str) -> Result<Letter, String> 
             continue;
         }
         if visible(line).is_empty() {
-            // Only empty values, such as the country of a Dutch address:
-            // the line is left out, and it separates nothing.
+            // Only values of nothing but white space: the line is left
+            // out, and it separates nothing.
             continue;
         }
         if let Some(directive) = line.strip_prefix('@') {
@@ -566,7 +571,9 @@ mod tests {
     }
 
     fn letter(body: &str) -> Letter {
-        let text = format!("@titel Advies\n@voet pagina {{pagina}} van {{paginas}}\n{body}\n{MOTIVATION}\n");
+        let text = format!(
+            "@titel Advies\n@voet pagina {{pagina}} van {{paginas}}\n{body}\n{MOTIVATION}\n"
+        );
         parse(&text, "").expect("parses")
     }
 
@@ -631,10 +638,7 @@ mod tests {
         assert_eq!(letter.title, shown);
         assert_eq!(
             letter.footer,
-            [
-                FooterPart::Text(format!("{shown} ")),
-                FooterPart::Page
-            ]
+            [FooterPart::Text(format!("{shown} ")), FooterPart::Page]
         );
         assert_eq!(
             letter.blocks,
@@ -664,7 +668,10 @@ mod tests {
             (format!("@titel \n@voet x\n{m}\n"), "@titel"),
             (format!("@titel x\n{m}\n"), "@voet"),
             ("@titel x\n@voet x\n".to_string(), "ontbreekt"),
-            (format!("@titel x\n@voet x\nZie: {m}\n"), "regel van zichzelf"),
+            (
+                format!("@titel x\n@voet x\nZie: {m}\n"),
+                "regel van zichzelf",
+            ),
             (format!("@titel x\n@voet x\n{m}\n{m}\n"), "meer dan eens"),
             (format!("@titel x\n@voet x\n@kop x\n{m}\n"), "@kop"),
         ] {

@@ -840,17 +840,30 @@ fn anonymising_keeps_what_the_invoice_needs() {
     let plain = case.anonymised();
     assert!(plain.documents.is_empty());
     assert_eq!(plain.application.contact.name, REMOVED);
-    assert_eq!(plain.application.contact.email.as_str(), "verwijderd@verwijderd.invalid");
+    assert_eq!(
+        plain.application.contact.email.as_str(),
+        "verwijderd@verwijderd.invalid"
+    );
     assert_eq!(plain.application.motivation, None);
     assert_eq!(plain.completions[0].text, REMOVED);
     assert!(!plain.application.answers.contains_key("contact_email"));
     assert!(!plain.application.answers.contains_key("motivering"));
-    assert_eq!(plain.application.organisation, case.application.organisation);
+    assert_eq!(
+        plain.application.organisation,
+        case.application.organisation
+    );
     assert_eq!(plain.application.invoice, case.application.invoice);
     assert_eq!(plain.invoiced, case.invoiced);
     assert_eq!(plain.payment, case.payment);
     let text = serde_json::to_string(&plain).expect("json");
-    for personal in ["Jan de Vries", "jan.devries", "Privacy officer", "+31201234567", "Licht de termijn toe", "a.pdf"] {
+    for personal in [
+        "Jan de Vries",
+        "jan.devries",
+        "Privacy officer",
+        "+31201234567",
+        "Licht de termijn toe",
+        "a.pdf",
+    ] {
         assert!(!text.contains(personal), "{personal} in {text}");
     }
     let event = Event {
@@ -865,6 +878,9 @@ fn anonymising_keeps_what_the_invoice_needs() {
     };
     let plain = event.anonymised();
     let text = serde_json::to_string(&plain).expect("json");
-    assert!(!text.contains("06-12345678") && !text.contains("a.pdf"), "{text}");
+    assert!(
+        !text.contains("06-12345678") && !text.contains("a.pdf"),
+        "{text}"
+    );
     assert_eq!(plain.seq, 9);
 }

@@ -38,9 +38,8 @@ use krilla::tagging::{TableHeaderScope, Tag, TagGroup, TagTree};
 use super::{dutch_date, Invoice};
 use crate::formats::format_iban;
 use crate::pdf::{
-    self, address_lines, Bold, Failure, Look, Pen, Regular, BODY, CAPTION, DETAIL, FOOTER,
-    H1, H2, HEADING, INK, LANGUAGE, LEFT, LETTERHEAD, MUTED, RIGHT, RULE, SHADE, SMALL, TITLE,
-    TOP,
+    self, address_lines, Bold, Failure, Look, Pen, BODY, CAPTION, DETAIL, FOOTER, H1, H2, HEADING,
+    INK, LANGUAGE, LEFT, LETTERHEAD, RIGHT, RULE, SHADE, SMALL, TITLE, TOP,
 };
 
 /// Why an invoice could not be rendered.
@@ -351,8 +350,9 @@ mod tests {
     use crate::formats::{Email, VatId};
     use crate::invoice::{Customer, InvoiceNumber, Line, Supplier};
     use crate::money::Cents;
+    use crate::pdf::check::{collapse, dict, pdftotext, qpdf_check, structure, text_string};
     use chrono::NaiveDate;
-    use lopdf::{Dictionary, Object};
+    use lopdf::Object;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("date")
@@ -400,83 +400,12 @@ mod tests {
         }
     }
 
-    /// Whitespace (including no-break spaces and line ends) collapsed to
-    /// single spaces.
-    fn collapse(text: &str) -> String {
-        text.split(char::is_whitespace)
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
     /// The page count and the text of the PDF as lopdf extracts it.
     fn read(pdf: &[u8]) -> (usize, String) {
         let doc = lopdf::Document::load_mem(pdf).expect("a readable PDF");
         let pages = doc.get_pages().len();
         let text = doc.extract_text(&[1]).expect("text");
         (pages, collapse(&text))
-    }
-
-    /// The text as poppler's `pdftotext` extracts it in content order
-    /// (`-raw`; it also reads the ActualText of substituted glyphs), or
-    /// `None` without poppler.
-    fn pdftotext(pdf: &[u8]) -> Option<String> {
-        let dir = std::env::temp_dir().join(format!("cbt-pdf-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join(format!("{:016x}.pdf", fnv(pdf)));
-        std::fs::write(&path, pdf).expect("write");
-        let out = std::process::Command::new("pdftotext")
-            .arg("-raw")
-            .arg(&path)
-            .arg("-")
-            .output();
-        std::fs::remove_file(&path).ok();
-        let Ok(out) = out else {
-            may_skip("pdftotext");
-            return None;
-        };
-        assert!(out.status.success(), "pdftotext: {out:?}");
-        Some(collapse(&String::from_utf8(out.stdout).expect("UTF-8")))
-    }
-
-    /// Whether `tool` may be missing: yes on a developer's machine (the
-    /// check is then skipped, and says so), no in `tests/run`, which
-    /// installs it and sets `CBT_REQUIRE_TOOLS=1`.
-    fn may_skip(tool: &str) -> bool {
-        assert!(
-            std::env::var("CBT_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{tool} is not installed (apt-get install qpdf poppler-utils; tests/run does)"
-        );
-        println!("{tool} is not installed: its check is skipped (tests/run installs it)");
-        true
-    }
-
-    fn fnv(bytes: &[u8]) -> u64 {
-        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-        })
-    }
-
-    fn dict<'a>(doc: &'a lopdf::Document, object: &'a Object) -> &'a Dictionary {
-        doc.dereference(object)
-            .expect("reference")
-            .1
-            .as_dict()
-            .expect("dictionary")
-    }
-
-    fn text_string(object: &Object) -> String {
-        let bytes = object.as_str().expect("string");
-        match bytes {
-            [0xfe, 0xff, rest @ ..] => String::from_utf16(
-                &rest
-                    .chunks(2)
-                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                    .collect::<Vec<_>>(),
-            )
-            .expect("UTF-16"),
-            _ => String::from_utf8(bytes.to_vec()).expect("PDFDocEncoding in ASCII"),
-        }
     }
 
     /// Every legal element the law and the tax authority ask of an invoice,
@@ -524,7 +453,7 @@ mod tests {
         for needed in legal_elements(&invoice) {
             assert!(text.contains(&needed), "{needed:?} missing from {text:?}");
         }
-        match pdftotext(&pdf) {
+        match pdftotext(&pdf, None) {
             Some(text) => {
                 for needed in legal_elements(&invoice) {
                     assert!(text.contains(&needed), "{needed:?} missing from {text:?}");
@@ -618,43 +547,6 @@ mod tests {
         assert_eq!(all.iter().filter(|r| **r == "TH").count(), 6, "{all:?}");
     }
 
-    /// The structure elements' roles under `kids`, depth first, with
-    /// their depth below the document element.
-    fn structure(doc: &lopdf::Document, kids: &Object, out: &mut Vec<(usize, String)>) {
-        fn walk(doc: &lopdf::Document, kid: &Object, depth: usize, out: &mut Vec<(usize, String)>) {
-            let Ok((_, object)) = doc.dereference(kid) else {
-                return;
-            };
-            match object {
-                Object::Array(kids) => {
-                    for kid in kids {
-                        walk(doc, kid, depth, out);
-                    }
-                }
-                Object::Dictionary(element) => {
-                    let Ok(role) = element.get(b"S").and_then(Object::as_name) else {
-                        return; // a marked-content reference
-                    };
-                    out.push((depth, String::from_utf8_lossy(role).into_owned()));
-                    if let Ok(kids) = element.get(b"K") {
-                        walk(doc, kids, depth + 1, out);
-                    }
-                }
-                _ => {}
-            }
-        }
-        walk(doc, kids, 0, out);
-    }
-
-    #[test]
-    fn scratch_dump() {
-        let mut i = sample();
-        std::fs::write(std::env::var("DUMP").unwrap(), render(&i).unwrap()).unwrap();
-        i.customer.name = "Stichting tot Bevordering van Verantwoorde Telefonische Verkoop en Klantcontact in Nederland, België".into();
-        i.customer.country = "Duitsland".into();
-        std::fs::write(std::env::var("DUMP").unwrap() + "2", render(&i).unwrap()).unwrap();
-    }
-
     #[test]
     fn the_same_invoice_gives_the_same_bytes() {
         let invoice = sample();
@@ -667,29 +559,7 @@ mod tests {
 
     #[test]
     fn qpdf_finds_nothing_wrong() {
-        let pdf = render(&sample()).expect("render");
-        let path = std::env::temp_dir().join(format!("cbt-qpdf-{}.pdf", std::process::id()));
-        std::fs::write(&path, &pdf).expect("write");
-        let out = std::process::Command::new("qpdf")
-            .arg("--check")
-            .arg(&path)
-            .output();
-        std::fs::remove_file(&path).ok();
-        let Ok(out) = out else {
-            may_skip("qpdf");
-            return;
-        };
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "qpdf --check: {out:?}");
-        assert!(
-            stdout.contains("No syntax or stream encoding errors found"),
-            "{stdout}"
-        );
-        assert!(
-            out.stderr.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        qpdf_check(&render(&sample()).expect("render"));
     }
 
     #[test]
@@ -702,7 +572,7 @@ mod tests {
         assert!(text.contains("Café Ëxtra – Groß & Zoon"), "{text}");
         assert!(text.contains("België"), "{text}");
         assert!(text.contains("€ 3.680,00"), "{text}");
-        if let Some(text) = pdftotext(&pdf) {
+        if let Some(text) = pdftotext(&pdf, None) {
             assert!(text.contains("Café Ëxtra – Groß & Zoon"), "{text}");
             assert!(text.contains("België"), "{text}");
         }
@@ -732,7 +602,7 @@ mod tests {
         // lopdf reads no ActualText: it sees only that the squares are there.
         assert!(text.contains("Tōkyō "), "{text}");
         assert!(text.contains(" B.V. Kerkstraat 12"), "{text}");
-        if let Some(text) = pdftotext(&pdf) {
+        if let Some(text) = pdftotext(&pdf, None) {
             assert!(text.contains("Tōkyō 東京 \u{1F600} B.V. "), "{text}");
         }
     }

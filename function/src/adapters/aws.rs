@@ -188,7 +188,7 @@ fn case_sort_key(next_deadline: Option<NaiveDate>, reference: &str) -> String {
 
 /// What one confirmation attempt came to.
 enum Attempt {
-    Done(Case),
+    Done(Box<Case>),
     AlreadyConfirmed,
     /// Another confirmation took the number first.
     NumberTaken,
@@ -383,9 +383,8 @@ impl DynamoStore {
             .set_transact_items(Some(ops))
             .send()
             .await;
-        let err = match result {
-            Ok(_) => return Ok(Attempt::Done(new.case)),
-            Err(err) => err,
+        let Err(err) = result else {
+            return Ok(Attempt::Done(Box::new(new.case)));
         };
         // The reasons come in the order of the items: counter, case,
         // marker, event, pending mails.
@@ -458,7 +457,7 @@ impl Store for DynamoStore {
             match self.try_confirm(to_file).await? {
                 Attempt::Done(case) => {
                     return Ok(Confirmed {
-                        case,
+                        case: *case,
                         created: true,
                     })
                 }
@@ -911,7 +910,7 @@ pub fn redact_addresses(text: &str) -> String {
     text.split_inclusive(separator)
         .map(|piece| {
             let (word, end) = match piece.char_indices().last() {
-                Some((i, c)) if separator(c) => (&piece[..i], &piece[i..]),
+                Some((i, c)) if separator(c) => piece.split_at_checked(i).unwrap_or((piece, "")),
                 _ => (piece, ""),
             };
             if word.contains('@') {

@@ -2,7 +2,10 @@
 //! `aws_handler.rs`): endpoints, SDK configuration, a table, a bucket and a
 //! verified sender as the template creates them.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test binary that includes the set-up uses part of it"
+)]
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
