@@ -1,5 +1,6 @@
 //! The shared rules' hot path, per application: check the post, render
 //! every mail, render the invoice PDF. Goal: the three under 2 ms on one core.
+//! Once per case, later: the advice letter's PDF.
 //!
 //! Run: `cargo bench -p cbt --bench rules`.
 
@@ -9,10 +10,13 @@
     reason = "a benchmark's set-up stops at the first surprise, as a test does"
 )]
 
+use cbt::advice::{self, AdviceLetter};
 use cbt::application::Application;
+use cbt::case::{Advice, Case, Outcome};
 use cbt::follow_up::{self, Filed};
 use cbt::invoice::InvoiceNumber;
 use cbt::mail::Address;
+use cbt::money::Cents;
 use cbt::templates::Templates;
 use cbt::validate::{check, Checked, Posted};
 use cbt::NaiveDate;
@@ -27,6 +31,16 @@ fn posted() -> Posted {
     }
     posted
 }
+
+/// The commission's reasons in a typical advice.
+const MOTIVATION: &str = "De Commissie heeft de belangenafweging van de organisatie \
+beoordeeld. Zij weegt het belang van de organisatie om oud-klanten na het einde van de \
+klantrelatie te benaderen af tegen het belang van de consument om niet ongevraagd te worden \
+gebeld.\n\n\
+- De organisatie wijst oud-klanten bij elk gesprek op hun recht om zich af te melden.\n\
+- Het aantal klachten over telefonische benadering is laag.\n\n\
+De organisatie heeft aannemelijk gemaakt dat haar oud-klanten een langere termijn \
+verwachten. Op grond hiervan acht de Commissie een klanttermijn van vijf jaar aanvaardbaar.";
 
 fn benches(c: &mut Criterion) {
     let rules = cbt::embedded_rules().expect("rules");
@@ -61,6 +75,38 @@ fn benches(c: &mut Criterion) {
     c.bench_function("render the invoice PDF", |b| {
         b.iter(|| cbt::invoice::pdf::render(black_box(&invoice)))
     });
+    // A typical advice: granted, a motivation of three paragraphs and a
+    // short list, on one page.
+    let mut case = Case::filed(
+        "CBT-2026-0007".into(),
+        number,
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 11, 0, 0)
+            .single()
+            .expect("time"),
+        Cents(445_280),
+        application.clone(),
+        Vec::new(),
+    );
+    case.advice = Some(Advice {
+        outcome: Outcome::Granted {
+            term_years: 5,
+            valid_until: NaiveDate::from_ymd_opt(2029, 3, 31).expect("date"),
+        },
+        motivation: MOTIVATION.into(),
+        sent_on: NaiveDate::from_ymd_opt(2027, 3, 1).expect("date"),
+    });
+    let letter = AdviceLetter::for_case(&case, &rules.supplier, "oud-klanten").expect("advice");
+    let pdf = advice::render_pdf(&letter).expect("letter");
+    let pages = lopdf::Document::load_mem(&pdf)
+        .expect("PDF")
+        .get_pages()
+        .len();
+    println!("advice letter PDF: {} bytes, {pages} page(s)", pdf.len());
+    let mut group = c.benchmark_group("advice letter");
+    group.bench_function("render the advice letter PDF", |b| {
+        b.iter(|| advice::render_pdf(black_box(&letter)))
+    });
+    group.finish();
     c.bench_function("invoice, PDF and all three mails", |b| {
         b.iter(|| follow_up::application(&rules, &templates, black_box(&filed), &from))
     });

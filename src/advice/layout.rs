@@ -18,8 +18,8 @@ use krilla::Document;
 
 use super::markup::{Block, FooterPart, Letter};
 use crate::pdf::{
-    self, Bold, Faces, Failure, Look, Pen, ACCENT, BODY, FOOTER, HEADING, LANGUAGE, LEFT,
-    LETTERHEAD, PAGE_H, RIGHT, RULE, SMALL, TOP,
+    self, Bold, Faces, Failure, Look, Pen, Regular, ACCENT, BODY, FOOTER, HEADING, LANGUAGE, LEFT,
+    LETTERHEAD, MUTED, PAGE_H, RIGHT, RULE, SMALL, TOP,
 };
 
 /// The subject of the letter (its one level 1 heading).
@@ -28,8 +28,10 @@ const SUBJECT: Look = Look::new(Bold, 14.0, 18.0, ACCENT);
 const SECTION: Look = Look::new(Bold, 11.0, 15.0, ACCENT);
 /// How far a list item's text is set in from its label, at least.
 const LIST_INDENT: f32 = 14.0;
+/// A quotation: set in, and grey, as there is no italic font.
+const QUOTE: Look = Look::new(Regular, 10.0, 14.0, MUTED);
 /// How far a quotation is set in.
-const QUOTE_INDENT: f32 = 14.0;
+const QUOTE_INDENT: f32 = 20.0;
 /// The space between the footer's rule and the lowest line above it.
 const FOOTER_GAP: f32 = 14.0;
 
@@ -87,9 +89,10 @@ pub(super) fn lay_out(faces: &Faces, sender: &Sender<'_>, letter: &Letter) -> La
         spans: 0,
         pending: Vec::new(),
         outline: Vec::new(),
+        quoted: false,
     };
     layout.letterhead(sender);
-    layout.blocks(&letter.blocks, LEFT);
+    layout.blocks(&letter.blocks, LEFT, false);
     Laid {
         pages: layout.pages,
         structure: layout.root,
@@ -136,6 +139,8 @@ struct Layout<'f> {
     /// Labels to draw beside the next line.
     pending: Vec<Label>,
     outline: Vec<(String, usize, f32)>,
+    /// Inside a quotation.
+    quoted: bool,
 }
 
 impl Layout<'_> {
@@ -284,11 +289,14 @@ impl Layout<'_> {
         self.fresh = false;
     }
 
-    fn blocks(&mut self, blocks: &[Block], x: f32) {
+    /// `blocks` at `x`; closer together in a list item, whose blocks
+    /// belong to one point.
+    fn blocks(&mut self, blocks: &[Block], x: f32, in_item: bool) {
         let mut previous: Option<&Block> = None;
         for block in blocks {
             if let Some(previous) = previous {
-                self.gap(space_between(previous, block));
+                let space = space_between(previous, block);
+                self.gap(if in_item { space.min(3.0) } else { space });
             }
             self.block(block, x);
             previous = Some(block);
@@ -328,8 +336,9 @@ impl Layout<'_> {
                         }
                     })
                     .collect();
+                let look = if self.quoted { QUOTE } else { BODY };
                 self.open(Tag::P);
-                self.lines(BODY, x, &lines);
+                self.lines(look, x, &lines);
                 self.close();
             }
             Block::Rows(rows) => {
@@ -404,7 +413,7 @@ impl Layout<'_> {
                         span,
                     });
                     self.open(Tag::LBody);
-                    self.blocks(item, x + indent);
+                    self.blocks(item, x + indent, true);
                     self.close();
                     self.close();
                     // An item with no text drops its label too.
@@ -413,9 +422,11 @@ impl Layout<'_> {
                 self.close();
             }
             Block::Quote(inner) => {
+                let quoted = std::mem::replace(&mut self.quoted, true);
                 self.open(Tag::BlockQuote);
-                self.blocks(inner, x + QUOTE_INDENT);
+                self.blocks(inner, x + QUOTE_INDENT, false);
                 self.close();
+                self.quoted = quoted;
             }
         }
     }
