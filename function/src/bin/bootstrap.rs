@@ -230,3 +230,66 @@ async fn main() -> Result<(), Error> {
     }))
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+    use super::*;
+
+    fn files(bucket: &str) -> S3Files {
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .build();
+        S3Files::new(&sdk, bucket)
+    }
+
+    #[test]
+    fn invoices_go_to_their_own_bucket_and_the_rest_to_the_uploads() {
+        let buckets = Buckets {
+            uploads: files("uploads"),
+            invoices: Some(files("invoices")),
+        };
+        assert_eq!(
+            buckets.for_key("invoices/factuur-2026-0001.pdf").bucket,
+            "invoices"
+        );
+        assert_eq!(
+            buckets.for_key("drafts/abc/balanstest.pdf").bucket,
+            "uploads"
+        );
+        assert_eq!(
+            buckets.for_key("applications/abc/balanstest.pdf").bucket,
+            "uploads"
+        );
+        // Only the prefix counts, not a name that merely contains it.
+        assert_eq!(buckets.for_key("drafts/invoices/x.pdf").bucket, "uploads");
+
+        let local = Buckets {
+            uploads: files("uploads"),
+            invoices: None,
+        };
+        assert_eq!(
+            local.for_key("invoices/factuur-2026-0001.pdf").bucket,
+            "uploads"
+        );
+    }
+
+    #[test]
+    fn sns_notifications_are_told_from_other_events() {
+        let sns = serde_json::json!({"Records": [
+            {"EventSource": "aws:sns", "Sns": {"Message": "{}"}},
+            {"EventSource": "aws:sns", "Sns": {"Message": "{}"}}
+        ]});
+        assert_eq!(sns_records(&sns), Some(2));
+        let sqs = serde_json::json!({"Records": [{"eventSource": "aws:sqs"}]});
+        assert_eq!(sns_records(&sqs), None);
+        let http = serde_json::json!({"version": "2.0", "rawPath": "/contact"});
+        assert_eq!(sns_records(&http), None);
+        let scheduled =
+            serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event"});
+        assert!(is_scheduled(&scheduled));
+        assert_eq!(sns_records(&scheduled), None);
+    }
+}
