@@ -8,6 +8,7 @@ use chrono::{Duration, Timelike};
 use http::{header, HeaderMap, Request, StatusCode};
 
 use crate::body::{self, BodyError};
+use crate::config::Config;
 use crate::handler::App;
 use crate::ports::{Files, Mailer, Store};
 use crate::responses::Failure;
@@ -32,15 +33,8 @@ pub(crate) async fn admit<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     req: &Request<Bytes>,
 ) -> Result<(), Failure> {
-    if let Some(secret) = &app.config.origin_secret {
-        let given = req
-            .headers()
-            .get("x-origin-verify")
-            .map(|v| v.as_bytes())
-            .unwrap_or_default();
-        if !constant_time_eq(given, secret.as_bytes()) {
-            return Err(foreign());
-        }
+    if !origin_verified(&app.config, req.headers()) {
+        return Err(foreign());
     }
     // Browsers send Origin with every POST; a missing one is a script,
     // which the rate limit still covers.
@@ -109,6 +103,25 @@ fn viewer_address(headers: &HeaderMap) -> Option<String> {
     (!ip.is_empty()).then(|| ip.to_string())
 }
 
+/// Whether the request carries the origin secret CloudFront adds (either
+/// of the two during a rotation), or no secret is configured.
+fn origin_verified(config: &Config, headers: &HeaderMap) -> bool {
+    let Some(current) = &config.origin_secret else {
+        return true;
+    };
+    let given = headers
+        .get("x-origin-verify")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    // Both comparisons always run, and `|` does not short-circuit: the time
+    // taken does not tell which secret, if any, came close.
+    let next = config
+        .origin_secret_next
+        .as_deref()
+        .map(|next| constant_time_eq(given, next.as_bytes()));
+    constant_time_eq(given, current.as_bytes()) | next.unwrap_or(false)
+}
+
 /// Compares without stopping at the first difference, so the time taken
 /// tells an attacker nothing about how much of a guess was right.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -151,4 +164,91 @@ pub(crate) async fn read_body<S, M, F>(
                 )
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use http::HeaderValue;
+
+    use super::*;
+
+    const CURRENT: &str = "huidig-geheim-0123456789";
+    const NEXT: &str = "volgend-geheim-0123456789";
+
+    fn config(secrets: &[(&str, &str)]) -> Config {
+        let mut vars: BTreeMap<String, String> = [
+            ("MAIL_FROM", "noreply@cbt.nl"),
+            ("SITE_URL", "https://www.cbt.nl"),
+        ]
+        .iter()
+        .chain(secrets)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        vars.retain(|_, v| !v.is_empty());
+        Config::from_vars(&vars).expect("config")
+    }
+
+    fn headers(secret: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(s) = secret {
+            h.insert(
+                "x-origin-verify",
+                HeaderValue::from_str(s).expect("a header value"),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn without_a_secret_every_request_passes() {
+        let c = config(&[]);
+        assert!(origin_verified(&c, &headers(None)));
+        assert!(origin_verified(&c, &headers(Some("wat-dan-ook"))));
+    }
+
+    #[test]
+    fn one_secret_admits_only_itself() {
+        let c = config(&[("ORIGIN_VERIFY_SECRET", CURRENT)]);
+        assert!(origin_verified(&c, &headers(Some(CURRENT))));
+        assert!(!origin_verified(&c, &headers(Some(NEXT))));
+        assert!(!origin_verified(&c, &headers(None)));
+        assert!(!origin_verified(&c, &headers(Some(""))));
+        // A prefix or an extension of the secret is not the secret.
+        assert!(!origin_verified(
+            &c,
+            &headers(Some("huidig-geheim-012345678"))
+        ));
+        assert!(!origin_verified(
+            &c,
+            &headers(Some("huidig-geheim-01234567890"))
+        ));
+    }
+
+    #[test]
+    fn during_a_rotation_both_secrets_pass_and_nothing_else() {
+        let c = config(&[
+            ("ORIGIN_VERIFY_SECRET", CURRENT),
+            ("ORIGIN_VERIFY_SECRET_NEXT", NEXT),
+        ]);
+        assert!(origin_verified(&c, &headers(Some(CURRENT))));
+        assert!(origin_verified(&c, &headers(Some(NEXT))));
+        assert!(!origin_verified(&c, &headers(None)));
+        assert!(!origin_verified(
+            &c,
+            &headers(Some("ander-geheim-0123456789"))
+        ));
+        // Not both at once, as a client that guesses the format might send.
+        let both = format!("{CURRENT},{NEXT}");
+        assert!(!origin_verified(&c, &headers(Some(&both))));
+    }
+
+    #[test]
+    fn constant_time_eq_is_equality() {
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
 }

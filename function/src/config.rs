@@ -25,7 +25,20 @@ pub struct Config {
     /// writes itself: without it every visitor would share an edge's address
     /// in the rate limit.
     pub origin_secret: Option<String>,
+    /// The secret that replaces [`Config::origin_secret`] during a rotation,
+    /// accepted as well: CloudFront's edges switch to a new header value over
+    /// minutes, and a request carrying either must pass meanwhile.
+    pub origin_secret_next: Option<String>,
 }
+
+/// The variable naming the SSM parameter (a SecureString) that holds the
+/// origin secret, or during a rotation the current and the next one
+/// separated by a comma. The Lambda (`bootstrap`) reads the parameter once
+/// at start and passes its values on as `ORIGIN_VERIFY_SECRET` and
+/// `ORIGIN_VERIFY_SECRET_NEXT`, so the secret never sits in the function's
+/// environment, where anyone who may read the function's configuration
+/// sees it.
+pub const ORIGIN_SECRET_PARAMETER: &str = "ORIGIN_VERIFY_SECRET_PARAMETER";
 
 /// A variable that is missing or malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,6 +105,33 @@ impl Config {
                 why: "the list is empty".into(),
             });
         }
+        let secret = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match vars.get(name).map(|v| v.trim()) {
+                None | Some("") => Ok(None),
+                Some(v) if v.chars().count() < 16 => Err(ConfigError::Invalid {
+                    name,
+                    why: "shorter than 16 characters".into(),
+                }),
+                // It travels as an HTTP header value, and a comma separates
+                // two secrets in the SSM parameter.
+                Some(v) if !v.chars().all(|c| c.is_ascii_graphic() && c != ',') => {
+                    Err(ConfigError::Invalid {
+                        name,
+                        why: "only letters, digits and punctuation other than a comma".into(),
+                    })
+                }
+                Some(v) => Ok(Some(v.to_string())),
+            }
+        };
+        let origin_secret = secret("ORIGIN_VERIFY_SECRET")?;
+        let origin_secret_next = secret("ORIGIN_VERIFY_SECRET_NEXT")?;
+        if origin_secret.is_none() && origin_secret_next.is_some() {
+            return Err(ConfigError::Invalid {
+                name: "ORIGIN_VERIFY_SECRET_NEXT",
+                why: "set without ORIGIN_VERIFY_SECRET: a rotation needs the current secret too"
+                    .into(),
+            });
+        }
         let small = |name: &'static str, n: u64| {
             u32::try_from(n).map_err(|_| ConfigError::Invalid {
                 name,
@@ -109,17 +149,38 @@ impl Config {
                     why: "too large".into(),
                 },
             )?,
-            origin_secret: match vars.get("ORIGIN_VERIFY_SECRET").map(|v| v.trim()) {
-                None | Some("") => None,
-                Some(v) if v.len() < 16 => {
-                    return Err(ConfigError::Invalid {
-                        name: "ORIGIN_VERIFY_SECRET",
-                        why: "shorter than 16 characters".into(),
-                    })
-                }
-                Some(v) => Some(v.to_string()),
-            },
+            origin_secret,
+            origin_secret_next,
         })
+    }
+
+    /// The values of the SSM parameter [`ORIGIN_SECRET_PARAMETER`] names,
+    /// as the variables [`Config::from_vars`] reads: one secret, or the
+    /// current and the next one separated by a comma (a rotation). Each is
+    /// checked there like a secret from the environment.
+    pub fn origin_secret_vars(parameter_value: &str) -> Result<Vec<(String, String)>, ConfigError> {
+        let values: Vec<&str> = parameter_value.split(',').map(str::trim).collect();
+        if values.iter().any(|v| v.is_empty()) {
+            // "current," is a half-done edit, not "no next secret".
+            return Err(ConfigError::Invalid {
+                name: ORIGIN_SECRET_PARAMETER,
+                why: "the parameter holds an empty value".into(),
+            });
+        }
+        match values.as_slice() {
+            [current] => Ok(vec![("ORIGIN_VERIFY_SECRET".into(), current.to_string())]),
+            [current, next] => Ok(vec![
+                ("ORIGIN_VERIFY_SECRET".into(), current.to_string()),
+                ("ORIGIN_VERIFY_SECRET_NEXT".into(), next.to_string()),
+            ]),
+            _ => Err(ConfigError::Invalid {
+                name: ORIGIN_SECRET_PARAMETER,
+                why: format!(
+                    "the parameter holds {} values separated by commas; one, or two during a rotation",
+                    values.len()
+                ),
+            }),
+        }
     }
 
     /// From the process environment.
@@ -178,6 +239,10 @@ mod tests {
             ("MAIL_FROM", "a@b.nl, c@d.nl"),
             ("SITE_URL", "cbt.nl"),
             ("MAX_BODY_BYTES", "-1"),
+            ("ORIGIN_VERIFY_SECRET", "te-kort"),
+            ("ORIGIN_VERIFY_SECRET", "twee,geheimen-van-16-tekens"),
+            ("ORIGIN_VERIFY_SECRET", "een geheim met spaties"),
+            ("ORIGIN_VERIFY_SECRET_NEXT", "zonder-het-huidige-geheim"),
         ] {
             let mut v = vars(&base);
             v.insert(name.to_string(), value.to_string());
@@ -185,6 +250,57 @@ mod tests {
                 Err(ConfigError::Invalid { name: n, .. }) => assert_eq!(n, name),
                 other => panic!("{name}={value}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_current_and_a_next_origin_secret() {
+        let mut v = vars(&[
+            ("MAIL_FROM", "noreply@cbt.nl"),
+            ("SITE_URL", "https://www.cbt.nl"),
+        ]);
+        let c = Config::from_vars(&v).expect("valid");
+        assert_eq!((c.origin_secret, c.origin_secret_next), (None, None));
+
+        for (name, value) in
+            Config::origin_secret_vars(" huidig-geheim-0123456789 , volgend-geheim-0123456789 ")
+                .expect("two values")
+        {
+            v.insert(name, value);
+        }
+        let c = Config::from_vars(&v).expect("valid");
+        assert_eq!(c.origin_secret.as_deref(), Some("huidig-geheim-0123456789"));
+        assert_eq!(
+            c.origin_secret_next.as_deref(),
+            Some("volgend-geheim-0123456789")
+        );
+
+        assert_eq!(
+            Config::origin_secret_vars("alleen-het-huidige-geheim").expect("one value"),
+            [(
+                "ORIGIN_VERIFY_SECRET".to_string(),
+                "alleen-het-huidige-geheim".to_string()
+            )]
+        );
+        match Config::origin_secret_vars("een-geheim-0123456789,twee-geheim-0123456789,drie") {
+            Err(ConfigError::Invalid { name, .. }) => assert_eq!(name, ORIGIN_SECRET_PARAMETER),
+            other => panic!("three values: {other:?}"),
+        }
+        for half_done in [
+            "huidig-geheim-0123456789,",
+            ",volgend-geheim-0123456789",
+            "",
+        ] {
+            assert!(
+                matches!(
+                    Config::origin_secret_vars(half_done),
+                    Err(ConfigError::Invalid {
+                        name: ORIGIN_SECRET_PARAMETER,
+                        ..
+                    })
+                ),
+                "{half_done:?}"
+            );
         }
     }
 }

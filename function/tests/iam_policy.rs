@@ -2,15 +2,19 @@
 //! AWS: what cfn-lint cannot know.
 //!
 //! - The function's role grants exactly the IAM actions that the AWS adapters
-//!   (`src/adapters/aws.rs`) need for the SDK operations they call: not one
-//!   more (least privilege), not one less (a production-only AccessDenied).
-//!   Each statement names only this stack's table, bucket, log group, mail
-//!   identity and configuration set; never `*`.
+//!   (`src/adapters/aws.rs`) and the Lambda binary (`src/bin/bootstrap.rs`)
+//!   need for the SDK operations they call: not one more (least privilege),
+//!   not one less (a production-only AccessDenied). Each statement names only
+//!   this stack's table, buckets, log group, queue, mail identity,
+//!   configuration set and the origin secret's parameter; never `*`.
 //! - The function's settings that the SAM resource hides from cfn-lint:
-//!   runtime, architecture, handler, reserved concurrency, and an environment
-//!   that sets every variable the code reads, and no other.
-//! - The store, the buckets, the routes through CloudFront, the CSP, the
-//!   schedule and the alarms, as far as the code depends on them.
+//!   runtime, architecture, handler, reserved concurrency, retries, and an
+//!   environment that sets every variable the code reads, and no other; the
+//!   origin secret itself never in it.
+//! - The store, the buckets (the invoices' lock, the access logs), the routes
+//!   through CloudFront and the WAF, the CSP, the schedule, the alarms and the
+//!   SES events, as far as the code depends on them; the retention the
+//!   privacy statement promises; the GitHub deploy role's trust.
 
 #![allow(
     clippy::unwrap_used,
@@ -56,6 +60,18 @@ const OPERATIONS: &[(&str, &[&str])] = &[
     // (EmailContent::raw) SES also checks ses:SendRawEmail (the v1 action of
     // raw sending): see RAW_MAIL below. Both are granted for raw content.
     ("send_email", &["ses:SendEmail"]),
+    // SSM Parameter Store (bootstrap.rs: the origin secret). Decrypting a
+    // SecureString under the account's aws/ssm key needs no kms:Decrypt of
+    // the caller: that key's policy allows the account's principals through
+    // SSM.
+    ("get_parameter", &["ssm:GetParameter"]),
+    ("get_parameters", &["ssm:GetParameters"]),
+];
+
+/// The sources whose SDK calls the role must cover.
+const SDK_CALLERS: &[&str] = &[
+    "function/src/adapters/aws.rs",
+    "function/src/bin/bootstrap.rs",
 ];
 
 /// The items of a DynamoDB transaction, as the adapters build them, and the
@@ -82,10 +98,19 @@ const LOG_ACTIONS: &[&str] = &[
     "logs:PutLogEvents",
 ];
 
+/// Granted without a call in the code: Lambda itself sends a failed
+/// asynchronous event to the function's dead-letter queue, as the function.
+const DEAD_LETTER_ACTION: &str = "sqs:SendMessage";
+
 /// Environment variables the template may set that config.rs and
 /// bootstrap.rs do not read: tracing's filter (EnvFilter's default
 /// variable).
 const EXTRA_ENV: &[&str] = &["RUST_LOG"];
+
+/// Variables config.rs reads that bootstrap.rs fills from the SSM parameter
+/// named by `ORIGIN_VERIFY_SECRET_PARAMETER`: the template must not set them,
+/// or the secret would sit in the function's configuration.
+const FROM_SSM: &[&str] = &["ORIGIN_VERIFY_SECRET", "ORIGIN_VERIFY_SECRET_NEXT"];
 
 /// CloudFront's managed cache policy "CachingDisabled".
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -119,10 +144,22 @@ struct Template {
 
 impl Template {
     fn load() -> Template {
-        let text = read("deploy/template.yaml");
-        let root: Value = serde_norway::from_str(&text)
-            .unwrap_or_else(|e| panic!("deploy/template.yaml does not parse: {e}"));
+        Template::load_file("deploy/template.yaml")
+    }
+
+    fn load_file(path: &str) -> Template {
+        let text = read(path);
+        let root: Value =
+            serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path} does not parse: {e}"));
         Template { root }
+    }
+
+    fn parameter_default(&self, name: &str) -> &Value {
+        self.root
+            .get("Parameters")
+            .and_then(|p| p.get(name))
+            .and_then(|p| p.get("Default"))
+            .unwrap_or_else(|| panic!("the parameter {name} has no default"))
     }
 
     fn resources(&self) -> &serde_norway::Mapping {
@@ -365,9 +402,13 @@ fn granted_actions(t: &Template) -> BTreeSet<String> {
         .collect()
 }
 
-/// The IAM actions the AWS adapters need, from their source.
+/// The IAM actions the AWS adapters and bootstrap need, from their source.
 fn needed_actions() -> BTreeSet<String> {
-    let source = code("function/src/adapters/aws.rs");
+    let source = SDK_CALLERS
+        .iter()
+        .map(|path| code(path))
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut calls = BTreeSet::new();
     // `client` (a field or a variable), then a zero-argument method call:
     // the SDK's fluent builder, `self.client.get_item()`, across lines.
@@ -401,8 +442,8 @@ fn needed_actions() -> BTreeSet<String> {
             .find(|(op, _)| op == call)
             .unwrap_or_else(|| {
                 panic!(
-                    "aws.rs calls `.{call}()`, which this test does not know: add it to \
-                     OPERATIONS with its IAM actions, and grant them in deploy/template.yaml"
+                    "{SDK_CALLERS:?} call `.{call}()`, which this test does not know: add it \
+                     to OPERATIONS with its IAM actions, and grant them in deploy/template.yaml"
                 )
             });
         actions.extend(needs.iter().map(|a| a.to_string()));
@@ -437,7 +478,7 @@ fn the_role_grants_exactly_what_the_code_calls() {
     let missing: Vec<_> = needed.difference(&granted).collect();
     let extra: Vec<_> = granted
         .difference(&needed)
-        .filter(|a| !LOG_ACTIONS.contains(&a.as_str()))
+        .filter(|a| !LOG_ACTIONS.contains(&a.as_str()) && a.as_str() != DEAD_LETTER_ACTION)
         .collect();
     assert!(
         missing.is_empty(),
@@ -458,8 +499,14 @@ fn each_statement_names_only_this_stacks_resources() {
     let t = Template::load();
     let table = env_target(&t, "TABLE_NAME");
     let bucket = env_target(&t, "BUCKET_NAME");
+    let invoices = env_target(&t, "INVOICES_BUCKET_NAME");
     let configuration_set = env_target(&t, "SES_CONFIGURATION_SET");
     let (_, f) = function(&t);
+    let dead_letters = props(f)
+        .get("DeadLetterQueue")
+        .and_then(|d| d.get("TargetArn"))
+        .and_then(target)
+        .expect("the function has a DeadLetterQueue of this stack");
     let log_group = target(
         props(f)
             .get("LoggingConfig")
@@ -469,9 +516,12 @@ fn each_statement_names_only_this_stacks_resources() {
     .expect("LogGroup is a !Ref");
     let allowed: BTreeMap<&str, BTreeSet<String>> = [
         ("dynamodb", BTreeSet::from([table])),
-        ("s3", BTreeSet::from([bucket])),
+        ("s3", BTreeSet::from([bucket, invoices.clone()])),
         ("ses", BTreeSet::from([configuration_set])),
         ("logs", BTreeSet::from([log_group])),
+        ("sqs", BTreeSet::from([dead_letters])),
+        // A parameter, not a resource of the stack: checked below by name.
+        ("ssm", BTreeSet::new()),
     ]
     .into_iter()
     .collect();
@@ -506,16 +556,34 @@ fn each_statement_names_only_this_stacks_resources() {
                 );
                 continue;
             }
+            if service == "ssm" {
+                // Exactly the parameter ORIGIN_VERIFY_SECRET_PARAMETER names.
+                assert_eq!(
+                    referenced(r)
+                        .into_iter()
+                        .filter(|id| !id.starts_with("AWS::"))
+                        .collect::<Vec<_>>(),
+                    ["OriginVerifySecretParameter"],
+                    "{actions:?} on {r:?}"
+                );
+                assert!(format!("{r:?}").contains(":parameter${OriginVerifySecretParameter}"));
+                continue;
+            }
             assert!(
                 !named.is_empty() && named.is_subset(expected),
                 "{actions:?} on {named:?}; expected only {expected:?}"
             );
         }
     }
-    // S3 object actions on the objects, ListBucket on the bucket itself.
+    // S3 object actions on the objects, ListBucket on the bucket itself; on
+    // the invoices only PutObject: what is locked is never read back,
+    // replaced or deleted by the function.
     for statement in role_statements(&t) {
         let actions = statement_actions(statement);
         for r in strings(statement.get("Resource").expect("Resource")) {
+            if referenced(r).contains(&invoices) {
+                assert_eq!(actions, ["s3:PutObject"], "on the invoices bucket");
+            }
             let text = format!("{r:?}");
             if actions.iter().any(|a| a.ends_with("Object")) {
                 assert!(
@@ -545,10 +613,27 @@ fn the_function_is_configured_as_the_code_expects() {
         .filter_map(Value::as_str)
         .collect();
     assert_eq!(architectures, ["arm64"]);
+    // Reserved concurrency caps cost and load, but a new account cannot
+    // reserve any: a parameter, default none.
+    let reserved = p
+        .get("ReservedConcurrentExecutions")
+        .expect("ReservedConcurrentExecutions, from the parameter ReservedConcurrency");
     assert!(
-        p.get("ReservedConcurrentExecutions")
-            .is_some_and(|v| !v.is_null()),
-        "ReservedConcurrentExecutions caps cost and load: set it"
+        referenced(reserved).contains("ReservedConcurrency"),
+        "{reserved:?}"
+    );
+    assert_eq!(
+        t.parameter_default("ReservedConcurrency").as_str(),
+        Some(""),
+        "no reserved concurrency by default"
+    );
+    // The schedule's runs are never doubled by Lambda's own retries.
+    assert_eq!(
+        p.get("EventInvokeConfig")
+            .and_then(|c| c.get("MaximumRetryAttempts"))
+            .and_then(Value::as_u64),
+        Some(0),
+        "EventInvokeConfig.MaximumRetryAttempts"
     );
     assert!(
         p.get("Policies").is_none(),
@@ -569,14 +654,21 @@ fn the_function_is_configured_as_the_code_expects() {
 }
 
 /// The variables config.rs and bootstrap.rs read: the upper-case string
-/// literals they pass to `required`, `optional`, `number` and `vars.get`.
+/// literals they pass to `required`, `optional`, `number`, `secret` and
+/// `vars.get`.
 fn variables_read() -> BTreeSet<String> {
     let config = code("function/src/config.rs");
     let config = config.split("#[cfg(test)]").next().unwrap_or(&config);
     let bootstrap = code("function/src/bin/bootstrap.rs");
     let mut names = BTreeSet::new();
     for source in [config, bootstrap.as_str()] {
-        for call in ["required(\"", "optional(\"", "number(\"", "vars.get(\""] {
+        for call in [
+            "required(\"",
+            "optional(\"",
+            "number(\"",
+            "secret(\"",
+            "vars.get(\"",
+        ] {
             let mut rest = source;
             while let Some((_, tail)) = rest.split_once(call) {
                 rest = tail;
@@ -597,11 +689,27 @@ fn variables_read() -> BTreeSet<String> {
 fn the_environment_sets_every_variable_the_code_reads() {
     let t = Template::load();
     let read = variables_read();
-    for name in ["MAIL_FROM", "SITE_URL", "TABLE_NAME", "BUCKET_NAME"] {
-        assert!(read.contains(name), "the scan missed {name}: {read:?}");
+    for name in [
+        "MAIL_FROM",
+        "SITE_URL",
+        "TABLE_NAME",
+        "BUCKET_NAME",
+        "INVOICES_BUCKET_NAME",
+        "ORIGIN_VERIFY_SECRET_PARAMETER",
+    ]
+    .iter()
+    .chain(FROM_SSM)
+    {
+        assert!(read.contains(*name), "the scan missed {name}: {read:?}");
     }
     let env = environment(&t);
-    for name in &read {
+    for name in FROM_SSM {
+        assert!(
+            !env.contains_key(*name),
+            "the template sets {name}: the secret belongs in SSM, read through ORIGIN_VERIFY_SECRET_PARAMETER"
+        );
+    }
+    for name in read.iter().filter(|n| !FROM_SSM.contains(&n.as_str())) {
         let value = env
             .get(name)
             .unwrap_or_else(|| panic!("the code reads {name}; the template does not set it"));
@@ -959,6 +1067,55 @@ fn every_answer_carries_a_strict_csp() {
 
 // --------------------------------------------------------- retry and alarms
 
+/// The metric filters of the function's log group: logical id -> properties.
+fn metric_filters(t: &Template) -> BTreeMap<&str, &Value> {
+    t.of_type("AWS::Logs::MetricFilter")
+        .map(|(id, f)| (id, props(f)))
+        .collect()
+}
+
+/// The alarm on `metric` (in the stack's namespace), if any.
+fn alarm_on<'a>(t: &'a Template, metric: &str) -> Option<&'a Value> {
+    t.of_type("AWS::CloudWatch::Alarm")
+        .map(|(_, a)| props(a))
+        .find(|a| str_at(a, &["MetricName"]) == Some(metric) && a.get("AlarmActions").is_some())
+}
+
+/// The filter whose pattern is exactly `pattern`, and its one transformation.
+fn filter_with<'a>(t: &'a Template, pattern: &str, metric_value: &str) -> &'a Value {
+    let found: Vec<&Value> = metric_filters(t)
+        .into_values()
+        .filter(|f| str_at(f, &["FilterPattern"]) == Some(pattern))
+        .flat_map(|f| {
+            f.get("MetricTransformations")
+                .and_then(Value::as_sequence)
+                .expect("MetricTransformations")
+        })
+        .filter(|m| str_at(m, &["MetricValue"]) == Some(metric_value))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one metric filter {pattern} with the value {metric_value}"
+    );
+    found[0]
+}
+
+/// Whether `source` logs the message `message` with the field `field` in
+/// one tracing macro call (`field = value` or a bare `field,`).
+fn logs_field(source: &str, message: &str, field: &str) -> bool {
+    source.split("tracing::").any(|call| {
+        let call = call.split(';').next().unwrap_or("");
+        call.contains(&format!("\"{message}\""))
+            && call.match_indices(field).any(|(at, _)| {
+                let before = call.get(..at).and_then(|b| b.chars().next_back());
+                let after = call.get(at + field.len()..).unwrap_or("").trim_start();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    && (after.starts_with('=') || after.starts_with(','))
+            })
+    })
+}
+
 #[test]
 fn the_schedule_and_the_alarms_match_what_the_function_logs() {
     let t = Template::load();
@@ -994,51 +1151,417 @@ fn the_schedule_and_the_alarms_match_what_the_function_logs() {
         );
     }
 
-    // The pending-mail alarm reads the retry's log line: its message and
-    // field must be what bootstrap.rs logs.
-    let bootstrap = code("function/src/bin/bootstrap.rs");
-    let (_, filter) = t.only("AWS::Logs::MetricFilter");
-    let filter = props(filter);
-    let pattern = str_at(filter, &["FilterPattern"]).expect("FilterPattern");
-    let message = pattern
-        .split('"')
-        .nth(1)
-        .expect("the filter matches a message");
-    assert!(
-        bootstrap.contains(&format!("\"{message}\"")),
-        "bootstrap.rs no longer logs \"{message}\""
-    );
-    let transformation = &filter
-        .get("MetricTransformations")
-        .and_then(Value::as_sequence)
-        .expect("MetricTransformations")[0];
-    let value = str_at(transformation, &["MetricValue"]).expect("MetricValue");
-    let field = value.rsplit('.').next().expect("a field");
-    assert!(
-        bootstrap
-            .lines()
-            .any(|l| l.trim_start().starts_with(&format!("{field} ="))),
-        "bootstrap.rs does not log the field {field}"
-    );
-    let metric = str_at(transformation, &["MetricName"]).expect("MetricName");
-    assert!(
-        alarms
-            .iter()
-            .any(|a| str_at(a, &["MetricName"]) == Some(metric) && a.get("AlarmActions").is_some()),
-        "an alarm on {metric}"
-    );
-    // The filter reads the function's own log group, which keeps logs for a
-    // limited time.
-    let group = target(filter.get("LogGroupName").expect("LogGroupName")).expect("a !Ref");
-    assert_eq!(
-        props(f)
-            .get("LoggingConfig")
-            .and_then(|l| l.get("LogGroup"))
-            .and_then(target),
-        Some(group.clone())
-    );
+    // Every filter reads the function's own log group, which keeps logs for
+    // a limited time, and every metric it makes has an alarm.
+    let group = props(f)
+        .get("LoggingConfig")
+        .and_then(|l| l.get("LogGroup"))
+        .and_then(target)
+        .expect("the function names its log group");
     assert!(
         props(t.resource(&group)).get("RetentionInDays").is_some(),
         "log retention"
     );
+    let filters = metric_filters(&t);
+    assert!(filters.len() >= 4, "{:?}", filters.keys());
+    for (id, filter) in &filters {
+        let logged_to = target(filter.get("LogGroupName").expect("LogGroupName"));
+        assert_eq!(logged_to.as_deref(), Some(group.as_str()), "{id}");
+        for m in filter
+            .get("MetricTransformations")
+            .and_then(Value::as_sequence)
+            .expect("MetricTransformations")
+        {
+            let metric = str_at(m, &["MetricName"]).expect("MetricName");
+            assert!(alarm_on(&t, metric).is_some(), "{id}: no alarm on {metric}");
+        }
+    }
+
+    let bootstrap = code("function/src/bin/bootstrap.rs");
+    let responses = code("function/src/responses.rs");
+
+    // Error-level lines: tracing's JSON format writes the level as "ERROR".
+    filter_with(&t, r#"{ $.level = "ERROR" }"#, "1");
+    assert!(
+        bootstrap.contains(".json()"),
+        "bootstrap.rs no longer logs JSON: the filters read JSON fields"
+    );
+
+    // 503s: Failure::log writes the failure's status with "request failed".
+    filter_with(
+        &t,
+        r#"{ $.fields.message = "request failed" && $.fields.status = 503 }"#,
+        "1",
+    );
+    assert!(
+        logs_field(&responses, "request failed", "status"),
+        "responses.rs no longer logs \"request failed\" with its status"
+    );
+
+    // The pending mail: the exact age of the oldest, from the retry's line.
+    let retried = r#"{ $.fields.message = "retried pending mail" }"#;
+    let age = filter_with(&t, retried, "$.fields.oldest_pending_age_seconds");
+    assert!(
+        logs_field(
+            &bootstrap,
+            "retried pending mail",
+            "oldest_pending_age_seconds"
+        ),
+        "bootstrap.rs does not log oldest_pending_age_seconds with \"retried pending mail\""
+    );
+    let age_alarm = alarm_on(&t, str_at(age, &["MetricName"]).expect("MetricName"))
+        .expect("an alarm on the age");
+    assert_eq!(
+        age_alarm.get("Threshold").and_then(Value::as_u64),
+        Some(3600),
+        "pending an hour"
+    );
+    assert_eq!(
+        str_at(age_alarm, &["ComparisonOperator"]),
+        Some("GreaterThanOrEqualToThreshold")
+    );
+    assert_eq!(str_at(age_alarm, &["Statistic"]), Some("Maximum"));
+
+    // The heartbeat: a run that did not happen logs nothing, so missing
+    // data is the alarm.
+    let runs = filter_with(&t, retried, "1");
+    let heartbeat = alarm_on(&t, str_at(runs, &["MetricName"]).expect("MetricName"))
+        .expect("an alarm on the retry's heartbeat");
+    assert_eq!(str_at(heartbeat, &["TreatMissingData"]), Some("breaching"));
+    assert_eq!(
+        str_at(heartbeat, &["ComparisonOperator"]),
+        Some("LessThanThreshold")
+    );
+}
+
+#[test]
+fn ses_reputation_alarms_and_events_reach_the_function() {
+    let t = Template::load();
+    for (metric, threshold) in [
+        ("Reputation.BounceRate", 0.05),
+        ("Reputation.ComplaintRate", 0.001),
+    ] {
+        let alarm = t
+            .of_type("AWS::CloudWatch::Alarm")
+            .map(|(_, a)| props(a))
+            .find(|a| {
+                str_at(a, &["Namespace"]) == Some("AWS/SES")
+                    && str_at(a, &["MetricName"]) == Some(metric)
+            })
+            .unwrap_or_else(|| panic!("an alarm on {metric}"));
+        assert_eq!(
+            alarm.get("Threshold").and_then(Value::as_f64),
+            Some(threshold),
+            "{metric}"
+        );
+        assert_eq!(
+            str_at(alarm, &["ComparisonOperator"]),
+            Some("GreaterThanThreshold")
+        );
+        assert!(alarm.get("AlarmActions").is_some());
+    }
+
+    // The configuration set the function sends with publishes bounces,
+    // complaints and delays to a topic the function is subscribed to.
+    let configuration_set = env_target(&t, "SES_CONFIGURATION_SET");
+    let (_, destination) = t.only("AWS::SES::ConfigurationSetEventDestination");
+    let destination = props(destination);
+    assert_eq!(
+        destination.get("ConfigurationSetName").and_then(target),
+        Some(configuration_set)
+    );
+    let types: BTreeSet<&str> = destination
+        .get("EventDestination")
+        .and_then(|d| d.get("MatchingEventTypes"))
+        .and_then(Value::as_sequence)
+        .expect("MatchingEventTypes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        types,
+        BTreeSet::from(["bounce", "complaint", "deliveryDelay"])
+    );
+    let topic = destination
+        .get("EventDestination")
+        .and_then(|d| d.get("SnsDestination"))
+        .and_then(|d| d.get("TopicARN"))
+        .and_then(target)
+        .expect("an SNS destination of this stack");
+    let (_, f) = function(&t);
+    assert!(
+        props(f)
+            .get("Events")
+            .and_then(Value::as_mapping)
+            .expect("Events")
+            .values()
+            .any(|e| str_at(e, &["Type"]) == Some("SNS")
+                && e.get("Properties")
+                    .and_then(|p| p.get("Topic"))
+                    .and_then(target)
+                    .as_deref()
+                    == Some(topic.as_str())),
+        "the function is subscribed to {topic}"
+    );
+    // SES may publish to it (and only for this account).
+    assert!(
+        t.of_type("AWS::SNS::TopicPolicy").any(|(_, p)| {
+            let p = props(p);
+            referenced(p.get("Topics").expect("Topics")).contains(&topic)
+                && format!("{:?}", p.get("PolicyDocument")).contains("ses.amazonaws.com")
+        }),
+        "a topic policy letting SES publish to {topic}"
+    );
+}
+
+// ------------------------------------------------------- what must be kept
+
+#[test]
+fn invoices_are_locked_in_a_bucket_of_their_own() {
+    let t = Template::load();
+    let invoices = env_target(&t, "INVOICES_BUCKET_NAME");
+    assert_ne!(invoices, env_target(&t, "BUCKET_NAME"));
+    let bucket = t.resource(&invoices);
+    assert_eq!(
+        bucket.get("DeletionPolicy").and_then(Value::as_str),
+        Some("Retain")
+    );
+    let p = props(bucket);
+    assert!(bool_true(p.get("ObjectLockEnabled")));
+    let retention = p
+        .get("ObjectLockConfiguration")
+        .and_then(|c| c.get("Rule"))
+        .and_then(|r| r.get("DefaultRetention"))
+        .expect("a default retention");
+    assert_eq!(str_at(retention, &["Mode"]), Some("COMPLIANCE"));
+    let days = retention
+        .get("Years")
+        .and_then(Value::as_u64)
+        .map(|y| y * 365)
+        .or_else(|| retention.get("Days").and_then(Value::as_u64))
+        .expect("Years or Days");
+    assert!(days >= 7 * 365, "locked for {days} days: at least 7 years");
+    assert_eq!(
+        str_at(p, &["VersioningConfiguration", "Status"]),
+        Some("Enabled")
+    );
+    // Nothing removes an invoice before the lock ends.
+    for rule in p
+        .get("LifecycleConfiguration")
+        .and_then(|l| l.get("Rules"))
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(after) = rule.get("ExpirationInDays").and_then(Value::as_u64) {
+            assert!(after >= days, "invoices expire after {after} days");
+        }
+    }
+
+    // The function writes the invoices where bootstrap sends that prefix.
+    let outbox = code("function/src/outbox.rs");
+    let bootstrap = code("function/src/bin/bootstrap.rs");
+    assert!(
+        outbox.contains("format!(\"invoices/"),
+        "outbox.rs no longer keeps the invoice under invoices/"
+    );
+    assert!(
+        bootstrap.contains("const INVOICES_PREFIX: &str = \"invoices/\";"),
+        "bootstrap.rs must send the keys under invoices/ to INVOICES_BUCKET_NAME"
+    );
+}
+
+/// The number `days` in the privacy statement's Dutch, as "N dagen".
+fn promises_days(statement: &str, days: u64) -> bool {
+    statement.contains(&format!("{days} dagen"))
+}
+
+#[test]
+fn retention_matches_the_privacy_statement() {
+    let t = Template::load();
+    let statement = read("content/privacyverklaring.md");
+    let log_days = t
+        .parameter_default("LogRetentionDays")
+        .as_u64()
+        .expect("LogRetentionDays");
+    assert!(
+        promises_days(&statement, log_days),
+        "the privacy statement does not say {log_days} dagen for logs"
+    );
+    let backup_days = t
+        .parameter_default("TableBackupRetentionDays")
+        .as_u64()
+        .expect("TableBackupRetentionDays");
+    assert!(
+        promises_days(&statement, backup_days) && statement.contains("reservekopie"),
+        "the privacy statement does not say backups are kept {backup_days} dagen"
+    );
+    assert!(
+        statement.contains("toegangslog"),
+        "the privacy statement does not mention the access logs"
+    );
+
+    // The uploads' access logs go to a bucket that keeps them LogRetentionDays.
+    let uploads = t.resource(&env_target(&t, "BUCKET_NAME"));
+    let logs = props(uploads)
+        .get("LoggingConfiguration")
+        .and_then(|l| l.get("DestinationBucketName"))
+        .and_then(target)
+        .expect("the uploads bucket logs its access to a bucket of this stack");
+    let expire = props(t.resource(&logs))
+        .get("LifecycleConfiguration")
+        .and_then(|l| l.get("Rules"))
+        .and_then(Value::as_sequence)
+        .expect("the log bucket has lifecycle rules")
+        .iter()
+        .find_map(|r| r.get("ExpirationInDays").and_then(target))
+        .expect("the access logs expire");
+    assert_eq!(expire, "LogRetentionDays");
+
+    // The table's backups, kept TableBackupRetentionDays.
+    let table = env_target(&t, "TABLE_NAME");
+    let (_, selection) = t.only("AWS::Backup::BackupSelection");
+    assert!(referenced(props(selection)).contains(&table));
+    let (_, plan) = t.only("AWS::Backup::BackupPlan");
+    assert!(
+        referenced(props(plan)).contains("TableBackupRetentionDays"),
+        "the backups are deleted after TableBackupRetentionDays"
+    );
+}
+
+// --------------------------------------------------------- WAF and deploying
+
+#[test]
+fn the_waf_rate_limits_every_post_route() {
+    let waf = Template::load_file("deploy/waf.yaml");
+    let (_, acl) = waf.only("AWS::WAFv2::WebACL");
+    let p = props(acl);
+    assert_eq!(str_at(p, &["Scope"]), Some("CLOUDFRONT"));
+    let rate = p
+        .get("Rules")
+        .and_then(Value::as_sequence)
+        .expect("Rules")
+        .iter()
+        .find_map(|r| r.get("Statement").and_then(|s| s.get("RateBasedStatement")))
+        .expect("a rate-based rule");
+    assert_eq!(str_at(rate, &["AggregateKeyType"]), Some("IP"));
+    // The paths it counts: (positional constraint, search string).
+    fn byte_matches(v: &Value, out: &mut Vec<(String, String)>) {
+        if let Some(b) = v.get("ByteMatchStatement") {
+            out.push((
+                str_at(b, &["PositionalConstraint"])
+                    .unwrap_or("")
+                    .to_string(),
+                str_at(b, &["SearchString"]).unwrap_or("").to_string(),
+            ));
+        }
+        match v {
+            Value::Mapping(m) => m.values().for_each(|x| byte_matches(x, out)),
+            Value::Sequence(s) => s.iter().for_each(|x| byte_matches(x, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    byte_matches(rate.get("ScopeDownStatement").expect("a scope"), &mut found);
+    assert!(found.contains(&("EXACTLY".to_string(), "POST".to_string())));
+    for (method, path) in routes() {
+        if method != "POST" {
+            continue;
+        }
+        assert!(
+            found.iter().any(|(how, what)| match how.as_str() {
+                "EXACTLY" => *what == path,
+                "STARTS_WITH" => path.starts_with(what.as_str()),
+                _ => false,
+            }),
+            "the WAF's rate rule does not count POST {path}"
+        );
+    }
+    // The main stack takes its ARN.
+    let t = Template::load();
+    let (_, distribution) = t.only("AWS::CloudFront::Distribution");
+    assert!(referenced(props(distribution)).contains("WebAclArn"));
+}
+
+#[test]
+fn github_deploys_only_from_main_without_keys() {
+    let t = Template::load();
+    let role = props(t.resource("GitHubDeployRole"));
+    let trust = role
+        .get("AssumeRolePolicyDocument")
+        .and_then(|d| d.get("Statement"))
+        .map(strings)
+        .expect("a trust policy");
+    assert_eq!(trust.len(), 1);
+    let trust = trust[0];
+    assert_eq!(
+        str_at(trust, &["Action"]),
+        Some("sts:AssumeRoleWithWebIdentity")
+    );
+    let equals = trust
+        .get("Condition")
+        .and_then(|c| c.get("StringEquals"))
+        .expect("StringEquals, not StringLike: no wildcard in the subject");
+    assert_eq!(
+        str_at(equals, &["token.actions.githubusercontent.com:aud"]),
+        Some("sts.amazonaws.com")
+    );
+    let sub = format!(
+        "{:?}",
+        equals
+            .get("token.actions.githubusercontent.com:sub")
+            .expect("the subject")
+    );
+    assert!(
+        sub.contains("repo:${GitHubRepository}:ref:refs/heads/main"),
+        "{sub}"
+    );
+    // Least privilege: no action on every resource, and it hands the stack
+    // only to CloudFormation, as the execution role.
+    for statement in role
+        .get("Policies")
+        .and_then(Value::as_sequence)
+        .expect("Policies")
+        .iter()
+        .flat_map(|p| {
+            strings(
+                p.get("PolicyDocument")
+                    .and_then(|d| d.get("Statement"))
+                    .expect("Statement"),
+            )
+        })
+    {
+        let actions = statement_actions(statement);
+        for r in strings(statement.get("Resource").expect("Resource")) {
+            assert_ne!(r.as_str(), Some("*"), "{actions:?} on every resource");
+        }
+        for a in &actions {
+            assert!(
+                !a.contains('*'),
+                "{a}: no wildcard actions in the deploy role"
+            );
+        }
+        if actions.iter().any(|a| a == "iam:PassRole") {
+            assert_eq!(
+                statement.get("Resource").and_then(target).as_deref(),
+                Some("CloudFormationExecutionRole")
+            );
+            assert_eq!(
+                str_at(
+                    statement,
+                    &["Condition", "StringEquals", "iam:PassedToService"]
+                ),
+                Some("cloudformation.amazonaws.com")
+            );
+        }
+    }
+    // Only CloudFormation may act as the execution role.
+    let exec = props(t.resource("CloudFormationExecutionRole"));
+    let principal = exec
+        .get("AssumeRolePolicyDocument")
+        .and_then(|d| d.get("Statement"))
+        .map(strings)
+        .and_then(|s| s.first().copied())
+        .and_then(|s| str_at(s, &["Principal", "Service"]));
+    assert_eq!(principal, Some("cloudformation.amazonaws.com"));
 }

@@ -1,9 +1,13 @@
 //! The Lambda: the form intake over DynamoDB, S3 and SES v2.
 //!
-//! Environment: everything [`Config::from_env`] reads (`MAIL_FROM`,
+//! Environment: everything [`Config::from_vars`] reads (`MAIL_FROM`,
 //! `SITE_URL`, ...), plus `TABLE_NAME` (the DynamoDB table), `BUCKET_NAME`
-//! (the uploads bucket) and optionally `SES_CONFIGURATION_SET`. A missing
-//! or malformed variable stops the start with a message naming it.
+//! (the uploads bucket) and optionally `INVOICES_BUCKET_NAME` (the invoices'
+//! own bucket, under S3 Object Lock: the keys under `invoices/` go there),
+//! `SES_CONFIGURATION_SET` and `ORIGIN_VERIFY_SECRET_PARAMETER` (the SSM
+//! parameter holding the origin secret, read once at start:
+//! [`ORIGIN_SECRET_PARAMETER`]). A missing or malformed variable stops the
+//! start with a message naming it.
 //!
 //! Events:
 //! - an HTTP event (payload format 2.0: Function URL or HTTP API) is a
@@ -13,22 +17,66 @@
 //!   ([`cbt_function::schedule::run`]: reminders, the daily digest,
 //!   retention, the mail retry); its report is the result, and an error is
 //!   a Lambda error, so the errors alarm fires.
+//! - an SNS notification (SES's bounce, complaint and delivery-delay events
+//!   of the configuration set) is counted in the log; what the function
+//!   does with them follows.
 //!
 //! Logs are JSON lines without colours; they carry no personal data (no
 //! form values, no addresses).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_ssm::error::DisplayErrorContext;
 use cbt_function::adapters::aws::{DynamoStore, S3Files, SesMailer};
-use cbt_function::config::Config;
+use cbt_function::config::{Config, ORIGIN_SECRET_PARAMETER};
 use cbt_function::event;
 use cbt_function::handler::{App, Clock};
+use cbt_function::ports::{Files, FilesError};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing_subscriber::EnvFilter;
 
-type AwsApp = App<DynamoStore, SesMailer, S3Files>;
+type AwsApp = App<DynamoStore, SesMailer, Buckets>;
+
+/// Where the outbox keeps the invoice PDF as sent (`outbox.rs`).
+const INVOICES_PREFIX: &str = "invoices/";
+
+/// The function's files: the uploads bucket, and for the keys under
+/// [`INVOICES_PREFIX`] the invoices' own bucket, whose Object Lock keeps
+/// every version 7 years, beyond the reach of a mistake or of stolen keys
+/// (deploy/template.yaml, InvoicesBucket). Without `INVOICES_BUCKET_NAME`
+/// (a local run) everything goes to the uploads bucket. The function's role
+/// may only write to the invoices' bucket: a `get` of an invoice would be
+/// refused.
+struct Buckets {
+    uploads: S3Files,
+    invoices: Option<S3Files>,
+}
+
+impl Buckets {
+    fn for_key(&self, key: &str) -> &S3Files {
+        match &self.invoices {
+            Some(invoices) if key.starts_with(INVOICES_PREFIX) => invoices,
+            _ => &self.uploads,
+        }
+    }
+}
+
+impl Files for Buckets {
+    async fn put(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<(), FilesError> {
+        self.for_key(key).put(key, bytes, content_type).await
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, FilesError> {
+        self.for_key(key).get(key).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), FilesError> {
+        self.for_key(key).delete(key).await
+    }
+}
 
 /// A required variable, trimmed; missing or empty stops the start.
 fn required(name: &'static str) -> Result<String, Error> {
@@ -49,6 +97,16 @@ fn optional(name: &str) -> Option<String> {
 fn is_scheduled(event: &Value) -> bool {
     event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
         || event.get("source").and_then(Value::as_str) == Some("aws.events")
+}
+
+/// The number of SNS records in `event`, if it is an SNS notification (the
+/// SES events of the configuration set).
+fn sns_records(event: &Value) -> Option<usize> {
+    let records = event.get("Records")?.as_array()?;
+    records
+        .iter()
+        .all(|r| r.get("EventSource").and_then(Value::as_str) == Some("aws:sns"))
+        .then_some(records.len())
 }
 
 async fn invocation(app: &AwsApp, event: LambdaEvent<Value>) -> Result<Value, Error> {
@@ -83,14 +141,60 @@ async fn invocation(app: &AwsApp, event: LambdaEvent<Value>) -> Result<Value, Er
             }
         };
     }
+    if let Some(records) = sns_records(&payload) {
+        // Bounces, complaints and delays carry recipients' addresses: only
+        // their number is logged. Recording them is the core's to add; SES
+        // suppresses bounced and complaining addresses meanwhile.
+        tracing::info!(records, "mail events received (not handled yet)");
+        return Ok(Value::Null);
+    }
     Ok(event::handle_event(app, payload).await)
+}
+
+/// The origin secret(s) from SSM Parameter Store: a SecureString, decrypted
+/// with the account's `aws/ssm` key. Read once per cold start; a rotation
+/// deploys a new `ORIGIN_VERIFY_SECRET_PARAMETER` (`name:version`), so new
+/// instances read the new value (README, "Rotating the origin secret").
+async fn origin_secret_parameter(sdk: &SdkConfig, parameter: &str) -> Result<String, Error> {
+    let client = aws_sdk_ssm::Client::new(sdk);
+    let answer = client
+        .get_parameter()
+        .name(parameter)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "reading the SSM parameter {parameter}: {}",
+                DisplayErrorContext(&e)
+            )
+        })?;
+    answer
+        .parameter
+        .and_then(|p| p.value)
+        .ok_or_else(|| format!("the SSM parameter {parameter} has no value").into())
 }
 
 /// Loads everything once per cold start; any failure is logged and stops it.
 async fn app() -> Result<AwsApp, Error> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let mut vars: BTreeMap<String, String> = std::env::vars().collect();
+    if let Some(parameter) = optional("ORIGIN_VERIFY_SECRET_PARAMETER") {
+        if optional("ORIGIN_VERIFY_SECRET").is_some()
+            || optional("ORIGIN_VERIFY_SECRET_NEXT").is_some()
+        {
+            return Err(format!(
+                "{ORIGIN_SECRET_PARAMETER} and ORIGIN_VERIFY_SECRET are both set: set one of them"
+            )
+            .into());
+        }
+        let value = origin_secret_parameter(&sdk, &parameter).await?;
+        vars.extend(Config::origin_secret_vars(&value).map_err(|e| e.to_string())?);
+    }
+    let config = Config::from_vars(&vars).map_err(|e| e.to_string())?;
     let table = required("TABLE_NAME")?;
     let bucket = required("BUCKET_NAME")?;
+    let invoices_bucket = optional("INVOICES_BUCKET_NAME");
     let configuration_set = optional("SES_CONFIGURATION_SET");
     let rules = cbt::embedded_rules().map_err(|errors| {
         let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
@@ -98,14 +202,16 @@ async fn app() -> Result<AwsApp, Error> {
     })?;
     let templates = cbt::templates::Templates::embedded()
         .map_err(|e| format!("the embedded templates are invalid: {e}"))?;
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     Ok(App {
         rules: Arc::new(rules),
         templates: Arc::new(templates),
         config,
         store: DynamoStore::new(&sdk, table),
         mailer: SesMailer::new(&sdk, configuration_set),
-        files: S3Files::new(&sdk, bucket),
+        files: Buckets {
+            uploads: S3Files::new(&sdk, bucket),
+            invoices: invoices_bucket.map(|b| S3Files::new(&sdk, b)),
+        },
         clock: Clock::System,
     })
 }
@@ -136,4 +242,67 @@ async fn main() -> Result<(), Error> {
         async move { invocation(&app, event).await }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+    use super::*;
+
+    fn files(bucket: &str) -> S3Files {
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .build();
+        S3Files::new(&sdk, bucket)
+    }
+
+    #[test]
+    fn invoices_go_to_their_own_bucket_and_the_rest_to_the_uploads() {
+        let buckets = Buckets {
+            uploads: files("uploads"),
+            invoices: Some(files("invoices")),
+        };
+        assert_eq!(
+            buckets.for_key("invoices/factuur-2026-0001.pdf").bucket,
+            "invoices"
+        );
+        assert_eq!(
+            buckets.for_key("drafts/abc/balanstest.pdf").bucket,
+            "uploads"
+        );
+        assert_eq!(
+            buckets.for_key("applications/abc/balanstest.pdf").bucket,
+            "uploads"
+        );
+        // Only the prefix counts, not a name that merely contains it.
+        assert_eq!(buckets.for_key("drafts/invoices/x.pdf").bucket, "uploads");
+
+        let local = Buckets {
+            uploads: files("uploads"),
+            invoices: None,
+        };
+        assert_eq!(
+            local.for_key("invoices/factuur-2026-0001.pdf").bucket,
+            "uploads"
+        );
+    }
+
+    #[test]
+    fn sns_notifications_are_told_from_other_events() {
+        let sns = serde_json::json!({"Records": [
+            {"EventSource": "aws:sns", "Sns": {"Message": "{}"}},
+            {"EventSource": "aws:sns", "Sns": {"Message": "{}"}}
+        ]});
+        assert_eq!(sns_records(&sns), Some(2));
+        let sqs = serde_json::json!({"Records": [{"eventSource": "aws:sqs"}]});
+        assert_eq!(sns_records(&sqs), None);
+        let http = serde_json::json!({"version": "2.0", "rawPath": "/contact"});
+        assert_eq!(sns_records(&http), None);
+        let scheduled =
+            serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event"});
+        assert!(is_scheduled(&scheduled));
+        assert_eq!(sns_records(&scheduled), None);
+    }
 }
