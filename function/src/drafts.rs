@@ -440,7 +440,7 @@ pub(crate) async fn received<S: Store, M: Mailer, F: Files>(
     // The address holds a personal link's secret: it must not travel on.
     response.headers_mut().insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static(crate::applicant::SECRET_REFERRER_POLICY),
     );
     Ok(response)
 }

@@ -120,6 +120,14 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::GET, "/contact/bedankt", Route::Thanks),
 ];
 
+/// Whether the function, not the static site, answers `method` on `path`:
+/// every post, the pages shown after one, and the applicant's own pages.
+/// `cbt-site serve` asks this, so a new route needs no change there.
+pub fn answers(method: &Method, path: &str) -> bool {
+    method == Method::POST
+        || matches!(route(method, path), Ok(r) if !matches!(r, Route::FormPage(_)))
+}
+
 /// The route of `method` on `path` (a trailing slash does not count).
 pub fn route(method: &Method, path: &str) -> Result<Route, Failure> {
     let path = path.trim_end_matches('/');
@@ -162,6 +170,30 @@ pub fn route(method: &Method, path: &str) -> Result<Route, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_function_answers_rather_than_the_static_site() {
+        let own = format!("{CASE_PREFIX}/{}", "a".repeat(64));
+        for (method, path) in [
+            (Method::POST, "/aanvraag"),
+            (Method::POST, "/onbekend"),
+            (Method::GET, "/aanvraag/ontvangen"),
+            (Method::GET, "/contact/bedankt/"),
+            (Method::GET, own.as_str()),
+            (Method::GET, "/mijn-aanvraag/link"),
+        ] {
+            assert!(answers(&method, path), "{method} {path}");
+        }
+        for (method, path) in [
+            (Method::GET, "/aanvraag"),
+            (Method::GET, "/contact/"),
+            (Method::GET, "/"),
+            (Method::GET, "/veelgestelde-vragen/"),
+            (Method::HEAD, "/aanvraag/ontvangen"),
+        ] {
+            assert!(!answers(&method, path), "{method} {path}");
+        }
+    }
 
     #[test]
     fn methods_and_paths() {

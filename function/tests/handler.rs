@@ -271,7 +271,7 @@ async fn an_application_from_form_to_invoice() {
     assert!(page.body.contains(&link), "{}", page.body);
     assert_eq!(
         page.headers.get("referrer-policy").map(String::as_str),
-        Some("no-referrer")
+        Some("strict-origin")
     );
     let plain = get_page(&app, "/aanvraag/ontvangen", &format!("concept={id}")).await;
     assert!(!plain.body.contains("/mijn-aanvraag/") || plain.body.contains("/mijn-aanvraag/link"));

@@ -417,16 +417,6 @@ pub async fn serve(listener: tokio::net::TcpListener, state: State) -> anyhow::R
 
 type Body = Full<Bytes>;
 
-/// Whether a request is the function's: every post, and the pages it
-/// serves after one.
-fn for_function(method: &Method, path: &str) -> bool {
-    method == Method::POST
-        || matches!(
-            path.trim_end_matches('/'),
-            "/aanvraag/wijzigen" | "/aanvraag/ontvangen" | "/contact/bedankt"
-        )
-}
-
 async fn handle(
     req: Request<Incoming>,
     state: State,
@@ -449,7 +439,10 @@ async fn handle(
             _ => problems_page(problems, generation),
         });
     }
-    if let (Some(function), true) = (state.function(), for_function(req.method(), &path)) {
+    if let (Some(function), true) = (
+        state.function(),
+        cbt_function::routes::answers(req.method(), &path),
+    ) {
         return Ok(call_function(&function, req, &peer).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {

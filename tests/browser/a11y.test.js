@@ -47,7 +47,7 @@ for (const width of [1280, 390]) {
   });
 }
 
-test('axe: the error, check, change, confirmation and thank-you pages', async (t) => {
+test("axe: the function's pages: forms with errors, check, change, confirmation, the applicant's own pages, thank you", async (t) => {
   const { context, page } = await newPage({ bypassCSP: true });
   try {
     const seen = [];
@@ -58,7 +58,7 @@ test('axe: the error, check, change, confirmation and thank-you pages', async (t
         assert.equal(violations.length, 0, `${name} (${page.url()}):\n${describe(violations)}`);
       });
     });
-    assert.equal(seen.length, 6);
+    assert.equal(seen.length, 12);
   } finally {
     await context.close();
   }

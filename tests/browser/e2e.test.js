@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, newPage, closeBrowser, applyJourney, fillByLabels, contactMessage, application,
-  clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions, assertHeading,
+  clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions, assertHeading, tinyPdf, applications,
 } from './lib.js';
 
 after(closeBrowser);
@@ -54,6 +54,46 @@ for (const javaScriptEnabled of [true, false]) {
     }
   });
 }
+
+test('the applicant\'s own page: follow the link, add a document, withdraw (without JavaScript)', async () => {
+  const { context, page } = await newPage({ javaScriptEnabled: false });
+  try {
+    const { reference } = await applyJourney(page, 'eigen');
+    await clickAndWait(page, page.locator('.personal-link a'));
+    await assertHeading(page, `Uw aanvraag ${reference}`);
+    const own = new URL(page.url()).pathname;
+    assert.match(own, /^\/mijn-aanvraag\/[0-9a-f]{64}$/);
+
+    // An extra document: kept with the case, listed, and confirmed by mail.
+    let before = listDir(outboxDir());
+    await page.getByLabel('Extra document').setInputFiles({
+      name: 'toelichting.pdf', mimeType: 'application/pdf', buffer: tinyPdf('Toelichting'),
+    });
+    await clickAndWait(page, page.getByRole('button', { name: 'Document toevoegen' }));
+    assert.equal(new URL(page.url()).pathname, own, 'back on the own page (post, redirect, get)');
+    await page.getByText('Het document is toegevoegd.').waitFor();
+    await page.getByRole('link', { name: 'toelichting.pdf' }).waitFor();
+    await newFiles(outboxDir(), before, 2);
+    const amended = listDir(outboxDir()).filter((n) => !before.includes(n));
+    assert.ok(amended.some((n) => n.endsWith('-wijziging-ontvangen.eml')), `the applicant's confirmation: ${amended}`);
+    assert.ok(amended.some((n) => n.endsWith('-wijziging-secretariaat.eml')), `the secretariat's copy: ${amended}`);
+    assert.equal(applications().get(reference).documents.length, 2, 'the balancing test and the extra document');
+
+    // Withdrawing asks first, then ends the case.
+    before = listDir(outboxDir());
+    await clickAndWait(page, page.getByRole('link', { name: 'Aanvraag intrekken' }));
+    await clickAndWait(page, page.getByRole('button', { name: 'Ja, trek de aanvraag in' }));
+    await page.getByText('Uw aanvraag is ingetrokken.').waitFor();
+    await newFiles(outboxDir(), before, 2);
+    const withdrawn = listDir(outboxDir()).filter((n) => !before.includes(n));
+    assert.ok(withdrawn.some((n) => n.endsWith('-ingetrokken.eml')), `the applicant's confirmation: ${withdrawn}`);
+    assert.ok(withdrawn.some((n) => n.endsWith('-ingetrokken-secretariaat.eml')), `the secretariat's copy: ${withdrawn}`);
+    assert.equal(applications().get(reference).state, 'ingetrokken');
+    assert.equal(await page.getByRole('button', { name: 'Document toevoegen' }).count(), 0, 'nothing to add to a withdrawn case');
+  } finally {
+    await context.close();
+  }
+});
 
 test('error path: empty submit, summary with focus, links to the fields', async () => {
   const { context, page } = await newPage();

@@ -193,7 +193,8 @@ export async function clickAndWait(page, locator) {
 // ---------------------------------------------------------------- store and outbox
 
 export const outboxDir = () => path.join(DATA_DIR, 'outbox');
-export const applicationsDir = () => path.join(DATA_DIR, 'store', 'applications');
+/** Where the local store keeps each case (function/src/adapters/local.rs). */
+export const casesDir = () => path.join(DATA_DIR, 'store', 'cases');
 
 export function listDir(dir) {
   try {
@@ -204,12 +205,13 @@ export function listDir(dir) {
 }
 
 /** The stored applications, by reference. */
+/** Every case in the local store by reference: the `case` of each file. */
 export function applications() {
   const out = new Map();
-  for (const name of listDir(applicationsDir())) {
+  for (const name of listDir(casesDir())) {
     if (!name.endsWith('.json')) continue;
-    const app = JSON.parse(fs.readFileSync(path.join(applicationsDir(), name), 'utf8'));
-    out.set(app.reference ?? name.replace(/\.json$/, ''), app);
+    const { case: kept } = JSON.parse(fs.readFileSync(path.join(casesDir(), name), 'utf8'));
+    out.set(kept.reference, kept);
   }
   return out;
 }
@@ -348,7 +350,7 @@ export async function applyJourney(page, tag) {
     { year, seq: lastSeq + 1 },
     'the application got the next invoice number',
   );
-  assert.equal(stored.values?.contact_functie ?? 'Directeur klantrelaties', 'Directeur klantrelaties', 'the changed answer is stored');
+  assert.equal(stored.application.contact.role, 'Directeur klantrelaties', 'the changed answer is stored');
   return { reference, checkUrl, checkHtml, mails };
 }
 
@@ -362,7 +364,8 @@ export function escapeRegExp(s) {
 
 export async function assertHeading(page, text) {
   const h1 = (await page.locator('h1').first().innerText()).trim();
-  assert.equal(h1, text, `page ${page.url()} has heading ${text}`);
+  if (text instanceof RegExp) assert.match(h1, text, `page ${page.url()} has heading ${text}`);
+  else assert.equal(h1, text, `page ${page.url()} has heading ${text}`);
 }
 
 /** Writes `content` under the scratch folder's `pages/` (for vnu). */
@@ -416,11 +419,11 @@ export function contactFields(tag) {
   };
 }
 
-function multipart(fields, file) {
+function multipart(fields, file, fieldName = 'balanstest') {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  if (file) form.append('balanstest', new Blob([file.buffer], { type: 'application/pdf' }), file.name);
-  else if (file === null) form.append('balanstest', new Blob([]), '');
+  if (file) form.append(fieldName, new Blob([file.buffer], { type: 'application/pdf' }), file.name);
+  else if (file === null) form.append(fieldName, new Blob([]), '');
   return form;
 }
 
@@ -465,6 +468,25 @@ export async function functionPages(tag = 'pages') {
   const received = await html(res, 200);
   assert.match(received, /CBT-\d{4}-\d{4}/);
   out.push({ name: 'aanvraag-ontvangen', path: location, html: received });
+  // The applicant's own page under the personal link, and what hangs off it.
+  const own = received.match(/href="https?:\/\/[^"/]+(\/mijn-aanvraag\/[0-9a-f]{64})"/)?.[1];
+  assert.ok(own, 'the confirmation shows the personal link');
+  for (const [name, suffix] of [
+    ['mijn-aanvraag', ''],
+    ['mijn-aanvraag-wijzigen', '/wijzigen'],
+    ['mijn-aanvraag-intrekken', '/intrekken'],
+  ]) {
+    res = await fetch(BASE + own + suffix, { headers });
+    out.push({ name, path: own + suffix, html: await html(res, 200) });
+  }
+  // A document that is none: the page again with the problem.
+  const notPdf = { name: 'niet-een-document.txt', buffer: Buffer.from('geen document') };
+  res = await fetch(BASE + own + '/document', { method: 'POST', headers, body: multipart({}, notPdf, 'document') });
+  out.push({ name: 'mijn-aanvraag-melding', path: own, html: await html(res, 422) });
+  res = await fetch(BASE + '/mijn-aanvraag/link', { headers });
+  out.push({ name: 'link-opnieuw', path: '/mijn-aanvraag/link', html: await html(res, 200) });
+  res = await fetch(BASE + '/mijn-aanvraag/link?verstuurd=1', { headers });
+  out.push({ name: 'link-verstuurd', path: '/mijn-aanvraag/link?verstuurd=1', html: await html(res, 200) });
   // The contact form: empty, then sent.
   res = await fetch(BASE + '/contact', { method: 'POST', headers, body: new URLSearchParams({ website: '' }) });
   out.push({ name: 'contact-fout', path: '/contact', html: await html(res, 422) });
@@ -496,6 +518,23 @@ export async function walkFunctionPages(page, visit) {
   await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
   await assertHeading(page, 'Uw aanvraag is ontvangen');
   await visit('aanvraag-ontvangen');
+  // The personal link, as the applicant follows it.
+  const link = page.locator('.personal-link a');
+  const own = new URL(await link.getAttribute('href')).pathname;
+  await page.goto(BASE + own);
+  await assertHeading(page, /^Uw aanvraag CBT-\d{4}-\d{4}$/);
+  await visit('mijn-aanvraag');
+  await clickAndWait(page, page.getByRole('link', { name: 'Antwoorden wijzigen' }));
+  await visit('mijn-aanvraag-wijzigen');
+  await page.goto(BASE + own);
+  await clickAndWait(page, page.getByRole('button', { name: 'Document toevoegen' }));
+  await visit('mijn-aanvraag-melding');
+  await clickAndWait(page, page.getByRole('link', { name: 'Aanvraag intrekken' }));
+  await visit('mijn-aanvraag-intrekken');
+  await page.goto(BASE + '/mijn-aanvraag/link');
+  await visit('link-opnieuw');
+  await clickAndWait(page, page.getByRole('button', { name: 'Stuur mij de link' }));
+  await visit('link-verstuurd');
   await page.goto(BASE + '/contact/');
   await clickAndWait(page, page.getByRole('button', { name: 'Verstuur uw bericht' }));
   assert.ok((await page.title()).startsWith('Fout: '));

@@ -194,7 +194,7 @@ pub async fn journey<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &P
             .headers()
             .get("referrer-policy")
             .map(|v| v.as_bytes()),
-        Some(&b"no-referrer"[..])
+        Some(&b"strict-origin"[..])
     );
     assert_eq!(
         overview
