@@ -396,6 +396,26 @@ pub trait Store: Send + Sync {
     /// Every mail still to be sent, oldest first.
     fn pending_mails(&self) -> impl Future<Output = Result<Vec<PendingMail>, StoreError>> + Send;
 
+    /// Claims a pending mail for sending until `until`: true when this
+    /// caller may send it now, because it is still pending and nobody
+    /// holds an unexpired claim on it. A confirmation and the scheduled
+    /// retry that reach the same mail at once thus send it once. A claim
+    /// ends when the mail is marked sent, released, or at `until` (a
+    /// sender that died mid-way).
+    fn claim_mail(
+        &self,
+        mail: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Gives up a claim after a failed send, so the next retry need not
+    /// wait for it to run out. Harmless when the mail is gone.
+    fn release_mail(
+        &self,
+        mail: &PendingMail,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Marks a pending mail as sent, with the mailer's message id.
     fn mail_sent(
         &self,
@@ -509,6 +529,17 @@ impl<T: Store> Store for std::sync::Arc<T> {
     }
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
         T::pending_mails(self).await
+    }
+    async fn claim_mail(
+        &self,
+        mail: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        T::claim_mail(self, mail, now, until).await
+    }
+    async fn release_mail(&self, mail: &PendingMail) -> Result<(), StoreError> {
+        T::release_mail(self, mail).await
     }
     async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
         T::mail_sent(self, mail, message_id).await

@@ -799,6 +799,23 @@ async fn journey_over_the_wire() {
     journey::journey(&mut app, &dir.path().join("outbox")).await;
 }
 
+/// Requests and the retry reaching the same pending mails on DynamoDB:
+/// the claim's condition lets one send each.
+#[tokio::test]
+async fn mails_go_out_once_over_the_wire() {
+    let config = moto().await;
+    let table = unique("cbt-once");
+    create_table(&config, &table).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(
+        &config,
+        &table,
+        cbt_function::adapters::local::Outbox::new(dir.path()),
+    )
+    .await;
+    journey::exactly_once(&mut app, &dir.path().join("outbox")).await;
+}
+
 /// Two changes at once on DynamoDB: the version condition keeps one.
 #[tokio::test]
 async fn concurrent_changes_over_the_wire() {

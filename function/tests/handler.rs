@@ -871,6 +871,17 @@ impl Store for Down {
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
         down()
     }
+    async fn claim_mail(
+        &self,
+        _: &PendingMail,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn release_mail(&self, _: &PendingMail) -> Result<(), StoreError> {
+        down()
+    }
     async fn mail_sent(&self, _: &PendingMail, _: &str) -> Result<(), StoreError> {
         down()
     }
@@ -1050,6 +1061,15 @@ async fn local_journey() {
     let dir = tempfile::tempdir().expect("dir");
     let mut app = app(dir.path());
     journey::journey(&mut app, &dir.path().join("outbox")).await;
+}
+
+/// A request and the retry at the same moment on the local adapters:
+/// every mail once.
+#[tokio::test]
+async fn local_mails_go_out_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    journey::exactly_once(&mut app, &dir.path().join("outbox")).await;
 }
 
 /// Two changes at once on the local adapters: one kept, one refused.

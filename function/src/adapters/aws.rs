@@ -22,7 +22,7 @@
 //! | invoice counter | `COUNTER#<year>` | `COUNTER` | `last` (N: the last number handed out) | none |
 //! | digest | `DIGEST#<YYYY-MM-DD>` | `DIGEST` | `data` (the digest's JSON) | none |
 //! | contact message | `CONTACT#<id>` | `CONTACT` | `data` (the [`ContactMessage`]) | the retention's end |
-//! | pending mail | `PENDING` | `<since>#<owner>#<kind>#<seq>` | `data` (the [`PendingMail`]), `owner`, `kind` | none |
+//! | pending mail | `PENDING` | `<since>#<owner>#<kind>#<seq>` | `data` (the [`PendingMail`]), `owner`, `kind`, `lease_until` (N, epoch ms: a sender's claim) | none |
 //! | sent mail | `SENT#<owner>` | `<kind>#<seq>` | `message_id`, `sent_at`, `owner`, `kind` | none |
 //! | rate-limit count | `RATE#<key>` | `<window start, epoch seconds>` | `count` (N, via `ADD`) | as the handler sets it (window start + 2 h) |
 //!
@@ -52,8 +52,10 @@
 //!   condition fails, the draft was confirmed before; when the counter's
 //!   fails, another confirmation took the number: read the counter again
 //!   and retry (at most [`CONFIRM_ATTEMPTS`] times, with jittered backoff).
-//! - Marking a mail sent is one transaction too: delete the pending item,
-//!   put the sent item.
+//! - A sender claims a pending mail before sending it: `UpdateItem` that
+//!   sets `lease_until` if the item exists and no unexpired claim is on
+//!   it. Marking a mail sent is one transaction: delete the pending item
+//!   (and its claim with it), put the sent item.
 //! - TTL deletes lazily (up to days late), so reads check `expires` too.
 //! - Cases, events, counters, markers and sent items have no TTL: they are
 //!   the administration, removed by the schedule when their retention ends. Pending items have none either: they go when sent.
@@ -739,6 +741,62 @@ impl Store for DynamoStore {
             (a.since, &a.owner, a.kind, a.seq).cmp(&(b.since, &b.owner, b.kind, b.seq))
         });
         Ok(all)
+    }
+
+    async fn claim_mail(
+        &self,
+        mail: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key("PENDING", &pending_sort_key(mail)?)))
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+            )
+            .update_expression("SET lease_until = :until")
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .expression_attribute_values(":until", n(until.timestamp_millis()))
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn release_mail(&self, mail: &PendingMail) -> Result<(), StoreError> {
+        let released = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key("PENDING", &pending_sort_key(mail)?)))
+            // Not on a mail that went meanwhile: REMOVE would make it anew.
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("REMOVE lease_until")
+            .send()
+            .await;
+        match released {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(unavailable(err)),
+        }
     }
 
     async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {

@@ -6,8 +6,8 @@
 //!   `cases` (each case as it stands, with its nearest deadline),
 //!   `events/<reference>/` (its history, one file per event), `confirmed`
 //!   (draft -> reference), `counters` (the invoice counter per year),
-//!   `tokens` (personal links' hashes), `digests`, `contacts`, `pending` and
-//!   `sent` mail, `ratelimit`;
+//!   `tokens` (personal links' hashes), `digests`, `contacts`, `pending`
+//!   mail (and `leases`, senders' claims on it), `sent` mail, `ratelimit`;
 //! - `uploads/`: the uploaded documents;
 //! - `outbox/`: every mail as a `.eml` file a person can open.
 //!
@@ -76,6 +76,12 @@ struct Counter {
 struct RateCount {
     count: u32,
     expires: DateTime<Utc>,
+}
+
+/// A sender's claim on a pending mail (`leases/`, beside `pending/`).
+#[derive(Serialize, Deserialize)]
+struct Lease {
+    until: DateTime<Utc>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -461,9 +467,35 @@ impl Store for LocalStore {
         Ok(all)
     }
 
+    async fn claim_mail(
+        &self,
+        mail: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let _guard = self.lock.lock().await;
+        let key = Self::pending_key(mail);
+        if self.read::<PendingMail>("pending", &key).await?.is_none() {
+            return Ok(false);
+        }
+        if let Some(held) = self.read::<Lease>("leases", &key).await? {
+            if held.until > now {
+                return Ok(false);
+            }
+        }
+        self.write("leases", &key, &Lease { until }).await?;
+        Ok(true)
+    }
+
+    async fn release_mail(&self, mail: &PendingMail) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.remove("leases", &Self::pending_key(mail)).await
+    }
+
     async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
         let _guard = self.lock.lock().await;
         let key = Self::pending_key(mail);
+        self.remove("leases", &key).await?;
         self.write(
             "sent",
             &key,

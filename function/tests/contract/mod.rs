@@ -180,11 +180,65 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
         .find(|p| p.kind == MailKind::Invoice)
         .expect("invoice pending")
         .clone();
+    // A claim lets one sender at a time send it, until it runs out or is
+    // given back; a mail sent or never pending cannot be claimed.
+    let lease = Duration::minutes(2);
+    assert!(store
+        .claim_mail(&invoice, now, now + lease)
+        .await
+        .expect("claim"));
+    assert!(
+        !store
+            .claim_mail(&invoice, now, now + lease)
+            .await
+            .expect("claim"),
+        "held by the first"
+    );
+    let later = now + Duration::minutes(1);
+    assert!(!store
+        .claim_mail(&invoice, later, later + lease)
+        .await
+        .expect("claim"));
+    let expired = now + lease;
+    assert!(
+        store
+            .claim_mail(&invoice, expired, expired + lease)
+            .await
+            .expect("claim"),
+        "a claim that ran out is free again"
+    );
+    store.release_mail(&invoice).await.expect("release");
+    assert!(
+        store
+            .claim_mail(&invoice, expired, expired + lease)
+            .await
+            .expect("claim"),
+        "a claim given back is free again"
+    );
     store.mail_sent(&invoice, "msg-1").await.expect("sent");
     store
         .mail_sent(&invoice, "msg-1")
         .await
         .expect("marking twice is harmless");
+    assert!(
+        !store
+            .claim_mail(&invoice, expired, expired + lease)
+            .await
+            .expect("claim"),
+        "a sent mail is not claimed"
+    );
+    store
+        .release_mail(&invoice)
+        .await
+        .expect("releasing a sent mail is harmless");
+    let never = PendingMail {
+        seq: 99,
+        ..invoice.clone()
+    };
+    assert!(!store
+        .claim_mail(&never, now, now + lease)
+        .await
+        .expect("claim"));
     let mine = pending_of(owner.clone()).await;
     assert_eq!(mine.len(), 2);
     assert!(!mine.iter().any(|p| p.kind == MailKind::Invoice));

@@ -517,6 +517,48 @@ pub async fn journey<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &P
 
 /// Two changes decided on the same version: one is kept, the other is a
 /// conflict; and through the page, a clear message.
+/// A filing whose mails failed, then six requests and six scheduled
+/// retries reaching its pending mails at the same moment: each of the
+/// three goes out once. (Without the claim every one of the twelve lists
+/// the same three pending mails before any is marked sent.)
+pub async fn exactly_once<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &Path) {
+    // An outbox inside a file cannot be written: every send fails.
+    let working = std::mem::replace(&mut app.mailer, Outbox::new("/dev/null"));
+    let (reference, _) = apply(app).await;
+    app.mailer = working;
+    let owner = cbt_function::ports::Owner::Application(reference.clone());
+    let pending = app.store.pending_mails().await.expect("pending");
+    assert_eq!(
+        pending.iter().filter(|p| p.owner == owner).count(),
+        3,
+        "the three mails wait"
+    );
+    let before = mails(outbox).len();
+    let app = &*app;
+    let requests = futures_util::future::join_all(
+        (0..6).map(|_| cbt_function::outbox::send_pending(app, &owner)),
+    );
+    let retries =
+        futures_util::future::join_all((0..6).map(|_| cbt_function::outbox::retry_pending(app)));
+    let (requests, retries) = tokio::join!(requests, retries);
+    let sent = requests.iter().sum::<usize>()
+        + retries
+            .into_iter()
+            .map(|r| r.expect("retry").sent)
+            .sum::<usize>();
+    assert_eq!(sent, 3, "each mail sent by one of the twelve");
+    let out: Vec<_> = mails(outbox).into_iter().skip(before).collect();
+    let mut kinds: Vec<&str> = out.iter().map(|(kind, _, _)| kind.as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        ["aanvraag-bevestiging", "aanvraag-secretariaat", "factuur"],
+        "each once"
+    );
+    let left = app.store.pending_mails().await.expect("pending");
+    assert!(!left.iter().any(|p| p.owner == owner), "{left:?}");
+}
+
 pub async fn concurrent<S: Store, F: Files>(app: &mut App<S, Outbox, F>) {
     let site = app.config.site_url.clone();
     let (reference, page) = apply(app).await;
