@@ -110,6 +110,14 @@ async fn render<S: Store, M: Mailer, F: Files>(
                 }
             }
         }
+        Owner::Delivery { message_id, report } => {
+            let notice = crate::delivery::notice(app, message_id, report).await?;
+            let message =
+                cbt::case_mail::delivery_problem(&app.rules, &app.templates, &notice, &from)?;
+            for mail in mails {
+                out.push((PendingMail::clone(mail), message.clone()));
+            }
+        }
         Owner::Digest(date) => {
             let text = app
                 .store

@@ -243,6 +243,62 @@ pub enum Owner {
     Contact(String),
     /// The secretariat's daily digest, by its date.
     Digest(NaiveDate),
+    /// The secretariat's notice of a mail service's report.
+    Delivery {
+        /// The mailer's id of the mail the report is about.
+        message_id: String,
+        /// The report's id ([`Report::id`]).
+        report: String,
+    },
+}
+
+/// What the mail service reported about a mail after it left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Unique per report and recipient (SES's feedback id, or the delay's
+    /// time, with the address), so a report delivered twice is kept once.
+    pub key: String,
+    /// When the mail service saw it.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub problem: cbt::delivery::Problem,
+}
+
+impl Report {
+    /// A short id for keys and file names: the first 16 hex digits of the
+    /// SHA-256 of [`Report::key`].
+    pub fn id(&self) -> String {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(self.key.as_bytes());
+        hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A mail that went out, and what the mail service reported since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentMail {
+    /// The mail, as it was pending.
+    pub mail: PendingMail,
+    /// The mailer's id.
+    pub message_id: String,
+    /// When it went (by the store's clock; the epoch for mails kept
+    /// before this was).
+    #[serde(default)]
+    pub sent_at: DateTime<Utc>,
+    /// Bounces, complaints and delays, oldest first.
+    #[serde(default)]
+    pub reports: Vec<Report>,
+}
+
+/// What keeping a report did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// No mail of ours has that id (another system's, or purged).
+    Unknown,
+    /// This report was kept before: nothing changed.
+    Again,
+    /// Kept, with its notice pending if one was given.
+    New(SentMail),
 }
 
 /// A mail that must still go out.
@@ -423,6 +479,28 @@ pub trait Store: Send + Sync {
         message_id: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// The mails of `owner` that went out, with their reports.
+    fn sent_mails(
+        &self,
+        owner: &Owner,
+    ) -> impl Future<Output = Result<Vec<SentMail>, StoreError>> + Send;
+
+    /// The mail the mailer knows as `message_id`.
+    fn sent_mail(
+        &self,
+        message_id: &str,
+    ) -> impl Future<Output = Result<Option<SentMail>, StoreError>> + Send;
+
+    /// Keeps `report` with the mail `message_id`, and `notice` pending, in
+    /// one step; a report kept before changes nothing (the mail service
+    /// may deliver one twice).
+    fn record_report(
+        &self,
+        message_id: &str,
+        report: &Report,
+        notice: Option<&PendingMail>,
+    ) -> impl Future<Output = Result<Recorded, StoreError>> + Send;
+
     /// Counts one more post from `key` in the window that started at
     /// `window_start`, and returns the count so far (including this one).
     fn count_post(
@@ -540,6 +618,20 @@ impl<T: Store> Store for std::sync::Arc<T> {
     }
     async fn release_mail(&self, mail: &PendingMail) -> Result<(), StoreError> {
         T::release_mail(self, mail).await
+    }
+    async fn sent_mails(&self, owner: &Owner) -> Result<Vec<SentMail>, StoreError> {
+        T::sent_mails(self, owner).await
+    }
+    async fn sent_mail(&self, message_id: &str) -> Result<Option<SentMail>, StoreError> {
+        T::sent_mail(self, message_id).await
+    }
+    async fn record_report(
+        &self,
+        message_id: &str,
+        report: &Report,
+        notice: Option<&PendingMail>,
+    ) -> Result<Recorded, StoreError> {
+        T::record_report(self, message_id, report, notice).await
     }
     async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
         T::mail_sent(self, mail, message_id).await

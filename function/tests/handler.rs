@@ -882,6 +882,20 @@ impl Store for Down {
     async fn release_mail(&self, _: &PendingMail) -> Result<(), StoreError> {
         down()
     }
+    async fn sent_mails(&self, _: &Owner) -> Result<Vec<SentMail>, StoreError> {
+        down()
+    }
+    async fn sent_mail(&self, _: &str) -> Result<Option<SentMail>, StoreError> {
+        down()
+    }
+    async fn record_report(
+        &self,
+        _: &str,
+        _: &Report,
+        _: Option<&PendingMail>,
+    ) -> Result<Recorded, StoreError> {
+        down()
+    }
     async fn mail_sent(&self, _: &PendingMail, _: &str) -> Result<(), StoreError> {
         down()
     }
@@ -1070,6 +1084,15 @@ async fn local_mails_go_out_once() {
     let dir = tempfile::tempdir().expect("dir");
     let mut app = app(dir.path());
     journey::exactly_once(&mut app, &dir.path().join("outbox")).await;
+}
+
+/// SES's reports on the local adapters: kept with their mails, the
+/// secretariat told about bounces and complaints, each once.
+#[tokio::test]
+async fn local_mail_reports() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    journey::reports(&mut app, &dir.path().join("outbox")).await;
 }
 
 /// Two changes at once on the local adapters: one kept, one refused.

@@ -84,10 +84,11 @@ struct Lease {
     until: DateTime<Utc>,
 }
 
+/// Where the mail the mailer knows by an id is kept (`sent-ids/`).
 #[derive(Serialize, Deserialize)]
-struct SentMail {
-    mail: PendingMail,
-    message_id: String,
+struct SentIndex {
+    key: String,
+    owner: Owner,
 }
 
 /// A case as kept: with its nearest deadline, the index's sort key.
@@ -175,6 +176,9 @@ impl LocalStore {
             Owner::Application(r) => ("app", r.clone()),
             Owner::Contact(i) => ("contact", i.clone()),
             Owner::Digest(date) => ("digest", date.to_string()),
+            Owner::Delivery { message_id, report } => {
+                ("delivery", format!("{}-{report}", file_name(message_id)))
+            }
         };
         format!("{t}-{id}-{}-{}", mail.kind.template(), mail.seq)
     }
@@ -379,6 +383,8 @@ impl Store for LocalStore {
             .await?;
         self.purge::<SentMail>("sent", |m| m.mail.owner == owner)
             .await?;
+        self.purge::<SentIndex>("sent-ids", |i| i.owner == owner)
+            .await?;
         self.remove("cases", reference).await
     }
 
@@ -449,9 +455,24 @@ impl Store for LocalStore {
             .filter(|d| d.expires <= now)
             .filter_map(|d| d.document.map(|doc| doc.key))
             .collect();
+        // A contact message's mails (and the addresses their reports
+        // name) go with the message.
+        let gone: Vec<Owner> = self
+            .all::<ContactMessage>("contacts")
+            .await?
+            .into_iter()
+            .filter(|m| m.expires <= now)
+            .map(|m| Owner::Contact(m.id))
+            .collect();
         let items = self.purge::<Draft>("drafts", |d| d.expires <= now).await?
             + self
                 .purge::<ContactMessage>("contacts", |m| m.expires <= now)
+                .await?
+            + self
+                .purge::<SentMail>("sent", |m| gone.contains(&m.mail.owner))
+                .await?
+            + self
+                .purge::<SentIndex>("sent-ids", |i| gone.contains(&i.owner))
                 .await?
             + self
                 .purge::<RateCount>("ratelimit", |c| c.expires <= now)
@@ -502,10 +523,65 @@ impl Store for LocalStore {
             &SentMail {
                 mail: mail.clone(),
                 message_id: message_id.to_string(),
+                sent_at: Utc::now(),
+                reports: Vec::new(),
+            },
+        )
+        .await?;
+        self.write(
+            "sent-ids",
+            message_id,
+            &SentIndex {
+                key: key.clone(),
+                owner: mail.owner.clone(),
             },
         )
         .await?;
         self.remove("pending", &key).await
+    }
+
+    async fn sent_mails(&self, owner: &Owner) -> Result<Vec<SentMail>, StoreError> {
+        let mut mine: Vec<SentMail> = self
+            .all::<SentMail>("sent")
+            .await?
+            .into_iter()
+            .filter(|m| &m.mail.owner == owner)
+            .collect();
+        mine.sort_by(|a, b| {
+            (a.sent_at, a.mail.kind, a.mail.seq).cmp(&(b.sent_at, b.mail.kind, b.mail.seq))
+        });
+        Ok(mine)
+    }
+
+    async fn sent_mail(&self, message_id: &str) -> Result<Option<SentMail>, StoreError> {
+        match self.read::<SentIndex>("sent-ids", message_id).await? {
+            Some(index) => self.read("sent", &index.key).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn record_report(
+        &self,
+        message_id: &str,
+        report: &Report,
+        notice: Option<&PendingMail>,
+    ) -> Result<Recorded, StoreError> {
+        let _guard = self.lock.lock().await;
+        let Some(index) = self.read::<SentIndex>("sent-ids", message_id).await? else {
+            return Ok(Recorded::Unknown);
+        };
+        let Some(mut sent) = self.read::<SentMail>("sent", &index.key).await? else {
+            return Ok(Recorded::Unknown);
+        };
+        if sent.reports.iter().any(|r| r.key == report.key) {
+            return Ok(Recorded::Again);
+        }
+        sent.reports.push(report.clone());
+        if let Some(notice) = notice {
+            self.put_pending(std::slice::from_ref(notice)).await?;
+        }
+        self.write("sent", &index.key, &sent).await?;
+        Ok(Recorded::New(sent))
     }
 
     async fn count_post(
