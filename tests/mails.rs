@@ -18,7 +18,7 @@ use cbt::sample::{application, with};
 use cbt::templates::Templates;
 use cbt::validate::{check, Checked, Posted, Submission};
 use cbt::Rules;
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 
 fn rules() -> Rules {
     cbt::embedded_rules().expect("embedded rules")
