@@ -61,17 +61,34 @@ pub fn form_with_errors(
 
 /// "Check your answers": every answer with a change link, and the button
 /// that sends the application (which creates the payment obligation).
+/// What the check page shows.
+#[derive(Debug, Serialize)]
+pub struct CheckPage<'a> {
+    /// The answers as read back.
+    pub rows: &'a [Row],
+    /// The draft's id.
+    pub draft_id: &'a str,
+    /// The draft's version: confirming sends it back.
+    pub version: u32,
+    /// The amount to pay, as Dutch text.
+    pub total: &'a str,
+    /// The answers were changed in another tab since the page the
+    /// applicant confirmed: say so.
+    pub changed_meanwhile: bool,
+}
+
+/// The check page: the answers to read back before sending.
 pub fn check_answers(
     rules: &Rules,
     templates: &Templates,
-    rows: &[Row],
-    draft_id: &str,
-    tariff_total: &str,
+    page: &CheckPage<'_>,
 ) -> Result<String, TemplateError> {
-    let mut ctx = base(rules, "/aanvraag", "Controleer uw aanvraag");
-    ctx.insert("rows", rows);
-    ctx.insert("draft_id", draft_id);
-    ctx.insert("total", tariff_total);
+    let mut ctx = base(rules, "/aanvraag/controle", "Controleer uw aanvraag");
+    ctx.insert("rows", page.rows);
+    ctx.insert("draft_id", page.draft_id);
+    ctx.insert("version", &page.version);
+    ctx.insert("total", page.total);
+    ctx.insert("changed_meanwhile", &page.changed_meanwhile);
     templates.render("controle.html", &ctx)
 }
 

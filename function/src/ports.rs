@@ -25,10 +25,19 @@ pub struct Draft {
     pub content: DraftContent,
     /// The uploaded document, kept under `document.key` in [`Files`].
     pub document: Option<CaseDocument>,
+    /// 1, and one more with every change: a check page confirms the
+    /// version it showed, so a page left open in another tab cannot send
+    /// answers that were changed since.
+    #[serde(default = "first_version")]
+    pub version: u32,
     /// When it was made.
     pub created: DateTime<Utc>,
     /// After this the draft is gone (DynamoDB TTL; the local store checks it).
     pub expires: DateTime<Utc>,
+}
+
+fn first_version() -> u32 {
+    1
 }
 
 /// A draft's answers.

@@ -48,6 +48,7 @@ pub fn enquiry() -> Enquiry {
 pub fn draft(id: &str, at: DateTime<Utc>) -> Draft {
     Draft {
         id: id.to_string(),
+        version: 1,
         content: DraftContent::Complete {
             application: Box::new(application()),
         },

@@ -124,7 +124,13 @@ pub async fn apply<S: Store, F: Files>(app: &mut App<S, Outbox, F>) -> (String, 
         &cbt::sample::application_fields(),
         Some(("balanstest.pdf", cbt::sample::PDF)),
     );
-    let check = handle(app, request(&site, "POST", "/aanvraag", Some(&ct), body)).await;
+    let posted = handle(app, request(&site, "POST", "/aanvraag", Some(&ct), body)).await;
+    assert_eq!(posted.status(), 303, "{}", text(&posted));
+    let check = handle(
+        app,
+        request(&site, "GET", &location(&posted), None, Vec::new()),
+    )
+    .await;
     assert_eq!(check.status(), 200, "{}", text(&check));
     let page = text(&check);
     let draft = page
