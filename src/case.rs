@@ -140,10 +140,21 @@ pub struct CaseDocument {
     pub key: String,
     /// The safe name it was uploaded under.
     pub filename: String,
+    /// The name the applicant's computer gave it (absent in documents kept
+    /// before it was recorded): what the applicant is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown_name: Option<String>,
     /// What its bytes are.
     pub kind: DocumentKind,
     /// Its size in bytes.
     pub size: usize,
+}
+
+impl CaseDocument {
+    /// The name to show the applicant: their own where it is known.
+    pub fn shown_name(&self) -> &str {
+        self.shown_name.as_deref().unwrap_or(&self.filename)
+    }
 }
 
 /// A payment as registered.

@@ -55,7 +55,7 @@ pub fn form_with_errors(
     ctx.insert("heading", &form.title);
     ctx.insert("form_values", entered);
     ctx.insert("form_errors", &messages);
-    ctx.insert("kept_document", &kept_document);
+    ctx.insert("kept_document", kept_document.unwrap_or_default());
     templates.render("formulier.html", &ctx)
 }
 

@@ -15,6 +15,8 @@ pub struct Row {
     pub field: String,
     /// The field's label.
     pub label: String,
+    /// The field's short name, for the hidden text of its "Wijzigen" link.
+    pub short: String,
     /// The answer as text; may span lines (a textarea).
     pub value: String,
     /// The group's legend, to show rows under their heading.
@@ -80,6 +82,7 @@ pub fn rows(
             rows.push(Row {
                 field: field.name.clone(),
                 label: field.label.clone(),
+                short: field.short.clone().unwrap_or_else(|| field.label.clone()),
                 value: if value.is_empty() {
                     "Niet ingevuld".to_string()
                 } else {

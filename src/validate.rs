@@ -50,6 +50,9 @@ pub struct Document {
     pub field: String,
     /// A safe file name, with the extension of what the bytes are.
     pub filename: String,
+    /// The name as the applicant's computer gave it, to show them which
+    /// file is kept (escaped where shown; never a path or a header).
+    pub shown_name: String,
     /// What its bytes are.
     pub kind: DocumentKind,
     #[serde(skip)]
@@ -205,6 +208,20 @@ fn too_long(field: &Field, value: &str) -> bool {
         .is_some_and(|max| value.chars().count() > max as usize)
 }
 
+/// The number without the unit printed beside its field: people type
+/// "5 jaar" when the form says "jaar" after the box.
+fn without_unit<'a>(value: &'a str, unit: Option<&str>) -> &'a str {
+    let t = value.trim();
+    let Some(unit) = unit.map(str::trim).filter(|u| !u.is_empty()) else {
+        return t;
+    };
+    let cut = t.len().saturating_sub(unit.len());
+    match (t.get(..cut), t.get(cut..)) {
+        (Some(number), Some(end)) if end.eq_ignore_ascii_case(unit) => number.trim_end(),
+        _ => t,
+    }
+}
+
 fn format_code(e: FormatError) -> &'static str {
     e.code()
 }
@@ -223,7 +240,8 @@ fn check_value(field: &Field, value: &str, dutch_address: bool) -> Result<String
         }
         FieldType::Postcode => formats::one_line(value).map_err(format_code)?,
         FieldType::Number => {
-            let n = formats::parse_whole_number(value).map_err(format_code)?;
+            let n = formats::parse_whole_number(without_unit(value, field.suffix.as_deref()))
+                .map_err(format_code)?;
             if field.min.is_some_and(|min| n < min) {
                 return Err("too_small");
             }
@@ -300,10 +318,27 @@ fn check_file(field: &Field, posted: &Posted) -> Result<Option<Document>, &'stat
     Ok(Some(Document {
         field: field.name.clone(),
         filename: safe_filename(&file.filename, kind),
+        shown_name: shown_filename(&file.filename, kind),
         kind,
         size: file.bytes.len(),
         bytes: file.bytes.clone(),
     }))
+}
+
+/// The browser's name for a file, as its owner knows it: without a path,
+/// control or direction characters, and at most 100 characters; the safe
+/// name when nothing is left.
+pub fn shown_filename(name: &str, kind: DocumentKind) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let shown: String = formats::clean_text(base)
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .take(100)
+        .collect();
+    match shown.trim() {
+        "" => safe_filename(name, kind),
+        t => t.to_string(),
+    }
 }
 
 /// A name that is safe in a mail header, a path and a page: the browser's

@@ -65,7 +65,27 @@ fn the_form_again_shows_every_error_and_keeps_every_value() {
     assert!(html.contains(
         "Onze klanten sluiten contracten van vijf jaar.\nZij verwachten een belletje.</textarea>"
     ));
-    assert!(html.contains("balanstest.pdf</strong> is bewaard"));
+    assert!(
+        html.contains("<p class=\"kept\" id=\"aanvraag-balanstest-bewaard\">Bewaard: <strong>balanstest.pdf</strong>; kies alleen een ander bestand om het te vervangen.</p>"),
+        "the field itself says which document is kept"
+    );
+    assert!(
+        html.contains("aria-describedby=\"aanvraag-balanstest-hint aanvraag-balanstest-bewaard\""),
+        "and a screen reader reads it with the field"
+    );
+    let file_input = html
+        .split("<input type=\"file\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .expect("the file field");
+    assert!(
+        !file_input.contains(" required"),
+        "a kept document need not be chosen again: {file_input}"
+    );
+    assert!(
+        html.contains("name=\"contact_email\" value=\"\" required"),
+        "a required field is announced as required"
+    );
     assert!(
         html.contains("<link rel=\"stylesheet\" href=\"/assets/style."),
         "same stylesheet as the site"
@@ -113,6 +133,17 @@ fn check_your_answers_lists_everything_with_change_links() {
             )),
             "{}",
             row.control_id
+        );
+    }
+    // A screen reader hears "Wijzigen doelgroep", not the whole question
+    // lower-cased; every hidden text is a few words.
+    assert!(html.contains("Wijzigen<span class=\"visually-hidden\"> doelgroep</span>"));
+    for row in &rows {
+        assert!(
+            row.short.split_whitespace().count() <= 4 && !row.short.ends_with(['?', '.']),
+            "short name of {}: {:?}",
+            row.field,
+            row.short
         );
     }
     assert!(html.contains("<input type=\"hidden\" name=\"concept\" value=\"d-123\">"));

@@ -398,3 +398,23 @@ mod no_input_panics {
         }
     }
 }
+
+/// The form prints "jaar" after the years box, so people type it too.
+#[test]
+fn the_years_may_be_typed_with_the_unit_beside_the_field() {
+    for typed in ["5 jaar", "5jaar", " 5 Jaar ", "5\u{a0}jaar"] {
+        let s = valid(&with(application(), "klanttermijn_jaren", typed));
+        assert_eq!(s.get("klanttermijn_jaren"), Some("5"), "typed {typed:?}");
+    }
+    for typed in ["jaar", "5 jaren", "5 maanden", "vijf jaar", "jaar 5"] {
+        assert_eq!(
+            rejected(&with(application(), "klanttermijn_jaren", typed)).errors[0].code,
+            "invalid",
+            "typed {typed:?}"
+        );
+    }
+    assert_eq!(
+        rejected(&with(application(), "klanttermijn_jaren", "11 jaar")).errors[0].code,
+        "too_large"
+    );
+}

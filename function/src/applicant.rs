@@ -295,6 +295,7 @@ async fn keep<S: Store, M: Mailer, F: Files>(
     Ok(CaseDocument {
         key,
         filename: doc.filename.clone(),
+        shown_name: Some(doc.shown_name.clone()),
         kind: doc.kind,
         size: doc.size,
     })

@@ -74,6 +74,7 @@ async fn keep_draft<S: Store, M: Mailer, F: Files>(
             Some(CaseDocument {
                 key,
                 filename: doc.filename.clone(),
+                shown_name: Some(doc.shown_name.clone()),
                 kind: doc.kind,
                 size: doc.size,
             })
@@ -272,7 +273,7 @@ async fn keep_and_refuse<S: Store, M: Mailer, F: Files>(
         Ok(draft) => {
             let mut form = form.clone();
             form.action = format!("{}?{DRAFT}={}", form.action, draft.id);
-            reject(app, &form, &rejected, Some(&doc.filename))
+            reject(app, &form, &rejected, Some(&doc.shown_name))
         }
         // The form is still worth showing; the file must then be chosen
         // again. The failure to keep it is logged with the answer.
@@ -308,7 +309,7 @@ pub(crate) async fn change<S: Store, M: Mailer, F: Files>(
     let mut form = app.rules.forms.application.clone();
     // The changed form posts back with the draft, so its document is kept.
     form.action = format!("/aanvraag?{DRAFT}={id}");
-    let kept = draft.document.as_ref().map(|d| d.filename.as_str());
+    let kept = draft.document.as_ref().map(CaseDocument::shown_name);
     let page = cbt::pages::form_with_errors(
         &app.rules,
         &app.templates,

@@ -158,6 +158,7 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
                 Some(cbt::validate::Document {
                     field: cbt::needs::application::DOCUMENT.into(),
                     filename: doc.filename.clone(),
+                    shown_name: doc.shown_name().to_string(),
                     kind,
                     size: bytes.len(),
                     bytes,

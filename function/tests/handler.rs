@@ -194,7 +194,12 @@ async fn an_application_from_form_to_invoice() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
     // Check: the answers back, with a confirm button; nothing sent yet.
-    let check = post_application(&app, &application_fields(), Some(("Balanstest.pdf", PDF))).await;
+    let check = post_application(
+        &app,
+        &application_fields(),
+        Some(("C:\\Stukken\\Balanstest 2027 (definitief).pdf", PDF)),
+    )
+    .await;
     assert_eq!(check.status, 200, "{}", check.body);
     assert!(check.body.contains("<h1>Controleer uw aanvraag</h1>"));
     assert!(
@@ -224,7 +229,12 @@ async fn an_application_from_form_to_invoice() {
     assert!(change
         .body
         .contains(&format!("action=\"/aanvraag?concept={id}\"")));
-    assert!(change.body.contains("Balanstest.pdf</strong> is bewaard"));
+    assert!(
+        change
+            .body
+            .contains("Bewaard: <strong>Balanstest 2027 (definitief).pdf</strong>"),
+        "the applicant's own name for the kept file, at its field"
+    );
 
     // Confirm: numbered, stored, mailed, and sent on to the confirmation.
     let done = confirm(&app, &id).await;
@@ -402,7 +412,7 @@ async fn errors_come_back_as_the_form_with_everything_kept_or_as_json() {
         page.body.contains("value=\"1234\"")
             && page.body.contains("value=\"Voorbeeld Energie B.V.\"")
     );
-    assert!(page.body.contains("b.pdf</strong> is bewaard"));
+    assert!(page.body.contains("Bewaard: <strong>b.pdf</strong>"));
     // The kept document is really kept: the corrected form, without a file,
     // posts back to its draft and passes.
     let action = page

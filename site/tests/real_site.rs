@@ -330,6 +330,22 @@ fn fees_page_shows_the_amounts_the_invoice_code_reads() {
     );
 }
 
+/// A visitor on the home page reads what they will pay, VAT included, and
+/// how long the advice takes, without opening another page.
+#[test]
+fn the_home_page_gives_the_amounts_with_vat_and_the_time_to_an_advice() {
+    let (_dir, files) = built();
+    let rules = cbt::embedded_rules().expect("embedded rules");
+    let home = &files["index.html"];
+    for t in &rules.fees.tariffs {
+        for amount in [t.excl_vat, t.total] {
+            assert!(home.contains(&amount.to_string()), "{amount} for {}", t.key);
+        }
+    }
+    assert!(home.contains("Hoe lang duurt het?"));
+    assert!(home.contains("binnen 8 weken nadat zij uw aanvraag in behandeling heeft genomen"));
+}
+
 #[test]
 fn forms_are_rendered_from_their_definitions() {
     let (_dir, files) = built();

@@ -418,6 +418,7 @@ fn amending_records_old_and_new_and_guards_the_fee() {
             documents: vec![CaseDocument {
                 key: "cases/x/aanvulling.pdf".into(),
                 filename: "aanvulling.pdf".into(),
+                shown_name: None,
                 kind: DocumentKind::Pdf,
                 size: 10,
             }],
@@ -834,6 +835,7 @@ fn anonymising_keeps_what_the_invoice_needs() {
     case.documents.push(CaseDocument {
         key: "cases/x/a.pdf".into(),
         filename: "a.pdf".into(),
+        shown_name: None,
         kind: DocumentKind::Pdf,
         size: 1,
     });

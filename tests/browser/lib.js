@@ -262,6 +262,25 @@ export function emlMentions(eml, needle) {
   return Buffer.from(qp, 'latin1').toString('utf8').includes(needle);
 }
 
+/** The text/html part of a mail, decoded (quoted-printable or base64). */
+export function emlHtml(eml) {
+  const parts = eml.split(/\r?\n--[^\r\n]+\r?\n/);
+  for (const part of parts) {
+    const [head, ...rest] = part.split(/\r?\n\r?\n/);
+    if (!/Content-Type:\s*text\/html/i.test(head)) continue;
+    const body = rest.join('\n\n').replace(/\r?\n--[^\r\n]*--\s*$/, '');
+    if (/Content-Transfer-Encoding:\s*base64/i.test(head)) {
+      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+    }
+    if (/Content-Transfer-Encoding:\s*quoted-printable/i.test(head)) {
+      const raw = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (m, h) => String.fromCharCode(parseInt(h, 16)));
+      return Buffer.from(raw, 'latin1').toString('utf8');
+    }
+    return Buffer.from(body, 'latin1').toString('utf8');
+  }
+  throw new Error('no text/html part in the mail');
+}
+
 // ---------------------------------------------------------------- the journey
 
 /**

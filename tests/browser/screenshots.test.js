@@ -76,3 +76,27 @@ test('no page scrolls sideways on a 320 px phone', async (t) => {
     await context.close();
   }
 });
+
+// The menu took a quarter of a phone's screen on every page. On a 390 x 844
+// phone the header (name and menu) stays within a seventh of it, and every
+// menu item is in view and large enough to touch.
+test('the header takes at most a seventh of a phone screen, every menu item in view', async () => {
+  const { context, page } = await newPage({ viewport: { width: 390, height: 844 } });
+  try {
+    for (const p of ['/', '/veelgestelde-vragen/', '/aanvragen/']) {
+      await page.goto(BASE + p);
+      const height = await page.locator('.site-header').evaluate((e) => e.getBoundingClientRect().height);
+      assert.ok(height <= 844 / 7, `${p}: the header is ${height} px high`);
+      const links = page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link');
+      const count = await links.count();
+      assert.ok(count >= 7, `${p}: ${count} menu items`);
+      for (let i = 0; i < count; i += 1) {
+        const box = await links.nth(i).boundingBox();
+        assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${p}: menu item ${i} is in view (${JSON.stringify(box)})`);
+        assert.ok(box.height >= 24, `${p}: menu item ${i} is ${box.height} px high`);
+      }
+    }
+  } finally {
+    await context.close();
+  }
+});

@@ -55,6 +55,7 @@ pub fn draft(id: &str, at: DateTime<Utc>) -> Draft {
         document: Some(CaseDocument {
             key: format!("drafts/{id}/balanstest.pdf"),
             filename: "balanstest.pdf".into(),
+            shown_name: Some("Balanstest (definitief).pdf".into()),
             kind: DocumentKind::Pdf,
             size: 42,
         }),

@@ -92,6 +92,11 @@ pub struct Field {
     pub kind: FieldType,
     /// What people read above the control.
     pub label: String,
+    /// A few words for the field where its label is a whole question or
+    /// sentence: a screen reader hears "Wijzigen doelgroep", not the
+    /// question again. The label when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short: Option<String>,
     /// A line of help under the label.
     pub hint: Option<String>,
     /// Whether it must be filled in.
