@@ -750,7 +750,16 @@ fn state_names() {
         let json = serde_json::to_value(state).expect("json");
         assert_eq!(json, serde_json::json!(state.key()));
         assert!(!state.label().is_empty());
+        assert_eq!(state.to_string(), state.label(), "people read the label");
     }
+    assert_eq!(
+        Refusal::WrongState {
+            state: State::Betaald,
+            action: "x"
+        }
+        .to_string(),
+        "Dit kan niet nu de aanvraag de status “Betaald” heeft."
+    );
     assert_eq!(until(d(2027, 1, 15)), "tot en met 15 januari 2027");
 }
 
@@ -885,4 +894,51 @@ fn anonymising_keeps_what_the_invoice_needs() {
         "{text}"
     );
     assert_eq!(plain.seq, 9);
+}
+
+/// A refusal names the action refused (for logs and the staff audit log):
+/// each action its own words.
+#[test]
+fn refusals_name_the_action() {
+    let names: Vec<&str> = actions().iter().map(Action::name).collect();
+    let mut unique = names.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.len() > 3 && n.chars().all(|c| c.is_lowercase() || c == ' ')),
+        "{names:?}"
+    );
+    let case = in_state(State::Ontvangen);
+    let refused = case
+        .decide(
+            &Action::TakeIntoHandling,
+            &Actor::Applicant,
+            at(d(2027, 2, 1)),
+            &periods(),
+        )
+        .expect_err("not the applicant's");
+    assert_eq!(
+        refused,
+        Refusal::NotYours {
+            action: "in behandeling nemen"
+        }
+    );
+}
+
+/// An applicant who withdraws gets the receipt and the secretariat is told;
+/// when the secretariat withdraws, only the applicant hears of it.
+#[test]
+fn who_withdraws_decides_who_is_told() {
+    let change = Change::Withdrawn {
+        on: d(2027, 2, 1),
+        credit_note: false,
+    };
+    assert_eq!(
+        change.mails(&Actor::Applicant),
+        vec![MailKind::Withdrawn, MailKind::WithdrawnSecretariat]
+    );
+    assert_eq!(change.mails(&secretariat()), vec![MailKind::Withdrawn]);
 }
