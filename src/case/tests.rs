@@ -942,3 +942,97 @@ fn who_withdraws_decides_who_is_told() {
     );
     assert_eq!(change.mails(&secretariat()), vec![MailKind::Withdrawn]);
 }
+
+/// Every event that carries someone's words loses them when anonymised,
+/// and a changed invoice answer (needed for the bookkeeping) stays.
+#[test]
+fn anonymising_clears_the_words_of_every_event() {
+    let mut case = filed();
+    let mut changed = case.application.clone();
+    changed
+        .answers
+        .insert("motivering".into(), "Privé: bel 06-10000001".into());
+    let invoice_name = crate::needs::application::INVOICE_NAME;
+    changed
+        .answers
+        .insert(invoice_name.into(), "Voorbeeld Holding B.V.".into());
+    let mut events = vec![act(
+        &mut case,
+        Action::Amend {
+            application: Box::new(changed),
+            documents: Vec::new(),
+        },
+        Actor::Applicant,
+        d(2027, 1, 5),
+    )];
+    pay(&mut case, d(2027, 1, 10));
+    events.push(act(
+        &mut case,
+        Action::TakeIntoHandling,
+        secretariat(),
+        d(2027, 1, 18),
+    ));
+    events.push(act(
+        &mut case,
+        Action::RequestCompletion {
+            text: "Bel mevrouw Jansen op 06-10000002".into(),
+        },
+        secretariat(),
+        d(2027, 1, 25),
+    ));
+    events.push(act(
+        &mut case,
+        Action::AnswerCompletion {
+            text: "Mijn nummer is 06-10000003".into(),
+            documents: Vec::new(),
+        },
+        Actor::Applicant,
+        d(2027, 2, 1),
+    ));
+    events.push(act(
+        &mut case,
+        Action::RecordAdvice {
+            outcome: Outcome::Granted {
+                term_years: 5,
+                valid_until: d(2032, 2, 19),
+            },
+            motivation: "Besproken met de heer De Vries, 06-10000004".into(),
+        },
+        secretariat(),
+        d(2027, 3, 1),
+    ));
+    let mut declined = filed();
+    pay(&mut declined, d(2027, 1, 10));
+    events.push(act(
+        &mut declined,
+        Action::Decline {
+            reason: "Gesprek met 06-10000005".into(),
+        },
+        secretariat(),
+        d(2027, 1, 18),
+    ));
+    for event in &events {
+        let plain = serde_json::to_string(&event.anonymised()).expect("json");
+        for n in 1..=5 {
+            let number = format!("06-1000000{n}");
+            assert!(!plain.contains(&number), "{number} in {plain}");
+        }
+        assert_eq!(event.anonymised().seq, event.seq);
+    }
+    let Change::Amended { fields, .. } = &events[0].anonymised().change else {
+        panic!("amended")
+    };
+    let kept = fields
+        .iter()
+        .find(|f| f.field == invoice_name)
+        .expect("the invoice name's change");
+    assert_eq!(kept.new, "Voorbeeld Holding B.V.", "needed for the invoice");
+    let removed = fields
+        .iter()
+        .find(|f| f.field == "motivering")
+        .expect("the motivation's change");
+    assert_eq!(
+        (removed.old.as_str(), removed.new.as_str()),
+        (REMOVED, REMOVED)
+    );
+}
