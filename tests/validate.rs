@@ -418,3 +418,40 @@ fn the_years_may_be_typed_with_the_unit_beside_the_field() {
         "too_large"
     );
 }
+
+/// A document added later (on the applicant's own page, posted under its
+/// own name) is checked by the balancing test's rules: kept when good,
+/// refused with the field's message when not, nothing when none was chosen.
+#[test]
+fn a_document_added_later_is_checked_by_the_same_rules() {
+    use cbt::validate::check_upload;
+    let form = rules().forms.application;
+    let field = form.field("balanstest").expect("the document field");
+    let posted = |bytes: &[u8]| Posted {
+        fields: Vec::new(),
+        files: vec![PostedFile {
+            field: "document".into(),
+            filename: "Aanvulling mei.pdf".into(),
+            bytes: bytes.to_vec(),
+        }],
+    };
+    let doc = check_upload(field, "document", &posted(PDF))
+        .expect("a PDF passes")
+        .expect("and is kept");
+    assert_eq!(doc.field, "balanstest");
+    assert_eq!(doc.filename, "Aanvulling_mei.pdf");
+    assert_eq!(doc.shown_name, "Aanvulling mei.pdf");
+    assert_eq!(doc.size, PDF.len());
+    let refused = check_upload(field, "document", &posted(b"MZ\x90\x00 not a document"))
+        .expect_err("an executable is refused");
+    assert_eq!(
+        (refused.field.as_str(), refused.code),
+        ("balanstest", "wrong_type")
+    );
+    assert!(!refused.message.is_empty());
+    let other_name = check_upload(field, "iets-anders", &posted(PDF)).expect("nothing chosen");
+    assert!(
+        other_name.is_none(),
+        "a file under another name is not this one"
+    );
+}
