@@ -29,6 +29,8 @@ fn base(rules: &Rules, path: &str, title: &str) -> Context {
     ctx.insert("breadcrumbs", &Vec::<()>::new());
     ctx.insert("form_values", &BTreeMap::<String, String>::new());
     ctx.insert("form_errors", &BTreeMap::<String, String>::new());
+    ctx.insert("example_data", &!rules.unconfirmed.is_empty());
+    ctx.insert("unconfirmed", &Vec::<()>::new());
     ctx
 }
 
@@ -59,19 +61,26 @@ pub fn form_with_errors(
     templates.render("formulier.html", &ctx)
 }
 
-/// "Check your answers": every answer with a change link, and the button
-/// that sends the application (which creates the payment obligation).
+/// "Check your answers": every answer with a change link, what this
+/// applicant will pay (the VAT by where it is), and the button that sends
+/// the application, which creates the obligation to pay.
 pub fn check_answers(
     rules: &Rules,
     templates: &Templates,
     rows: &[Row],
     draft_id: &str,
-    tariff_total: &str,
+    due: &crate::invoice::Due,
 ) -> Result<String, TemplateError> {
     let mut ctx = base(rules, "/aanvraag", "Controleer uw aanvraag");
     ctx.insert("rows", rows);
     ctx.insert("draft_id", draft_id);
-    ctx.insert("total", tariff_total);
+    ctx.insert("due", due);
+    ctx.insert("total", &due.total.to_string());
+    ctx.insert("payment_days", &rules.periods.payment_term_days);
+    ctx.insert(
+        "unconfirmed",
+        &rules.unconfirmed_in(crate::invoice::INVOICE_READS),
+    );
     templates.render("controle.html", &ctx)
 }
 
@@ -101,6 +110,10 @@ pub fn confirmation(
     c: &Confirmation<'_>,
 ) -> Result<String, TemplateError> {
     let mut ctx = base(rules, "/aanvraag/ontvangen", "Uw aanvraag is ontvangen");
+    ctx.insert(
+        "unconfirmed",
+        &rules.unconfirmed_in(crate::invoice::INVOICE_READS),
+    );
     ctx.insert("c", c);
     ctx.insert("periods", &rules.periods);
     templates.render("ontvangen.html", &ctx)

@@ -53,7 +53,7 @@ fn follow_up(rules: &Rules, s: &Submission) -> FollowUp {
         application: &application,
         number: NUMBER,
         date: date(),
-        document: s.document.as_ref(),
+        documents: &s.documents,
         link: Some("https://www.balanstoetstelemarketing.nl/mijn-aanvraag/0123456789abcdef"),
     };
     cbt::follow_up::application(rules, &templates, &filed, &from()).expect("follow-up")
@@ -186,13 +186,17 @@ fn the_invoice_carries_every_element_dutch_law_requires() {
             "description",
             "Adviesaanvraag Commissie Balanstoets Telemarketing: klanttermijn van 5 jaar",
         ),
-        ("advance payment", "Vooruitbetaling"),
+        ("advance payment", "Factuur voor vooruitbetaling"),
         ("amount excl. VAT", "Bedrag excl. btw: € 3.680,00"),
         ("VAT rate and amount", "Btw 21%: € 772,80"),
-        ("total", "Totaal: € 4.452,80"),
+        ("total", "Totaal incl. btw: € 4.452,80"),
         (
             "payment term",
-            "binnen 30 dagen, uiterlijk 30 december 2026",
+            "uiterlijk 30 december 2026 (30 dagen na de factuurdatum)",
+        ),
+        (
+            "example data",
+            "VOORBEELDGEGEVENS: deze factuur is niet geldig",
         ),
         ("IBAN", "NL91 ABNA 0417 1643 00"),
         ("customer reference", "Uw referentie: PO-12345"),
@@ -359,6 +363,7 @@ fn case_mails_match_their_golden_files() {
             Action::Amend {
                 application: Box::new(changed),
                 documents: vec![cbt::case::CaseDocument {
+                    field: "bijlagen".into(),
                     key: "cases/CBT-2027-0001/x-onderzoek.pdf".into(),
                     filename: "onderzoek.pdf".into(),
                     kind: cbt::formats::DocumentKind::Pdf,

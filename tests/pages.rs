@@ -40,7 +40,8 @@ fn the_form_again_shows_every_error_and_keeps_every_value() {
         html.contains("<title>Fout: Aanvraag indienen | CBT</title>"),
         "the title starts with Fout:"
     );
-    assert!(html.contains("<h2 id=\"aanvraag-fouten-titel\">Er is een probleem</h2>"));
+    assert!(html
+        .contains("<h2 id=\"aanvraag-fouten-titel\">Niet alle gegevens zijn goed ingevuld</h2>"));
     assert!(
         html.contains("tabindex=\"-1\" id=\"aanvraag-fouten\""),
         "the summary can take focus"
@@ -81,11 +82,16 @@ fn check_your_answers_lists_everything_with_change_links() {
     let rows = summary::rows(
         &rules.forms.application,
         &s.values,
-        s.document.as_ref().map(|d| (d.filename.as_str(), d.size)),
+        &s.documents
+            .iter()
+            .map(summary::Upload::from)
+            .collect::<Vec<_>>(),
     );
     assert!(rows.iter().all(|r| !r.value.is_empty()));
-    let html =
-        pages::check_answers(&rules, &templates, &rows, "d-123", "€ 4.452,80").expect("renders");
+    let application =
+        cbt::application::Application::from_submission(&s, &rules.fees).expect("typed");
+    let due = cbt::invoice::due(&rules, &application).expect("a known tariff");
+    let html = pages::check_answers(&rules, &templates, &rows, "d-123", &due).expect("renders");
     assert!(html.contains("<h1>Controleer uw aanvraag</h1>"));
     for row in &rows {
         assert!(
@@ -111,7 +117,9 @@ fn check_your_answers_lists_everything_with_change_links() {
         "a page without errors needs no script"
     );
     assert!(html.contains("action=\"/aanvraag/bevestig\""));
-    assert!(html.contains("€ 4.452,80"));
+    assert!(html.contains("€\u{a0}4.452,80"));
+    assert!(html.contains("Door de aanvraag te versturen gaat u een betalingsverplichting aan."));
+    assert!(html.contains("Btw (21%): €\u{a0}772,80"));
     assert!(html.contains("Balanstest_2026__def.pdf (1 kB)"));
 }
 

@@ -265,7 +265,14 @@ fn change_form<S, M, F>(
     form.action = format!("{base}/wijzigen");
     form.title = format!("Aanvraag {} wijzigen", record.case.reference);
     form.submit = "Wijzigingen opslaan".to_string();
-    let kept = record.case.documents.first().map(|d| d.filename.as_str());
+    let kept = record
+        .case
+        .documents
+        .iter()
+        .map(|d| d.filename.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let kept = (!kept.is_empty()).then_some(kept.as_str());
     let (entered, errors) = match rejected {
         Some(r) => (&r.entered, r.errors.as_slice()),
         None => (&record.case.application.answers, &[][..]),
@@ -293,6 +300,7 @@ async fn keep<S: Store, M: Mailer, F: Files>(
         .await
         .map_err(Failure::unavailable)?;
     Ok(CaseDocument {
+        field: doc.field.clone(),
         key,
         filename: doc.filename.clone(),
         kind: doc.kind,
@@ -338,10 +346,16 @@ async fn change<S: Store, M: Mailer, F: Files>(
     };
     let application =
         Application::from_submission(&submission, &app.rules.fees).map_err(Failure::unavailable)?;
-    let documents = match (&submission.document, new_file) {
-        (Some(doc), true) => vec![keep(app, &record.case.reference, doc).await?],
-        _ => Vec::new(),
-    };
+    // Every file chosen now is an extra document; the balancing test put
+    // back above is the case's already.
+    let mut documents = Vec::new();
+    for doc in submission
+        .documents
+        .iter()
+        .filter(|d| new_file || d.field != document_field)
+    {
+        documents.push(keep(app, &record.case.reference, doc).await?);
+    }
     act(
         app,
         record,
@@ -436,7 +450,7 @@ async fn complete<S: Store, M: Mailer, F: Files>(
             &record,
             base,
             Some(Notice {
-                text: "Uw aanvulling mag hoogstens 10.000 tekens lang zijn. Zet een langere toelichting in een document."
+                text: "Uw aanvulling mag maximaal 10.000 tekens lang zijn. Zet een langere toelichting in een document."
                     .to_string(),
                 error: true,
             }),

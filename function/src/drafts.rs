@@ -46,35 +46,35 @@ fn expired() -> Failure {
     )
 }
 
-/// Keeps `content` and the uploaded `document` as a new draft: the one
-/// place drafts are made.
+/// Keeps `content` and the uploaded `documents` as a new draft: the one
+/// place drafts are made. Each file's key starts with its place in the
+/// list, so two uploads of the same name stay two files.
 async fn new_draft<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     content: DraftContent,
-    document: Option<&Document>,
+    uploads: &[Document],
 ) -> Result<Draft, Failure> {
     let id = random_id()?;
-    let document = match document {
-        Some(doc) => {
-            let key = format!("drafts/{id}/{}", doc.filename);
-            app.files
-                .put(&key, &doc.bytes, doc.kind.mime())
-                .await
-                .map_err(Failure::unavailable)?;
-            Some(CaseDocument {
-                key,
-                filename: doc.filename.clone(),
-                kind: doc.kind,
-                size: doc.size,
-            })
-        }
-        None => None,
-    };
+    let mut documents = Vec::with_capacity(uploads.len());
+    for (i, doc) in uploads.iter().enumerate() {
+        let key = format!("drafts/{id}/{}-{}", i + 1, doc.filename);
+        app.files
+            .put(&key, &doc.bytes, doc.kind.mime())
+            .await
+            .map_err(Failure::unavailable)?;
+        documents.push(CaseDocument {
+            field: doc.field.clone(),
+            key,
+            filename: doc.filename.clone(),
+            kind: doc.kind,
+            size: doc.size,
+        });
+    }
     let now = app.clock.now();
     let draft = Draft {
         id,
         content,
-        document,
+        documents,
         created: now,
         expires: now + Duration::hours(i64::from(app.rules.retention.drafts_hours)),
     };
@@ -104,15 +104,22 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             .map_err(Failure::unavailable)?,
         None => None,
     };
-    let document_field = cbt::needs::application::DOCUMENT;
-    let has_new_file = posted
+    // Each file field whose files are not chosen again keeps the draft's.
+    let chosen_again: Vec<String> = posted
         .files
         .iter()
-        .any(|f| f.field == document_field && !f.bytes.is_empty());
-    if let (Some(doc), false) = (
-        previous.as_ref().and_then(|d| d.document.as_ref()),
-        has_new_file,
-    ) {
+        .filter(|f| !f.bytes.is_empty())
+        .map(|f| f.field.clone())
+        .collect();
+    for doc in previous.iter().flat_map(|d| d.documents.iter()) {
+        let field = if doc.field.is_empty() {
+            cbt::needs::application::DOCUMENT
+        } else {
+            doc.field.as_str()
+        };
+        if chosen_again.iter().any(|f| f == field) {
+            continue;
+        }
         // Gone (the draft outlived its upload): the form then asks for
         // the file again, as for any missing document.
         let bytes = app
@@ -121,9 +128,11 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             .await
             .map_err(Failure::unavailable)?
             .unwrap_or_default();
-        posted.files.retain(|f| f.field != document_field);
+        posted
+            .files
+            .retain(|f| !(f.field == field && f.bytes.is_empty()));
         posted.files.push(PostedFile {
-            field: document_field.into(),
+            field: field.to_string(),
             filename: doc.filename.clone(),
             bytes,
         });
@@ -138,42 +147,35 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
     };
     let application =
         Application::from_submission(&submission, &app.rules.fees).map_err(Failure::unavailable)?;
-    let tariff_total = app
-        .rules
-        .fees
-        .tariff(&application.organisation.tariff)
-        .map(|t| t.total.to_string())
-        .unwrap_or_default();
+    let due = cbt::invoice::due(&app.rules, &application).ok_or_else(|| {
+        Failure::unavailable(cbt::application::AnswerError::Invalid {
+            field: cbt::needs::application::TARIFF,
+            value: application.organisation.tariff.clone(),
+        })
+    })?;
     let draft = new_draft(
         app,
         DraftContent::Complete {
             application: Box::new(application),
         },
-        submission.document.as_ref(),
+        &submission.documents,
     )
     .await?;
-    let rows = cbt::summary::rows(
-        form,
-        draft.answers(),
-        draft
-            .document
-            .as_ref()
-            .map(|d| (d.filename.as_str(), d.size)),
-    );
+    let uploads: Vec<cbt::summary::Upload<'_>> = draft
+        .documents
+        .iter()
+        .map(cbt::summary::Upload::from)
+        .collect();
+    let rows = cbt::summary::rows(form, draft.answers(), &uploads);
     match wants {
         Wants::Json => Ok(json_response(
             StatusCode::OK,
             &json!({ "draft": draft.id, "expires": draft.expires, "answers": rows }),
         )),
         Wants::Html => {
-            let page = cbt::pages::check_answers(
-                &app.rules,
-                &app.templates,
-                &rows,
-                &draft.id,
-                &tariff_total,
-            )
-            .map_err(Failure::unavailable)?;
+            let page =
+                cbt::pages::check_answers(&app.rules, &app.templates, &rows, &draft.id, &due)
+                    .map_err(Failure::unavailable)?;
             Ok(html_response(StatusCode::OK, page))
         }
     }
@@ -187,17 +189,18 @@ async fn keep_and_refuse<S: Store, M: Mailer, F: Files>(
     form: &FormDef,
     rejected: Rejected,
 ) -> Failure {
-    let Some(doc) = rejected.document.as_deref() else {
+    if rejected.documents.is_empty() {
         return reject(app, form, &rejected, None);
-    };
+    }
     let content = DraftContent::Incomplete {
         entered: rejected.entered.clone(),
     };
-    match new_draft(app, content, Some(doc)).await {
+    match new_draft(app, content, &rejected.documents).await {
         Ok(draft) => {
             let mut form = form.clone();
             form.action = format!("{}?{DRAFT}={}", form.action, draft.id);
-            reject(app, &form, &rejected, Some(&doc.filename))
+            let kept = kept_names(&draft);
+            reject(app, &form, &rejected, Some(&kept))
         }
         // The form is still worth showing; the file must then be chosen
         // again. The failure to keep it is logged with the answer.
@@ -233,17 +236,27 @@ pub(crate) async fn change<S: Store, M: Mailer, F: Files>(
     let mut form = app.rules.forms.application.clone();
     // The changed form posts back with the draft, so its document is kept.
     form.action = format!("/aanvraag?{DRAFT}={id}");
-    let kept = draft.document.as_ref().map(|d| d.filename.as_str());
+    let kept = kept_names(&draft);
     let page = cbt::pages::form_with_errors(
         &app.rules,
         &app.templates,
         &form,
         draft.answers(),
         &[],
-        kept,
+        (!kept.is_empty()).then_some(kept.as_str()),
     )
     .map_err(Failure::unavailable)?;
     Ok(html_response(StatusCode::OK, page))
+}
+
+/// The names of a draft's documents, as the form says they are kept.
+fn kept_names(draft: &Draft) -> String {
+    draft
+        .documents
+        .iter()
+        .map(|d| d.filename.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `POST /aanvraag/bevestig`: files the draft and sends its mails; twice
@@ -280,12 +293,11 @@ pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
         };
     };
     let draft = keep_document(app, draft).await?;
+    // What the invoice asks, its VAT by where the customer is.
     let invoiced = match &draft.content {
-        DraftContent::Complete { application } => app
-            .rules
-            .fees
-            .tariff(&application.organisation.tariff)
-            .map(|t| t.total),
+        DraftContent::Complete { application } => {
+            cbt::invoice::due(&app.rules, application).map(|d| d.total)
+        }
         DraftContent::Incomplete { .. } => None,
     };
     let to_file = invoiced.and_then(|invoiced| {
@@ -342,8 +354,8 @@ fn confirmed_response(draft_id: &str, secret: &str, wants: Wants) -> Response<By
     }
 }
 
-/// Copies a complete draft's document from `drafts/` to
-/// `applications/<draft id>/`, where filed applications keep it, and
+/// Copies a complete draft's documents from `drafts/` to
+/// `applications/<draft id>/`, where filed applications keep them, and
 /// returns the draft pointing there. Keyed by the draft, so a second
 /// confirmation copies to the same place.
 async fn keep_document<S: Store, M: Mailer, F: Files>(
@@ -353,15 +365,18 @@ async fn keep_document<S: Store, M: Mailer, F: Files>(
     if !matches!(draft.content, DraftContent::Complete { .. }) {
         return Ok(draft);
     }
-    if let Some(doc) = draft.document.as_mut() {
-        if doc.key.starts_with("drafts/") {
+    for doc in &mut draft.documents {
+        if let Some(rest) = doc.key.strip_prefix("drafts/") {
+            let rest = rest.to_string();
             let bytes = app
                 .files
                 .get(&doc.key)
                 .await
                 .map_err(Failure::unavailable)?
                 .ok_or_else(|| Failure::unavailable(Fault::DocumentGone(doc.key.clone())))?;
-            let key = format!("applications/{}/{}", draft.id, doc.filename);
+            // `rest` is `<draft id>/<n>-<name>`, or `<draft id>/<name>`
+            // for a draft kept before drafts took several documents.
+            let key = format!("applications/{rest}");
             app.files
                 .put(&key, &bytes, doc.kind.mime())
                 .await

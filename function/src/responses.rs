@@ -177,7 +177,7 @@ pub(crate) fn reject<S, M, F>(
     let mut failure = Failure::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
-        "Er is een probleem",
+        "Niet alle gegevens zijn goed ingevuld",
         &[],
     );
     match cbt::pages::form_with_errors(

@@ -1157,7 +1157,8 @@ async fn the_applicants_page_acts_and_refuses_clearly() {
     let tariff = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
     assert_eq!(tariff.status(), 409);
     assert!(
-        text(&tariff).contains("De soort organisatie bepaalt de vergoeding"),
+        text(&tariff)
+            .contains("De soort organisatie en het land van het factuuradres bepalen het bedrag"),
         "{}",
         text(&tariff)
     );

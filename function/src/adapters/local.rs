@@ -441,7 +441,7 @@ impl Store for LocalStore {
             .await?
             .into_iter()
             .filter(|d| d.expires <= now)
-            .filter_map(|d| d.document.map(|doc| doc.key))
+            .flat_map(|d| d.documents.into_iter().map(|doc| doc.key))
             .collect();
         let items = self.purge::<Draft>("drafts", |d| d.expires <= now).await?
             + self
