@@ -381,7 +381,7 @@ async fn errors_come_back_as_the_form_with_everything_kept_or_as_json() {
     assert!(page
         .body
         .contains("<title>Fout: Aanvraag indienen | CBT</title>"));
-    assert!(page.body.contains("Er is een probleem"));
+    assert!(page.body.contains("Niet alle gegevens zijn goed ingevuld"));
     assert!(
         page.body.contains("value=\"1234\"")
             && page.body.contains("value=\"Voorbeeld Energie B.V.\"")

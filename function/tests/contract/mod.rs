@@ -51,12 +51,13 @@ pub fn draft(id: &str, at: DateTime<Utc>) -> Draft {
         content: DraftContent::Complete {
             application: Box::new(application()),
         },
-        document: Some(CaseDocument {
-            key: format!("drafts/{id}/balanstest.pdf"),
+        documents: vec![CaseDocument {
+            field: "balanstest".into(),
+            key: format!("drafts/{id}/1-balanstest.pdf"),
             filename: "balanstest.pdf".into(),
             kind: DocumentKind::Pdf,
             size: 42,
-        }),
+        }],
         created: at,
         expires: at + Duration::hours(24),
     }
