@@ -105,11 +105,13 @@ pub enum MailKind {
     LinkResent,
     /// To the secretariat: what needs attention today.
     Digest,
+    /// To the secretariat: a mail bounced or met a complaint.
+    DeliveryProblem,
 }
 
 impl MailKind {
     /// Every kind.
-    pub const ALL: [MailKind; 19] = [
+    pub const ALL: [MailKind; 20] = [
         MailKind::ApplicationConfirmation,
         MailKind::Invoice,
         MailKind::ApplicationSecretariat,
@@ -129,6 +131,7 @@ impl MailKind {
         MailKind::PaymentReminder,
         MailKind::LinkResent,
         MailKind::Digest,
+        MailKind::DeliveryProblem,
     ];
 
     /// Whether the mail carries the applicant's personal link: a new one
@@ -168,6 +171,7 @@ impl MailKind {
             MailKind::PaymentReminder => "betalingsherinnering",
             MailKind::LinkResent => "persoonlijke-link",
             MailKind::Digest => "dagoverzicht",
+            MailKind::DeliveryProblem => "niet-bezorgd",
         }
     }
 }

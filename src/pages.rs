@@ -61,26 +61,42 @@ pub fn form_with_errors(
     templates.render("formulier.html", &ctx)
 }
 
+/// What the check page shows.
+#[derive(Debug, Serialize)]
+pub struct CheckPage<'a> {
+    /// The answers as read back.
+    pub rows: &'a [Row],
+    /// The draft's id.
+    pub draft_id: &'a str,
+    /// The draft's version: confirming sends it back.
+    pub version: u32,
+    /// What this applicant will pay: the VAT by where it is.
+    pub due: &'a crate::invoice::Due,
+    /// The answers were changed in another tab since the page the
+    /// applicant confirmed: say so.
+    pub changed_meanwhile: bool,
+}
+
 /// "Check your answers": every answer with a change link, what this
 /// applicant will pay (the VAT by where it is), and the button that sends
 /// the application, which creates the obligation to pay.
 pub fn check_answers(
     rules: &Rules,
     templates: &Templates,
-    rows: &[Row],
-    draft_id: &str,
-    due: &crate::invoice::Due,
+    page: &CheckPage<'_>,
 ) -> Result<String, TemplateError> {
-    let mut ctx = base(rules, "/aanvraag", "Controleer uw aanvraag");
-    ctx.insert("rows", rows);
-    ctx.insert("draft_id", draft_id);
-    ctx.insert("due", due);
-    ctx.insert("total", &due.total.to_string());
+    let mut ctx = base(rules, "/aanvraag/controle", "Controleer uw aanvraag");
+    ctx.insert("rows", page.rows);
+    ctx.insert("draft_id", page.draft_id);
+    ctx.insert("version", &page.version);
+    ctx.insert("due", page.due);
+    ctx.insert("total", &page.due.total.to_string());
     ctx.insert("payment_days", &rules.periods.payment_term_days);
     ctx.insert(
         "unconfirmed",
         &rules.unconfirmed_in(crate::invoice::INVOICE_READS),
     );
+    ctx.insert("changed_meanwhile", &page.changed_meanwhile);
     templates.render("controle.html", &ctx)
 }
 

@@ -91,7 +91,18 @@ fn check_your_answers_lists_everything_with_change_links() {
     let application =
         cbt::application::Application::from_submission(&s, &rules.fees).expect("typed");
     let due = cbt::invoice::due(&rules, &application).expect("a known tariff");
-    let html = pages::check_answers(&rules, &templates, &rows, "d-123", &due).expect("renders");
+    let html = pages::check_answers(
+        &rules,
+        &templates,
+        &pages::CheckPage {
+            rows: &rows,
+            draft_id: "d-123",
+            version: 2,
+            due: &due,
+            changed_meanwhile: false,
+        },
+    )
+    .expect("renders");
     assert!(html.contains("<h1>Controleer uw aanvraag</h1>"));
     for row in &rows {
         assert!(

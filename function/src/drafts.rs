@@ -28,6 +28,10 @@ const DRAFT: &str = "concept";
 /// The query parameter that carries a personal link's secret to the
 /// confirmation page.
 const KEY: &str = "sleutel";
+/// The check page's form field with the draft version it shows.
+const VERSION: &str = "versie";
+/// The check page's query parameter: the answers changed in another tab.
+const CHANGED: &str = "gewijzigd";
 
 pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
@@ -46,15 +50,22 @@ fn expired() -> Failure {
     )
 }
 
-/// Keeps `content` and the uploaded `documents` as a new draft: the one
-/// place drafts are made. Each file's key starts with its place in the
-/// list, so two uploads of the same name stay two files.
-async fn new_draft<S: Store, M: Mailer, F: Files>(
+/// Keeps `content` and the uploaded `documents` as a draft: a new one, or
+/// the next version of `previous` when the applicant changes it. One
+/// draft per application however often it is changed, so only one can
+/// ever be filed. Each file's key starts with its place in the list, so
+/// two uploads of the same name stay two files. The one place drafts are
+/// made.
+async fn keep_draft<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
+    previous: Option<&Draft>,
     content: DraftContent,
     uploads: &[Document],
 ) -> Result<Draft, Failure> {
-    let id = random_id()?;
+    let id = match previous {
+        Some(d) => d.id.clone(),
+        None => random_id()?,
+    };
     let mut documents = Vec::with_capacity(uploads.len());
     for (i, doc) in uploads.iter().enumerate() {
         let key = format!("drafts/{id}/{}-{}", i + 1, doc.filename);
@@ -75,7 +86,9 @@ async fn new_draft<S: Store, M: Mailer, F: Files>(
         id,
         content,
         documents,
-        created: now,
+        version: previous.map_or(1, |d| d.version + 1),
+        created: previous.map_or(now, |d| d.created),
+        // A change gives the applicant the whole time again.
         expires: now + Duration::hours(i64::from(app.rules.retention.drafts_hours)),
     };
     app.store
@@ -83,6 +96,12 @@ async fn new_draft<S: Store, M: Mailer, F: Files>(
         .await
         .map_err(Failure::unavailable)?;
     Ok(draft)
+}
+
+/// Where the check page of draft `id` is: the answer to the form's post
+/// (post, redirect, get), so reloading it, Back and Forward post nothing.
+fn check_location(id: &str) -> String {
+    format!("/aanvraag/controle?{DRAFT}={id}")
 }
 
 /// `POST /aanvraag` (and `?concept=ID` when changing a draft).
@@ -104,6 +123,19 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             .map_err(Failure::unavailable)?,
         None => None,
     };
+    // Sent already (from another tab): a change now would change nothing
+    // that is filed. The confirmation says where changes go from here.
+    if let Some(d) = &previous {
+        if app
+            .store
+            .get_confirmed(&d.id)
+            .await
+            .map_err(Failure::unavailable)?
+            .is_some()
+        {
+            return Ok(see_other(&format!("/aanvraag/ontvangen?{DRAFT}={}", d.id)));
+        }
+    }
     // Each file field whose files are not chosen again keeps the draft's.
     let chosen_again: Vec<String> = posted
         .files
@@ -143,42 +175,99 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             tracing::info!(metric = "honeypot", "a bot filled the honeypot");
             return Ok(see_other("/aanvraag/ontvangen?concept=0"));
         }
-        Err(rejected) => return Err(keep_and_refuse(app, form, rejected).await),
+        Err(rejected) => return Err(keep_and_refuse(app, form, previous.as_ref(), rejected).await),
     };
     let application =
         Application::from_submission(&submission, &app.rules.fees).map_err(Failure::unavailable)?;
-    let due = cbt::invoice::due(&app.rules, &application).ok_or_else(|| {
-        Failure::unavailable(cbt::application::AnswerError::Invalid {
-            field: cbt::needs::application::TARIFF,
-            value: application.organisation.tariff.clone(),
-        })
-    })?;
-    let draft = new_draft(
+    // A tariff the rules do not know cannot be invoiced: refused before a
+    // draft is kept.
+    due_for(app, &application)?;
+    let draft = keep_draft(
         app,
+        previous.as_ref(),
         DraftContent::Complete {
             application: Box::new(application),
         },
         &submission.documents,
     )
     .await?;
+    match wants {
+        Wants::Json => {
+            let uploads: Vec<cbt::summary::Upload<'_>> = draft
+                .documents
+                .iter()
+                .map(cbt::summary::Upload::from)
+                .collect();
+            let rows = cbt::summary::rows(form, draft.answers(), &uploads);
+            Ok(json_response(
+                StatusCode::OK,
+                &json!({ "draft": draft.id, "version": draft.version, "expires": draft.expires, "answers": rows }),
+            ))
+        }
+        Wants::Html => Ok(see_other(&check_location(&draft.id))),
+    }
+}
+
+/// What `application` will pay, its VAT by where the customer is.
+fn due_for<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    application: &Application,
+) -> Result<cbt::invoice::Due, Failure> {
+    cbt::invoice::due(&app.rules, application).ok_or_else(|| {
+        Failure::unavailable(cbt::application::AnswerError::Invalid {
+            field: cbt::needs::application::TARIFF,
+            value: application.organisation.tariff.clone(),
+        })
+    })
+}
+
+/// `GET /aanvraag/controle?concept=ID`: the answers to read back, as long
+/// as the draft lives; once it is sent, the confirmation.
+pub(crate) async fn check_page<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    query: &str,
+) -> Result<Response<Bytes>, Failure> {
+    let id = query_value(query, DRAFT).ok_or_else(expired)?;
+    if app
+        .store
+        .get_confirmed(&id)
+        .await
+        .map_err(Failure::unavailable)?
+        .is_some()
+    {
+        return Ok(see_other(&format!("/aanvraag/ontvangen?{DRAFT}={id}")));
+    }
+    let draft = app
+        .store
+        .get_draft(&id, app.clock.now())
+        .await
+        .map_err(Failure::unavailable)?
+        .ok_or_else(expired)?;
+    let DraftContent::Complete { application } = &draft.content else {
+        // Not complete yet: the form, with what was entered.
+        return Ok(see_other(&format!("/aanvraag/wijzigen?{DRAFT}={id}")));
+    };
+    let form = &app.rules.forms.application;
     let uploads: Vec<cbt::summary::Upload<'_>> = draft
         .documents
         .iter()
         .map(cbt::summary::Upload::from)
         .collect();
     let rows = cbt::summary::rows(form, draft.answers(), &uploads);
-    match wants {
-        Wants::Json => Ok(json_response(
-            StatusCode::OK,
-            &json!({ "draft": draft.id, "expires": draft.expires, "answers": rows }),
-        )),
-        Wants::Html => {
-            let page =
-                cbt::pages::check_answers(&app.rules, &app.templates, &rows, &draft.id, &due)
-                    .map_err(Failure::unavailable)?;
-            Ok(html_response(StatusCode::OK, page))
-        }
-    }
+    let due = due_for(app, application)?;
+    let page = cbt::pages::check_answers(
+        &app.rules,
+        &app.templates,
+        &cbt::pages::CheckPage {
+            rows: &rows,
+            draft_id: &draft.id,
+            version: draft.version,
+            due: &due,
+            changed_meanwhile: query_value(query, CHANGED).is_some(),
+        },
+    )
+    .map_err(Failure::unavailable)?;
+    Ok(html_response(StatusCode::OK, page))
 }
 
 /// The form again with its errors. A document that passed its own checks
@@ -187,6 +276,7 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
 async fn keep_and_refuse<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     form: &FormDef,
+    previous: Option<&Draft>,
     rejected: Rejected,
 ) -> Failure {
     if rejected.documents.is_empty() {
@@ -195,7 +285,7 @@ async fn keep_and_refuse<S: Store, M: Mailer, F: Files>(
     let content = DraftContent::Incomplete {
         entered: rejected.entered.clone(),
     };
-    match new_draft(app, content, &rejected.documents).await {
+    match keep_draft(app, previous, content, &rejected.documents).await {
         Ok(draft) => {
             let mut form = form.clone();
             form.action = format!("{}?{DRAFT}={}", form.action, draft.id);
@@ -292,6 +382,20 @@ pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
             None => Err(expired()),
         };
     };
+    // Confirmed on a page that shows an older version (another tab
+    // changed the answers since): read them back first. Filed before:
+    // the store answers with that filing below.
+    let shown = posted.get(VERSION).and_then(|v| v.parse::<u32>().ok());
+    if shown.is_some_and(|v| v != draft.version)
+        && app
+            .store
+            .get_confirmed(&id)
+            .await
+            .map_err(Failure::unavailable)?
+            .is_none()
+    {
+        return Ok(see_other(&format!("{}&{CHANGED}=1", check_location(&id))));
+    }
     let draft = keep_document(app, draft).await?;
     // What the invoice asks, its VAT by where the customer is.
     let invoiced = match &draft.content {

@@ -34,6 +34,7 @@ pub mod body;
 pub mod cases;
 pub mod config;
 pub mod contact;
+pub mod delivery;
 pub mod drafts;
 pub mod event;
 pub mod handler;
