@@ -217,14 +217,19 @@ pub fn due(rules: &crate::Rules, application: &crate::application::Application) 
 }
 
 /// What the CBT has not confirmed among what the invoice to `customer`
-/// reads, each as its note says it. The texts for VAT not charged
-/// (`vat.toml`) count only on an invoice that prints one.
+/// reads, each as its note says it. Of the texts for VAT not charged
+/// (`vat.toml`), only the one this invoice prints counts.
 pub fn unconfirmed(rules: &crate::Rules, customer: &Customer) -> Vec<String> {
-    let dutch = VatTreatment::of(customer) == VatTreatment::Dutch;
+    // The one text of vat.toml this invoice prints, if any.
+    let printed = match VatTreatment::of(customer) {
+        VatTreatment::Dutch => None,
+        VatTreatment::ReverseCharge => Some("reverse_charge_note"),
+        VatTreatment::OutsideEu => Some("outside_eu_note"),
+    };
     rules
         .unconfirmed_in(INVOICE_READS)
         .into_iter()
-        .filter(|u| !(dutch && u.file == crate::vat::FILE))
+        .filter(|u| u.file != crate::vat::FILE || printed.is_some_and(|key| u.concerns(&u.file, key)))
         .map(|u| format!("{} ({})", u.note, u.shown))
         .collect()
 }
