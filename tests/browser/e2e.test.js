@@ -173,7 +173,7 @@ test('error path: empty submit, summary with focus, links to the fields', async 
     const title = await page.title();
     assert.ok(title.startsWith('Fout: '), `title starts with "Fout: ": ${title}`);
     const summary = page.locator('.error-summary');
-    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Er is een probleem');
+    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Niet alle gegevens zijn goed ingevuld');
     assert.equal(await summary.getAttribute('tabindex'), '-1');
     // The summary has focus (the deferred /assets/focus.js moves it there).
     await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'), null, { timeout: 5000 });
@@ -224,7 +224,7 @@ test('error path without JavaScript: summary, links are in-page anchors', async 
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
     assert.ok((await page.title()).startsWith('Fout: '));
     const summary = page.locator('.error-summary');
-    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Er is een probleem');
+    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Niet alle gegevens zijn goed ingevuld');
     const first = summary.getByRole('link').first();
     const href = await first.getAttribute('href');
     await first.click();

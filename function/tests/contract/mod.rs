@@ -550,7 +550,7 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
     if purged.items > 0 {
         assert!(purged
             .files
-            .contains(&format!("drafts/{unique}-d2/balanstest.pdf")));
+            .contains(&format!("drafts/{unique}-d2/1-balanstest.pdf")));
     }
 
     // Rate-limit counts per key and window.
