@@ -138,7 +138,7 @@ test('two tabs: a change in one, the old check page in the other sends the chang
     const other = await context.newPage();
     await other.goto(page.url());
     await clickAndWait(other, answerRow(other, 'Functie').getByRole('link'));
-    await other.getByLabel('Functie', { exact: true }).fill('Hoofd marketing');
+    await other.getByLabel('Functie (optioneel)', { exact: true }).fill('Hoofd marketing');
     await clickAndWait(other, other.getByRole('button', { name: 'Controleer uw aanvraag' }));
     await assertHeading(other, 'Controleer uw aanvraag');
     // The first tab still shows the old answers, and sends: it is shown
@@ -240,35 +240,35 @@ test('error path: every entered value is kept after the round trip', async () =>
   try {
     const data = application('fout');
     await page.goto(BASE + '/aanvragen/');
-    // Everything but the phone number, and a wrong KvK number.
-    const text = data.text.map(([l, v]) => [l, l === 'Telefoonnummer' ? '' : l === 'KvK-nummer' ? '1234' : v]);
+    // A phone number too short, and a wrong KvK number.
+    const text = data.text.map(([l, v]) => [l, l === 'Telefoonnummer (optioneel)' ? '12' : l === 'KvK-nummer' ? '1234' : v]);
     await fillByLabels(page, { ...data, text });
     await page.getByLabel('Als vertegenwoordiger van een aantal rechtspersonen', { exact: true }).check();
     const representing = 'Voorbeeld Zuid B.V., 87654321\nVoorbeeld Noord B.V., 11223344';
-    await page.getByLabel('Namen en KvK-nummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).fill(representing);
+    await page.getByLabel('Namen en registratienummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).fill(representing);
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
 
     assert.ok((await page.title()).startsWith('Fout: '));
     const messages = (await page.locator('.error-summary li').allInnerTexts()).map((s) => s.trim());
     assert.deepEqual(messages.sort(), [
       'Een KvK-nummer bestaat uit 8 cijfers, zoals 12345678',
-      'Vul het telefoonnummer van de contactpersoon in',
+      'Vul een geldig telefoonnummer in, zoals 020 123 4567, 0800 1234 of +32 2 123 45 67',
     ].sort());
     for (const [label, value] of text) {
       assert.equal(await page.getByLabel(label, { exact: true }).inputValue(), value, `kept: ${label}`);
     }
-    assert.equal(await page.getByLabel('Namen en KvK-nummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).inputValue(), representing);
+    assert.equal(await page.getByLabel('Namen en registratienummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).inputValue(), representing);
     for (const label of ['Commerciële organisatie', 'Als vertegenwoordiger van een aantal rechtspersonen', 'Oud-klanten', ...data.checkboxes]) {
       assert.ok(await page.getByLabel(label, { exact: true }).isChecked(), `kept: ${label}`);
     }
     assert.equal(await page.getByLabel('KvK-nummer', { exact: true }).getAttribute('aria-invalid'), 'true');
-    assert.equal(await page.getByLabel('Telefoonnummer', { exact: true }).getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Telefoonnummer (optioneel)', { exact: true }).getAttribute('aria-invalid'), 'true');
     // The uploaded document is kept too: the page says so.
     assert.ok((await page.locator('main').innerText()).includes(data.file.name), 'the kept document is named');
 
     // Correct both; choose the document again unless the page says it is kept.
     await page.getByLabel('KvK-nummer', { exact: true }).fill('12345678');
-    await page.getByLabel('Telefoonnummer', { exact: true }).fill('020 123 4567');
+    await page.getByLabel('Telefoonnummer (optioneel)', { exact: true }).fill('020 123 4567');
     await page.getByLabel('Uw balanstest', { exact: true }).setInputFiles({ name: data.file.name, mimeType: 'application/pdf', buffer: data.file.buffer });
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
     await assertHeading(page, 'Controleer uw aanvraag');
@@ -287,11 +287,11 @@ test('error path: the document the error page says is kept is used when sent aga
   try {
     const data = application('bewaard');
     await page.goto(BASE + '/aanvragen/');
-    await fillByLabels(page, { ...data, text: data.text.filter(([l]) => l !== 'Telefoonnummer') });
+    await fillByLabels(page, { ...data, text: data.text.map(([l, v]) => [l, l === 'Telefoonnummer (optioneel)' ? '12' : v]) });
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
     const notice = (await page.locator('main .notice').innerText()).trim();
     assert.match(notice, /is bewaard/);
-    await page.getByLabel('Telefoonnummer', { exact: true }).fill('020 123 4567');
+    await page.getByLabel('Telefoonnummer (optioneel)', { exact: true }).fill('020 123 4567');
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
     await assertHeading(page, 'Controleer uw aanvraag');
   } finally {
