@@ -665,7 +665,7 @@ fn every_vat_case_has_its_golden_invoice() {
 
 /// The sentences issue 12 reworded (`tests/reworded.txt`) are in no mail
 /// and no PDF: the filing's mails and invoice for every kind of applicant,
-/// the contact message's mails.
+/// the contact message's mails, the advice letter granted and refused.
 #[test]
 fn no_mail_or_pdf_says_what_was_reworded() {
     let reworded: Vec<String> = std::fs::read_to_string(
@@ -699,6 +699,44 @@ fn no_mail_or_pdf_says_what_was_reworded() {
         cbt::follow_up::contact(&rules, &templates, &enquiry, date(), &from()).expect("mails");
     for m in contact {
         texts.push((format!("{:?}", m.kind), format!("{} {} {}", m.subject(), m.text, m.html)));
+    }
+    // The advice letter, granted and refused.
+    let applied = Application::from_submission(
+        &submission(&application(), &rules.forms.application),
+        &rules.fees,
+    )
+    .expect("typed");
+    for outcome in [
+        cbt::case::Outcome::Granted {
+            term_years: 5,
+            valid_until: NaiveDate::from_ymd_opt(2031, 11, 30).expect("date"),
+        },
+        cbt::case::Outcome::Refused,
+    ] {
+        let mut case = cbt::case::Case::filed(
+            "CBT-2026-0007".into(),
+            NUMBER,
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 11, 0, 0)
+                .single()
+                .expect("time"),
+            cbt::Cents(445_280),
+            applied.clone(),
+            Vec::new(),
+        );
+        case.advice = Some(cbt::case::Advice {
+            outcome,
+            motivation: "De organisatie heeft een gerechtvaardigd belang.".into(),
+            sent_on: date(),
+        });
+        let letter = cbt::advice::AdviceLetter::for_case(&case, &rules.supplier, "oud-klanten")
+            .expect("a letter");
+        let pdf = cbt::advice::render_pdf(&letter).expect("the letter's PDF");
+        let doc = lopdf::Document::load_mem(&pdf).expect("a readable PDF");
+        let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+        texts.push((
+            "advice letter PDF".to_string(),
+            doc.extract_text(&pages).expect("text"),
+        ));
     }
     for (what, text) in texts {
         let text = text.to_lowercase();

@@ -1596,9 +1596,10 @@ async fn four_kinds_of_applicant_apply_and_get_their_invoice() {
             golden: "factuur-belgie",
             fields: applicants::belgian_company(),
             pays: &["€\u{a0}3.680,00", "Btw: geen Nederlandse btw. Btw verlegd"],
-            // A Dutch postcode and a German btw-id for a Belgian address.
-            wrong: &[("factuur_postcode", "1000 AB"), ("btw_nummer", "DE123456789")],
-            refused: &[("factuur_postcode", "invalid"), ("btw_nummer", "other_country")],
+            // No registration number, and a German btw-id for a Belgian
+            // address.
+            wrong: &[("registratienummer", ""), ("btw_nummer", "DE123456789")],
+            refused: &[("registratienummer", "required"), ("btw_nummer", "other_country")],
         },
         Case {
             golden: "factuur-duitsland",

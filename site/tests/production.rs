@@ -142,6 +142,12 @@ fn the_built_site_says_what_is_an_example_and_nothing_reworded() {
         "{fees}"
     );
     assert!(fees.contains("btw verlegd binnen de EU"), "{fees}");
+    // What each applicant pays, by where it is: with Dutch VAT, and
+    // without (another member state with a btw-id, outside the EU).
+    for amount in ["4.452,80", "3.617,90", "3.680,00", "2.990,00"] {
+        assert!(fees.contains(amount), "the fees page shows {amount}");
+    }
+    assert!(fees.contains("zonder Nederlandse btw"), "{fees}");
     let privacy = &files["privacyverklaring/index.html"];
     assert!(privacy.contains("hoelang contactberichten worden bewaard (365)"));
     let accessibility = &files["toegankelijkheidsverklaring/index.html"];

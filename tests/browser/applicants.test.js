@@ -1,5 +1,5 @@
-// A Belgian company with a btw-id applies in Chromium, without JavaScript
-// as with it: no KvK number but its own registration number, a Belgian
+// A Belgian company with a btw-id applies in Chromium, without JavaScript:
+// no KvK number but its own registration number, a Belgian
 // postcode, a btw-id typed without its BE; the check page says it pays no
 // Dutch VAT (btw verlegd), and the invoice carries both btw-ids.
 import { test, after } from 'node:test';
@@ -44,19 +44,20 @@ test('a Belgian company with a btw-id: checks, what it pays, its invoice', async
     const tag = 'be';
     const data = belgianCompany(tag);
     await page.goto(BASE + '/aanvragen/');
-    // First with a Dutch postcode and a German btw-id: both refused.
+    // First without its registration number and with a German btw-id:
+    // both refused.
     await fillByLabels(page, {
       ...data,
-      text: data.text.map(([l, v]) => [l, l === 'Postcode' ? '1000 AB' : l === 'Btw-identificatienummer (optioneel)' ? 'DE123456789' : v]),
+      text: data.text.map(([l, v]) => [l, l === 'Registratienummer' ? '' : l === 'Btw-identificatienummer (optioneel)' ? 'DE123456789' : v]),
     });
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
     assert.ok((await page.title()).startsWith('Fout: '));
     assert.equal(await page.locator('.error-summary li').count(), 2, await page.locator('.error-summary').innerText());
-    assert.equal(await page.getByLabel('Postcode', { exact: true }).getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Registratienummer', { exact: true }).getAttribute('aria-invalid'), 'true');
     assert.equal(await page.getByLabel('Btw-identificatienummer (optioneel)', { exact: true }).getAttribute('aria-invalid'), 'true');
     assert.equal(await page.getByLabel('KvK-nummer', { exact: true }).getAttribute('aria-invalid'), null, 'no KvK number is asked');
 
-    await page.getByLabel('Postcode', { exact: true }).fill('1000');
+    await page.getByLabel('Registratienummer', { exact: true }).fill('0123.456.749');
     await page.getByLabel('Btw-identificatienummer (optioneel)', { exact: true }).fill('0123.456.749');
     if (!(await page.locator('main').innerText()).includes(`${data.file.name}`)) {
       await page.getByLabel('Uw balanstest', { exact: true }).setInputFiles({ name: data.file.name, mimeType: 'application/pdf', buffer: data.file.buffer });
