@@ -205,7 +205,7 @@ test('error path: empty submit, summary with focus, links to the fields', async 
       const message = (await link.innerText()).trim();
       const described = await page.evaluate((id) => {
         const el = document.getElementById(id);
-        const holder = el.closest('fieldset[aria-describedby]') && el.type === 'radio' ? el.closest('fieldset') : el;
+        const holder = el.closest('fieldset[aria-describedby]') && (el.type === 'radio' || el.type === 'checkbox') ? el.closest('fieldset') : el;
         const ids = (holder.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
         return ids.map((i) => document.getElementById(i)?.textContent || '').join(' ');
       }, id);
