@@ -620,10 +620,34 @@ fn every_vat_case_has_its_golden_invoice() {
     use cbt::invoice::VatTreatment;
     use cbt::sample::applicants;
     let cases: [(&str, Vec<(&str, &str)>, VatTreatment, i64, u32); 4] = [
-        ("factuur-belgie", applicants::belgian_company(), VatTreatment::ReverseCharge, 368_000, 0),
-        ("factuur-duitsland", applicants::german_non_profit(), VatTreatment::Dutch, 361_790, 21),
-        ("factuur-zwitserland", applicants::swiss_company(), VatTreatment::OutsideEu, 368_000, 0),
-        ("factuur-nederland", applicants::dutch_foundation(), VatTreatment::Dutch, 361_790, 21),
+        (
+            "factuur-belgie",
+            applicants::belgian_company(),
+            VatTreatment::ReverseCharge,
+            368_000,
+            0,
+        ),
+        (
+            "factuur-duitsland",
+            applicants::german_non_profit(),
+            VatTreatment::Dutch,
+            361_790,
+            21,
+        ),
+        (
+            "factuur-zwitserland",
+            applicants::swiss_company(),
+            VatTreatment::OutsideEu,
+            368_000,
+            0,
+        ),
+        (
+            "factuur-nederland",
+            applicants::dutch_foundation(),
+            VatTreatment::Dutch,
+            361_790,
+            21,
+        ),
     ];
     for (name, fields, treatment, total, percent) in cases {
         let f = filed(&fields);
@@ -644,10 +668,17 @@ fn every_vat_case_has_its_golden_invoice() {
                 assert!(text.contains("Btw verlegd"), "{text}");
                 assert!(text.contains("Btw-id: BE0123456749"), "{text}");
                 assert!(text.contains("Btw-id NL004495445B01"), "{text}");
-                assert!(text.contains("Te betalen € 3.680,00") || text.contains("Te betalen €\u{a0}3.680,00"), "{text}");
+                assert!(
+                    text.contains("Te betalen € 3.680,00")
+                        || text.contains("Te betalen €\u{a0}3.680,00"),
+                    "{text}"
+                );
             }
             VatTreatment::OutsideEu => {
-                assert!(text.contains("dienst is belast in het land van de afnemer"), "{text}");
+                assert!(
+                    text.contains("dienst is belast in het land van de afnemer"),
+                    "{text}"
+                );
                 assert!(text.contains("Zwitserland"), "{text}");
             }
             VatTreatment::Dutch => {
@@ -688,7 +719,10 @@ fn no_mail_or_pdf_says_what_was_reworded() {
         let f = filed(&fields);
         texts.push(("invoice PDF".to_string(), pdf_text(&f.pdf)));
         for m in &f.mails {
-            texts.push((format!("{:?}", m.kind), format!("{} {} {}", m.subject(), m.text, m.html)));
+            texts.push((
+                format!("{:?}", m.kind),
+                format!("{} {} {}", m.subject(), m.text, m.html),
+            ));
         }
     }
     let rules = rules();
@@ -698,7 +732,10 @@ fn no_mail_or_pdf_says_what_was_reworded() {
     let contact =
         cbt::follow_up::contact(&rules, &templates, &enquiry, date(), &from()).expect("mails");
     for m in contact {
-        texts.push((format!("{:?}", m.kind), format!("{} {} {}", m.subject(), m.text, m.html)));
+        texts.push((
+            format!("{:?}", m.kind),
+            format!("{} {} {}", m.subject(), m.text, m.html),
+        ));
     }
     // The advice letter, granted and refused.
     let applied = Application::from_submission(
@@ -741,7 +778,10 @@ fn no_mail_or_pdf_says_what_was_reworded() {
     for (what, text) in texts {
         let text = text.to_lowercase();
         for phrase in &reworded {
-            assert!(!text.contains(phrase.as_str()), "{what} still says {phrase:?}");
+            assert!(
+                !text.contains(phrase.as_str()),
+                "{what} still says {phrase:?}"
+            );
         }
     }
 }

@@ -1557,7 +1557,9 @@ fn invoice_mail(dir: &Path) -> String {
     let mail = mail_parser::MessageParser::default()
         .parse(&raw)
         .expect("a mail");
-    mail.body_text(0).expect("a text part").replace("\r\n", "\n")
+    mail.body_text(0)
+        .expect("a text part")
+        .replace("\r\n", "\n")
 }
 
 /// The mail's text of a golden invoice (`tests/golden/`, written by the
@@ -1599,12 +1601,18 @@ async fn four_kinds_of_applicant_apply_and_get_their_invoice() {
             // No registration number, and a German btw-id for a Belgian
             // address.
             wrong: &[("registratienummer", ""), ("btw_nummer", "DE123456789")],
-            refused: &[("registratienummer", "required"), ("btw_nummer", "other_country")],
+            refused: &[
+                ("registratienummer", "required"),
+                ("btw_nummer", "other_country"),
+            ],
         },
         Case {
             golden: "factuur-duitsland",
             fields: applicants::german_non_profit(),
-            pays: &["Btw (21%): €\u{a0}627,90", "Totaal incl. btw: €\u{a0}3.617,90"],
+            pays: &[
+                "Btw (21%): €\u{a0}627,90",
+                "Totaal incl. btw: €\u{a0}3.617,90",
+            ],
             // No registration number; a KvK number is not what is asked.
             wrong: &[("registratienummer", ""), ("kvk_nummer", "12345678")],
             refused: &[("registratienummer", "required")],
@@ -1623,7 +1631,10 @@ async fn four_kinds_of_applicant_apply_and_get_their_invoice() {
         Case {
             golden: "factuur-nederland",
             fields: applicants::dutch_foundation(),
-            pays: &["Btw (21%): €\u{a0}627,90", "Totaal incl. btw: €\u{a0}3.617,90"],
+            pays: &[
+                "Btw (21%): €\u{a0}627,90",
+                "Totaal incl. btw: €\u{a0}3.617,90",
+            ],
             // A Dutch organisation gives its KvK number, in the Dutch
             // postcode format.
             wrong: &[("kvk_nummer", ""), ("factuur_postcode", "1015")],
@@ -1648,7 +1659,12 @@ async fn four_kinds_of_applicant_apply_and_get_their_invoice() {
         let check = post_application(&app, &case.fields, Some(("balanstest.pdf", PDF))).await;
         assert_eq!(check.status, 200, "{}: {}", case.golden, check.body);
         for says in case.pays {
-            assert!(check.body.contains(says), "{}: {says}\n{}", case.golden, check.body);
+            assert!(
+                check.body.contains(says),
+                "{}: {says}\n{}",
+                case.golden,
+                check.body
+            );
         }
         assert!(check.body.contains("gaat u een betalingsverplichting aan"));
         let id = draft_id(&check.body);

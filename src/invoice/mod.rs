@@ -229,7 +229,9 @@ pub fn unconfirmed(rules: &crate::Rules, customer: &Customer) -> Vec<String> {
     rules
         .unconfirmed_in(INVOICE_READS)
         .into_iter()
-        .filter(|u| u.file != crate::vat::FILE || printed.is_some_and(|key| u.concerns(&u.file, key)))
+        .filter(|u| {
+            u.file != crate::vat::FILE || printed.is_some_and(|key| u.concerns(&u.file, key))
+        })
         .map(|u| format!("{} ({})", u.note, u.shown))
         .collect()
 }
