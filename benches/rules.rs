@@ -57,7 +57,7 @@ fn benches(c: &mut Criterion) {
         application: &application,
         number,
         date,
-        document: submission.document.as_ref(),
+        documents: &submission.documents,
         link: None,
     };
     let invoice = follow_up::invoice(&rules, &filed).expect("invoice");
@@ -120,7 +120,7 @@ fn benches(c: &mut Criterion) {
                 application: &application,
                 number,
                 date,
-                document: s.document.as_ref(),
+                documents: &s.documents,
                 link: None,
             };
             follow_up::application(&rules, &templates, &filed, &from)

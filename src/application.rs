@@ -26,10 +26,17 @@ pub struct Application {
     pub on_behalf: OnBehalf,
     /// The person the secretariat deals with.
     pub contact: ContactPerson,
-    /// Whom the organisation wants to phone for longer.
-    pub relationship: Relationship,
+    /// Whom the organisation wants to phone for longer: one or more, in
+    /// the form's order. A case stored when the form allowed one choice
+    /// has `relationship` with one value; it reads as a list of one.
+    #[serde(alias = "relationship", deserialize_with = "one_or_more")]
+    pub relationships: Vec<Relationship>,
     /// The customer term applied for, in whole years.
     pub term_years: u32,
+    /// What the advice is to cover (a brand, a product, an activity),
+    /// when the applicant says; else the whole organisation.
+    #[serde(default)]
+    pub scope: Option<String>,
     /// The short motivation, when the form asks for one.
     pub motivation: Option<String>,
     /// Who pays: the invoice's customer.
@@ -45,10 +52,36 @@ pub struct Application {
 pub struct Organisation {
     /// Its registered name.
     pub name: String,
-    /// Its KvK number.
-    pub kvk: Kvk,
+    /// Where it is established: a country code (`NL`, `BE`). Cases
+    /// stored before the form asked are Dutch.
+    #[serde(default = "netherlands")]
+    pub country: String,
+    /// Its KvK number: an organisation in the Netherlands has one.
+    #[serde(default)]
+    pub kvk: Option<Kvk>,
+    /// Its number in its own country's register, for one elsewhere.
+    #[serde(default)]
+    pub registration: Option<String>,
     /// Its kind, which decides the fee: a key of the fee schedule.
     pub tariff: String,
+}
+
+fn netherlands() -> String {
+    crate::countries::NETHERLANDS.to_string()
+}
+
+/// One relationship (as stored before several could be chosen) or a list.
+fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Relationship>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMore {
+        One(Relationship),
+        More(Vec<Relationship>),
+    }
+    Ok(match OneOrMore::deserialize(d)? {
+        OneOrMore::One(r) => vec![r],
+        OneOrMore::More(list) => list,
+    })
 }
 
 /// For whom the advice is asked.
@@ -78,7 +111,7 @@ pub struct ContactPerson {
 }
 
 /// Whom the organisation wants to phone after the three years.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Relationship {
     /// Former customers.
     #[serde(rename = "oud_klanten")]
@@ -166,6 +199,41 @@ impl Answers<'_> {
 }
 
 impl Application {
+    /// Whom the organisation wants to phone, as the form's choices say it,
+    /// in a Dutch sentence: "oud-klanten en oud-leden".
+    pub fn audience(&self, form: &crate::FormDef) -> String {
+        let field = form.field(field::RELATIONSHIP);
+        let words: Vec<String> = self
+            .relationships
+            .iter()
+            .map(|r| {
+                field
+                    .and_then(|f| f.options.iter().find(|o| o.value == r.value()))
+                    .map_or_else(|| r.value().replace('_', "-"), |o| o.label.to_lowercase())
+            })
+            .collect();
+        match words.split_last() {
+            None => String::new(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} en {last}", rest.join(", ")),
+        }
+    }
+
+    /// The organisation's registration as a reader sees it: "KvK
+    /// 12345678", or the country and number abroad.
+    pub fn registration(&self) -> String {
+        let o = &self.organisation;
+        match (&o.kvk, &o.registration) {
+            (Some(kvk), _) => format!("KvK {kvk}"),
+            (None, Some(number)) => {
+                let country =
+                    crate::countries::by_code(&o.country).map_or(o.country.as_str(), |c| c.name);
+                format!("{country}, registratienummer {number}")
+            }
+            (None, None) => String::new(),
+        }
+    }
+
     /// The application in a post that passed the application form's
     /// checks; `fees` knows the tariffs.
     pub fn from_submission(
@@ -185,9 +253,21 @@ impl Application {
             },
             other => return Err(invalid(field::ON_BEHALF, other.to_string())),
         };
-        let relationship = a.required(field::RELATIONSHIP)?;
-        let relationship = Relationship::from_value(&relationship)
-            .ok_or_else(|| invalid(field::RELATIONSHIP, relationship.clone()))?;
+        let chosen = a.required(field::RELATIONSHIP)?;
+        let mut relationships = chosen
+            .split(',')
+            .map(|v| Relationship::from_value(v.trim()))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| invalid(field::RELATIONSHIP, chosen.clone()))?;
+        relationships.sort_unstable();
+        relationships.dedup();
+        let country = a.required(field::ORGANISATION_COUNTRY)?;
+        if crate::countries::by_code(&country).is_none() {
+            return Err(invalid(field::ORGANISATION_COUNTRY, country));
+        }
+        let invoice_country = a.required(field::INVOICE_COUNTRY)?;
+        let invoice_country = crate::countries::by_code(&invoice_country)
+            .ok_or_else(|| invalid(field::INVOICE_COUNTRY, invoice_country.clone()))?;
         let term = a.required(field::TERM_YEARS)?;
         let term_years = term
             .parse::<u32>()
@@ -195,7 +275,9 @@ impl Application {
         Ok(Application {
             organisation: Organisation {
                 name: a.required(field::ORGANISATION_NAME)?,
-                kvk: a.parsed(field::KVK, Kvk::parse)?,
+                kvk: a.parsed_optional(field::KVK, Kvk::parse)?,
+                registration: a.optional(field::REGISTRATION),
+                country,
                 tariff,
             },
             on_behalf,
@@ -205,15 +287,17 @@ impl Application {
                 email: a.parsed(field::CONTACT_EMAIL, Email::parse)?,
                 phone: a.parsed_optional(field::CONTACT_PHONE, Phone::parse)?,
             },
-            relationship,
+            relationships,
             term_years,
+            scope: a.optional(field::SCOPE),
             motivation: a.optional(field::MOTIVATION),
             invoice: Customer {
                 name: a.required(field::INVOICE_NAME)?,
                 street: a.required(field::INVOICE_STREET)?,
                 postcode: a.required(field::INVOICE_POSTCODE)?,
                 city: a.required(field::INVOICE_CITY)?,
-                country: a.required(field::INVOICE_COUNTRY)?,
+                country: invoice_country.name.to_string(),
+                country_code: invoice_country.code.to_string(),
                 email: a.parsed(field::INVOICE_EMAIL, Email::parse)?,
                 extra: a.optional(field::INVOICE_REFERENCE),
                 vat_id: a.parsed_optional(field::VAT_ID, VatId::parse)?,
@@ -238,13 +322,14 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            document: None,
+            documents: Vec::new(),
         }
     }
 
     fn complete() -> Vec<(&'static str, &'static str)> {
         vec![
             ("organisatie_naam", "Voorbeeld B.V."),
+            ("organisatie_land", "NL"),
             ("kvk_nummer", "12345678"),
             ("soort_organisatie", "commercieel"),
             ("namens", "vertegenwoordiger"),
@@ -260,7 +345,7 @@ mod tests {
             ("factuur_straat", "Straat 1"),
             ("factuur_postcode", "1234 AB"),
             ("factuur_plaats", "Amsterdam"),
-            ("factuur_land", "Nederland"),
+            ("factuur_land", "NL"),
             ("factuur_email", "factuur@voorbeeld.nl"),
             ("btw_nummer", "NL004495445B01"),
             ("een_extra_vraag", "ook bewaard"),
@@ -270,14 +355,19 @@ mod tests {
     #[test]
     fn a_checked_post_becomes_typed_values() {
         let a = Application::from_submission(&submission(&complete()), &fees()).expect("valid");
-        assert_eq!(a.organisation.kvk.as_str(), "12345678");
+        assert_eq!(
+            a.organisation.kvk.as_ref().map(Kvk::as_str),
+            Some("12345678")
+        );
+        assert_eq!(a.invoice.country, "Nederland");
+        assert_eq!(a.invoice.country_code, "NL");
         assert_eq!(
             a.on_behalf,
             OnBehalf::Representative {
                 organisations: "A B.V. 12345678\nB B.V. 87654321".into()
             }
         );
-        assert_eq!(a.relationship, Relationship::FormerDonors);
+        assert_eq!(a.relationships, vec![Relationship::FormerDonors]);
         assert_eq!(a.term_years, 5);
         assert_eq!(
             (a.contact.role, a.contact.phone, a.motivation),
@@ -317,6 +407,9 @@ mod tests {
             ("soort_organisatie", "overheid"),
             ("namens", "iemand"),
             ("relatie", "oud_abonnees"),
+            ("relatie", "oud_klanten,oud_abonnees"),
+            ("organisatie_land", "XX"),
+            ("factuur_land", "Atlantis"),
             ("klanttermijn_jaren", "vijf"),
             ("contact_email", "geen adres"),
             ("kvk_nummer", "123"),
@@ -335,6 +428,59 @@ mod tests {
             with("namens", "eigen_organisatie").map(|a| a.on_behalf),
             Ok(OnBehalf::OwnOrganisation)
         );
+    }
+
+    #[test]
+    fn several_relationships_and_a_foreign_organisation() {
+        let mut pairs: Vec<_> = complete()
+            .into_iter()
+            .filter(|(k, _)| !matches!(*k, "relatie" | "kvk_nummer" | "organisatie_land"))
+            .collect();
+        pairs.extend([
+            ("relatie", "oud_klanten,oud_donateurs"),
+            ("organisatie_land", "BE"),
+            ("registratienummer", "0123.456.749"),
+            ("reikwijdte", "Het merk Voorbeeld"),
+        ]);
+        let a = Application::from_submission(&submission(&pairs), &fees()).expect("valid");
+        assert_eq!(
+            a.relationships,
+            vec![Relationship::FormerCustomers, Relationship::FormerDonors]
+        );
+        assert_eq!(a.organisation.kvk, None);
+        assert_eq!(a.registration(), "België, registratienummer 0123.456.749");
+        assert_eq!(a.scope.as_deref(), Some("Het merk Voorbeeld"));
+        let form = crate::embedded_rules().expect("rules").forms.application;
+        assert_eq!(a.audience(&form), "oud-klanten en oud-donateurs");
+    }
+
+    /// A case stored before the form asked for the country, for several
+    /// relationships and for a scope still reads, as a Dutch organisation
+    /// with one relationship.
+    #[test]
+    fn an_application_stored_in_the_old_shape_still_reads() {
+        let a = Application::from_submission(&submission(&complete()), &fees()).expect("valid");
+        let mut json = serde_json::to_value(&a).expect("json");
+        let object = json.as_object_mut().expect("object");
+        object.remove("relationships");
+        object.insert("relationship".into(), serde_json::json!("oud_leden"));
+        object.remove("scope");
+        let organisation = object
+            .get_mut("organisation")
+            .and_then(|o| o.as_object_mut())
+            .expect("organisation");
+        organisation.remove("country");
+        organisation.remove("registration");
+        let invoice = object
+            .get_mut("invoice")
+            .and_then(|o| o.as_object_mut())
+            .expect("invoice");
+        invoice.remove("country_code");
+        let old: Application = serde_json::from_value(json).expect("the old shape reads");
+        assert_eq!(old.relationships, vec![Relationship::FormerMembers]);
+        assert_eq!(old.organisation.country, "NL");
+        assert_eq!(old.invoice.code(), "NL");
+        assert_eq!(old.scope, None);
     }
 
     #[test]

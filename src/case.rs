@@ -136,6 +136,11 @@ impl fmt::Display for Actor {
 /// completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseDocument {
+    /// The form field it was uploaded in (`balanstest`, `bijlagen`);
+    /// empty for a document kept before documents had a field, which
+    /// counts as the balancing test's.
+    #[serde(default)]
+    pub field: String,
     /// Where the file store keeps it.
     pub key: String,
     /// The safe name it was uploaded under.
@@ -531,8 +536,9 @@ pub enum Refusal {
         /// Its last day.
         until: NaiveDate,
     },
-    /// The kind of organisation decides the fee, which is paid.
-    #[error("De soort organisatie bepaalt de vergoeding, en die is al betaald. Neem contact op met het secretariaat om dit te wijzigen.")]
+    /// The kind of organisation or the VAT (by where the customer is)
+    /// decides the amount, which is paid.
+    #[error("De soort organisatie en het land van het factuuradres bepalen het bedrag van de factuur, en dat is al betaald. Neem contact op met het secretariaat om dit te wijzigen.")]
     TariffAfterPayment,
     /// The completion's deadline has passed.
     #[error("Aanvullen kon tot en met {}. Neem contact op met het secretariaat.", dutch_date(*due))]
@@ -756,8 +762,12 @@ impl Case {
                 if let Some(until) = deadlines.amend_until.filter(|u| today > *u) {
                     return Err(Refusal::ChangeWindowClosed { until });
                 }
-                let tariff_changed =
-                    application.organisation.tariff != self.application.organisation.tariff;
+                // The amount changes with the tariff, and with where the
+                // customer is (the VAT): either makes the invoice wrong.
+                let tariff_changed = application.organisation.tariff
+                    != self.application.organisation.tariff
+                    || crate::invoice::VatTreatment::of(&application.invoice)
+                        != crate::invoice::VatTreatment::of(&self.application.invoice);
                 if tariff_changed && self.payment.is_some() {
                     return Err(Refusal::TariffAfterPayment);
                 }

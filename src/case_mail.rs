@@ -153,7 +153,7 @@ fn changed_rows(rules: &Rules, change: &Change) -> Vec<ChangedRow> {
     };
     let form = &rules.forms.application;
     let shown = |answers: std::collections::BTreeMap<String, String>, name: &str| {
-        summary::rows(form, &answers, None)
+        summary::rows(form, &answers, &[])
             .into_iter()
             .find(|r| r.field == name)
             .map(|r| r.value)

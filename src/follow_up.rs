@@ -45,8 +45,9 @@ pub struct Filed<'a> {
     pub number: InvoiceNumber,
     /// The date it was filed, in Amsterdam: the invoice date.
     pub date: NaiveDate,
-    /// The balancing test, with its bytes when a mail attaches it.
-    pub document: Option<&'a Document>,
+    /// The balancing test and the documents with it, with their bytes
+    /// when a mail attaches them.
+    pub documents: &'a [Document],
     /// The applicant's personal link, for the confirmation.
     pub link: Option<&'a str>,
 }
@@ -63,6 +64,8 @@ pub fn invoice(rules: &Rules, filed: &Filed<'_>) -> Result<Invoice, invoice::Inv
             reference: &reference(filed.number),
             tariff: &application.organisation.tariff,
             customer_term_years: application.term_years,
+            vat: &rules.vat,
+            unconfirmed: invoice::unconfirmed(rules, &application.invoice),
         },
         filed.number,
         filed.date,
@@ -91,8 +94,11 @@ struct ApplicationContext<'a> {
     invoice: &'a Invoice,
     invoice_number: String,
     supply_note: String,
+    payment_text: String,
+    total_label: &'static str,
     iban: String,
-    document: Option<&'a Document>,
+    documents: &'a [Document],
+    registration: String,
     link: Option<&'a str>,
 }
 
@@ -119,13 +125,20 @@ pub fn application(
         rows: summary::rows(
             &rules.forms.application,
             &application.answers,
-            filed.document.map(|d| (d.filename.as_str(), d.size)),
+            &filed
+                .documents
+                .iter()
+                .map(summary::Upload::from)
+                .collect::<Vec<_>>(),
         ),
         invoice: &invoice,
         invoice_number: invoice.number.to_string(),
         supply_note: invoice.supply_note(),
+        payment_text: invoice.payment_text(),
+        total_label: invoice.total_label(),
         iban: crate::formats::format_iban(&invoice.supplier.iban),
-        document: filed.document,
+        documents: filed.documents,
+        registration: application.registration(),
         link: filed.link,
     };
     let context = Context::from_serialize(&ctx)
@@ -161,7 +174,7 @@ pub fn application(
         },
     )?;
     let document = filed
-        .document
+        .documents
         .iter()
         .map(|d| Attachment {
             filename: d.filename.clone(),
@@ -216,7 +229,7 @@ pub fn contact(
         site: &rules.site,
         received_on: date.to_string(),
         enquiry,
-        rows: summary::rows(&rules.forms.contact, &enquiry.answers, None),
+        rows: summary::rows(&rules.forms.contact, &enquiry.answers, &[]),
     };
     let context = Context::from_serialize(&ctx)
         .map_err(|e| MailError::Template(crate::templates::TemplateError::from_tera(&e)))?;

@@ -36,8 +36,9 @@ pub mod validate;
 pub mod values;
 
 pub use cbt_data::{
-    assets, fees, formats, forms, money, needs, periods, retention, site, sources, supplier, Cents,
-    DataError, FeeSchedule, FormDef, Forms, Periods, Rules, SiteConfig, Sources, Tariff,
+    assets, countries, fees, formats, forms, marks, money, needs, periods, retention, site,
+    sources, supplier, vat, Cents, DataError, FeeSchedule, FormDef, Forms, Periods, Rules,
+    SiteConfig, Sources, Tariff, Unconfirmed, VatRules,
 };
 pub use chrono::NaiveDate;
 

@@ -29,7 +29,31 @@ fn base(rules: &Rules, path: &str, title: &str) -> Context {
     ctx.insert("breadcrumbs", &Vec::<()>::new());
     ctx.insert("form_values", &BTreeMap::<String, String>::new());
     ctx.insert("form_errors", &BTreeMap::<String, String>::new());
+    ctx.insert("example_data", &!rules.unconfirmed.is_empty());
+    ctx.insert("unconfirmed", &Vec::<()>::new());
     ctx
+}
+
+/// The documents a form keeps from an earlier post, by file field: the
+/// names their owner knows them by. A browser cannot show a file it did
+/// not choose itself, so the form says these at their fields.
+pub type Kept = BTreeMap<String, Vec<String>>;
+
+/// `documents` by the file field they were uploaded in (the balancing
+/// test's for a document kept before documents had a field).
+pub fn kept_by_field(documents: &[crate::case::CaseDocument]) -> Kept {
+    let mut kept = Kept::new();
+    for doc in documents {
+        let field = if doc.field.is_empty() {
+            crate::needs::application::DOCUMENT
+        } else {
+            doc.field.as_str()
+        };
+        kept.entry(field.to_string())
+            .or_default()
+            .push(doc.shown_name().to_string());
+    }
+    kept
 }
 
 /// The form again, with what was entered and the errors.
@@ -39,7 +63,7 @@ pub fn form_with_errors(
     form: &FormDef,
     entered: &BTreeMap<String, String>,
     errors: &[FieldError],
-    kept_document: Option<&str>,
+    kept: &Kept,
 ) -> Result<String, TemplateError> {
     let title = if errors.is_empty() {
         form.title.clone()
@@ -55,12 +79,10 @@ pub fn form_with_errors(
     ctx.insert("heading", &form.title);
     ctx.insert("form_values", entered);
     ctx.insert("form_errors", &messages);
-    ctx.insert("kept_document", kept_document.unwrap_or_default());
+    ctx.insert("kept_documents", kept);
     templates.render("formulier.html", &ctx)
 }
 
-/// "Check your answers": every answer with a change link, and the button
-/// that sends the application (which creates the payment obligation).
 /// What the check page shows.
 #[derive(Debug, Serialize)]
 pub struct CheckPage<'a> {
@@ -70,14 +92,16 @@ pub struct CheckPage<'a> {
     pub draft_id: &'a str,
     /// The draft's version: confirming sends it back.
     pub version: u32,
-    /// The amount to pay, as Dutch text.
-    pub total: &'a str,
+    /// What this applicant will pay: the VAT by where it is.
+    pub due: &'a crate::invoice::Due,
     /// The answers were changed in another tab since the page the
     /// applicant confirmed: say so.
     pub changed_meanwhile: bool,
 }
 
-/// The check page: the answers to read back before sending.
+/// "Check your answers": every answer with a change link, what this
+/// applicant will pay (the VAT by where it is), and the button that sends
+/// the application, which creates the obligation to pay.
 pub fn check_answers(
     rules: &Rules,
     templates: &Templates,
@@ -87,7 +111,13 @@ pub fn check_answers(
     ctx.insert("rows", page.rows);
     ctx.insert("draft_id", page.draft_id);
     ctx.insert("version", &page.version);
-    ctx.insert("total", page.total);
+    ctx.insert("due", page.due);
+    ctx.insert("total", &page.due.total.to_string());
+    ctx.insert("payment_days", &rules.periods.payment_term_days);
+    ctx.insert(
+        "unconfirmed",
+        &rules.unconfirmed_in(crate::invoice::INVOICE_READS),
+    );
     ctx.insert("changed_meanwhile", &page.changed_meanwhile);
     templates.render("controle.html", &ctx)
 }
@@ -118,6 +148,10 @@ pub fn confirmation(
     c: &Confirmation<'_>,
 ) -> Result<String, TemplateError> {
     let mut ctx = base(rules, "/aanvraag/ontvangen", "Uw aanvraag is ontvangen");
+    ctx.insert(
+        "unconfirmed",
+        &rules.unconfirmed_in(crate::invoice::INVOICE_READS),
+    );
     ctx.insert("c", c);
     ctx.insert("periods", &rules.periods);
     templates.render("ontvangen.html", &ctx)

@@ -23,6 +23,7 @@ pub const PDF_NAME: &str = "C:\\Users\\jan\\Balanstest 2026 (def).pdf";
 pub fn application_fields() -> Vec<(&'static str, &'static str)> {
     vec![
         ("organisatie_naam", "  Voorbeeld Energie B.V. "),
+        ("organisatie_land", "NL"),
         ("kvk_nummer", "1234 5678"),
         ("soort_organisatie", "commercieel"),
         ("namens", "eigen_organisatie"),
@@ -41,14 +42,120 @@ pub fn application_fields() -> Vec<(&'static str, &'static str)> {
         ("factuur_straat", "Stationsplein 1"),
         ("factuur_postcode", "1012ab"),
         ("factuur_plaats", "Amsterdam"),
-        ("factuur_land", "Nederland"),
+        ("factuur_land", "NL"),
         ("factuur_email", "crediteuren@voorbeeld.nl"),
         ("factuur_extra", "PO-12345"),
         ("btw_nummer", "nl 0044.95445 b01"),
         ("akkoord_factuur", "ja"),
-        ("akkoord_privacy", "ja"),
         ("website", ""),
     ]
+}
+
+/// The four kinds of applicant whose invoices differ, each as it types
+/// its answers: a Belgian company with a btw-id (typed without its `BE`),
+/// a German non-profit without one, a Swiss company, and a Dutch
+/// foundation. `application_fields` with these answers changed.
+pub mod applicants {
+    use super::{application_fields, set};
+
+    fn with(changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut f = application_fields();
+        for (k, v) in changes {
+            f = set(f, k, v);
+        }
+        f
+    }
+
+    /// A Belgian company with a btw-id: the VAT is reverse-charged.
+    pub fn belgian_company() -> Vec<(&'static str, &'static str)> {
+        with(&[
+            ("organisatie_naam", "Voorbeeld Belgium NV"),
+            ("organisatie_land", "BE"),
+            ("kvk_nummer", ""),
+            ("registratienummer", "0123.456.749"),
+            ("contact_telefoon", "(+32) 2 123 45 67"),
+            ("contact_email", "an.peeters@voorbeeld.be"),
+            ("factuur_naam", "Voorbeeld Belgium NV"),
+            ("factuur_straat", "Wetstraat 16"),
+            ("factuur_postcode", "1000"),
+            ("factuur_plaats", "Brussel"),
+            ("factuur_land", "BE"),
+            ("factuur_email", "facturen@voorbeeld.be"),
+            ("btw_nummer", "0123.456.749"),
+        ])
+    }
+
+    /// A German non-profit without a btw-id: Dutch VAT. It ticks two
+    /// relationships, and its addresses have an internationalised domain.
+    pub fn german_non_profit() -> Vec<(&'static str, &'static str)> {
+        let mut f = with(&[
+            ("organisatie_naam", "Förderverein Grünes Leben e.V."),
+            ("organisatie_land", "DE"),
+            ("kvk_nummer", ""),
+            (
+                "registratienummer",
+                "VR 12345 B (Amtsgericht Charlottenburg)",
+            ),
+            ("soort_organisatie", "non_profit"),
+            ("contact_telefoon", "+49 30 12345678"),
+            ("contact_email", "vorstand@grünes-leben.de"),
+            ("contact_functie", ""),
+            ("relatie", "oud_leden"),
+            ("factuur_naam", "Förderverein Grünes Leben e.V."),
+            ("factuur_straat", "Unter den Linden 1"),
+            ("factuur_postcode", "10117"),
+            ("factuur_plaats", "Berlin"),
+            ("factuur_land", "DE"),
+            ("factuur_email", "kasse@grünes-leben.de"),
+            ("factuur_extra", ""),
+            ("btw_nummer", ""),
+        ]);
+        f.push(("relatie", "oud_donateurs"));
+        f
+    }
+
+    /// A Swiss company: no Dutch VAT.
+    pub fn swiss_company() -> Vec<(&'static str, &'static str)> {
+        with(&[
+            ("organisatie_naam", "Beispiel Energie AG"),
+            ("organisatie_land", "CH"),
+            ("kvk_nummer", ""),
+            ("registratienummer", "CHE-123.456.789"),
+            ("contact_telefoon", "+41 44 123 45 67"),
+            ("contact_email", "recht@beispiel.ch"),
+            ("factuur_naam", "Beispiel Energie AG"),
+            ("factuur_straat", "Bahnhofstrasse 1"),
+            ("factuur_postcode", "8001"),
+            ("factuur_plaats", "Zürich"),
+            ("factuur_land", "CH"),
+            ("factuur_email", "kreditoren@beispiel.ch"),
+            ("btw_nummer", ""),
+        ])
+    }
+
+    /// A Dutch foundation: Dutch VAT, the non-profit fee.
+    pub fn dutch_foundation() -> Vec<(&'static str, &'static str)> {
+        with(&[
+            ("organisatie_naam", "Stichting Voorbeeldfonds"),
+            ("kvk_nummer", "87654321"),
+            ("soort_organisatie", "non_profit"),
+            ("contact_functie", ""),
+            ("contact_telefoon", "0800-1234"),
+            ("contact_email", "fondsenwerving@voorbeeldfonds.nl"),
+            ("relatie", "oud_donateurs"),
+            (
+                "reikwijdte",
+                "De telefonische fondsenwerving voor het programma Schoon Water",
+            ),
+            ("factuur_naam", "Stichting Voorbeeldfonds"),
+            ("factuur_straat", "Herengracht 100"),
+            ("factuur_postcode", "1015 BS"),
+            ("factuur_plaats", "Amsterdam"),
+            ("factuur_email", "administratie@voorbeeldfonds.nl"),
+            ("factuur_extra", ""),
+            ("btw_nummer", ""),
+        ])
+    }
 }
 
 /// The contact form's fields.
@@ -63,7 +170,6 @@ pub fn contact_fields() -> Vec<(&'static str, &'static str)> {
             "bericht",
             "Geldt de termijn ook voor oud-leden?\nMet groet, Els",
         ),
-        ("akkoord_privacy", "ja"),
         ("website", ""),
     ]
 }
@@ -116,6 +222,19 @@ pub fn set<'a>(
 /// A multipart body as a browser sends it, with the document (file name,
 /// bytes) as `balanstest`; the content type with its boundary, and the body.
 pub fn multipart(fields: &[(&str, &str)], document: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let files: Vec<(&str, &str, &[u8])> = document
+        .map(|(name, bytes)| (crate::needs::application::DOCUMENT, name, bytes))
+        .into_iter()
+        .collect();
+    multipart_files(fields, &files)
+}
+
+/// A multipart body with `files` as (field, file name, bytes), several in
+/// one field as a browser sends a `multiple` choice.
+pub fn multipart_files(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "----cbtboundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -124,11 +243,10 @@ pub fn multipart(fields: &[(&str, &str)], document: Option<(&str, &[u8])>) -> (S
                 .as_bytes(),
         );
     }
-    if let Some((name, bytes)) = document {
+    for (field, name, bytes) in files {
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n",
-                crate::needs::application::DOCUMENT
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n"
             )
             .as_bytes(),
         );

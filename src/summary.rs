@@ -25,14 +25,50 @@ pub struct Row {
     pub control_id: String,
 }
 
-/// The rows of `answers` (by field name) and the uploaded `document`
-/// (its file name and size), in the order of the form.
+/// An uploaded document as the rows show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upload<'a> {
+    /// The form field it was uploaded in; empty: the form's first file
+    /// field (documents kept before they had a field).
+    pub field: &'a str,
+    /// Its name.
+    pub filename: &'a str,
+    /// Its size in bytes.
+    pub size: usize,
+}
+
+impl<'a> From<&'a crate::validate::Document> for Upload<'a> {
+    fn from(d: &'a crate::validate::Document) -> Upload<'a> {
+        Upload {
+            field: &d.field,
+            filename: &d.filename,
+            size: d.size,
+        }
+    }
+}
+
+impl<'a> From<&'a crate::case::CaseDocument> for Upload<'a> {
+    fn from(d: &'a crate::case::CaseDocument) -> Upload<'a> {
+        Upload {
+            field: &d.field,
+            filename: &d.filename,
+            size: d.size,
+        }
+    }
+}
+
+/// The rows of `answers` (by field name) and the uploaded `documents`,
+/// in the order of the form.
 pub fn rows(
     def: &FormDef,
     answers: &BTreeMap<String, String>,
-    document: Option<(&str, usize)>,
+    documents: &[Upload<'_>],
 ) -> Vec<Row> {
     let get = |name: &str| answers.get(name).map(String::as_str);
+    let first_file = def
+        .fields()
+        .find(|f| f.kind == FieldType::File)
+        .map(|f| f.name.as_str());
     let mut rows = Vec::new();
     for group in &def.groups {
         for field in &group.fields {
@@ -40,14 +76,31 @@ pub fn rows(
                 continue;
             }
             let value = match field.kind {
-                FieldType::File => match document {
-                    Some((filename, bytes)) => format!("{filename} ({})", size(bytes)),
-                    None => String::new(),
-                },
-                FieldType::Radio => get(&field.name)
+                FieldType::File => documents
+                    .iter()
+                    .filter(|d| {
+                        d.field == field.name
+                            || (d.field.is_empty() && first_file == Some(field.name.as_str()))
+                    })
+                    .map(|d| format!("{} ({})", d.filename, size(d.size)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                FieldType::Radio | FieldType::Country => get(&field.name)
                     .and_then(|v| field.options.iter().find(|o| o.value == v))
                     .map(|o| o.label.clone())
+                    .or_else(|| get(&field.name).map(str::to_string))
                     .unwrap_or_default(),
+                FieldType::Checkboxes => {
+                    let chosen: Vec<&str> =
+                        get(&field.name).unwrap_or_default().split(',').collect();
+                    field
+                        .options
+                        .iter()
+                        .filter(|o| chosen.contains(&o.value.as_str()))
+                        .map(|o| o.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
                 FieldType::Checkbox => if get(&field.name).is_some() {
                     "Ja"
                 } else {
@@ -63,11 +116,12 @@ pub fn rows(
             };
             // A conditional field that did not apply is left out; an
             // optional one left empty shows as such.
-            if value.is_empty() && field.required_if.is_some() {
+            if value.is_empty() && (field.required_if.is_some() || field.required_unless.is_some())
+            {
                 continue;
             }
             let control_id = match field.kind {
-                FieldType::Radio => format!(
+                FieldType::Radio | FieldType::Checkboxes => format!(
                     "{}-{}-{}",
                     def.id,
                     field.name,

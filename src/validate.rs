@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::countries::{self, Country};
 use crate::formats::{self, DocumentKind, FormatError};
 use crate::forms::{Field, FieldType, FormDef};
 
@@ -41,6 +42,14 @@ impl Posted {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// Every value posted for `name`, in order (boxes ticked in a group).
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// A document that passed the checks.
@@ -69,8 +78,9 @@ pub struct Submission {
     pub form: String,
     /// Normalised values by field name; optional fields left empty are absent.
     pub values: BTreeMap<String, String>,
-    /// The document, if one was uploaded.
-    pub document: Option<Document>,
+    /// The documents uploaded, in the order of the form's file fields
+    /// (the balancing test first), each field's in the order posted.
+    pub documents: Vec<Document>,
 }
 
 impl Submission {
@@ -86,7 +96,8 @@ pub struct FieldError {
     /// The field.
     pub field: String,
     /// For programs: `required`, `invalid`, `one_line`, `too_long`,
-    /// `too_small`, `too_large`, `wrong_type`.
+    /// `too_small`, `too_large`, `too_large_total`, `wrong_type`,
+    /// `other_country`.
     pub code: &'static str,
     /// For people, in Dutch.
     pub message: String,
@@ -99,10 +110,9 @@ pub struct Rejected {
     pub errors: Vec<FieldError>,
     /// What was entered (cleaned), to show the form again with it.
     pub entered: BTreeMap<String, String>,
-    /// An upload that passed its own checks, kept so that the applicant
-    /// need not choose it again. Boxed: a rejection travels by value
-    /// through every `Result`, the document rarely comes along.
-    pub document: Option<Box<Document>>,
+    /// The uploads that passed their own checks, kept so that the
+    /// applicant need not choose them again.
+    pub documents: Vec<Document>,
 }
 
 /// What a check concluded.
@@ -115,63 +125,121 @@ pub enum Checked {
     Bot,
 }
 
+/// The country of each group's address, by the group's id: the value of
+/// its country field (a code), or, for a group without one, the form's
+/// first country field's. No country field at all: the Netherlands.
+fn countries_by_group(
+    def: &FormDef,
+    posted: &Posted,
+) -> BTreeMap<String, Option<&'static Country>> {
+    let chosen = |f: &Field| {
+        countries::parse(
+            &posted
+                .get(&f.name)
+                .map(formats::clean_text)
+                .unwrap_or_default(),
+        )
+    };
+    let first = def
+        .fields()
+        .find(|f| f.kind == FieldType::Country)
+        .map_or_else(|| countries::by_code(countries::NETHERLANDS), chosen);
+    def.groups
+        .iter()
+        .map(|g| {
+            let own = g.fields.iter().find(|f| f.kind == FieldType::Country);
+            (g.id.clone(), own.map_or(first, chosen))
+        })
+        .collect()
+}
+
 /// Checks `posted` against `def`.
 pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
     let mut errors = Vec::new();
     let mut values = BTreeMap::new();
     let mut entered = BTreeMap::new();
-    let mut document = None;
+    let mut documents: Vec<Document> = Vec::new();
 
     if def.fields().any(|f| {
         f.kind == FieldType::Honeypot && posted.get(&f.name).is_some_and(|v| !v.trim().is_empty())
     }) {
         return Ok(Checked::Bot);
     }
-    let dutch_address = def
-        .fields()
-        .find(|f| f.kind == FieldType::Country)
-        .map(|f| {
-            posted
-                .get(&f.name)
-                .map(formats::clean_text)
-                .unwrap_or_default()
-        })
-        .is_none_or(|country| formats::is_netherlands(&country));
+    let countries = countries_by_group(def, posted);
 
-    for field in def.fields() {
-        if field.kind == FieldType::Honeypot {
-            continue;
-        }
-        if field.kind == FieldType::File {
-            match check_file(field, posted) {
-                Ok(Some(doc)) => {
-                    entered.insert(field.name.clone(), doc.filename.clone());
-                    document = Some(doc);
+    for group in &def.groups {
+        let country = countries.get(&group.id).copied().flatten();
+        for field in &group.fields {
+            if field.kind == FieldType::Honeypot {
+                continue;
+            }
+            if field.kind == FieldType::File {
+                match check_files(field, posted) {
+                    Ok(found) if found.is_empty() => {
+                        if required(field, &values, posted) {
+                            errors.push(error(field, "required"));
+                        }
+                    }
+                    Ok(found) => {
+                        let names: Vec<&str> = found.iter().map(|d| d.filename.as_str()).collect();
+                        entered.insert(field.name.clone(), names.join(", "));
+                        documents.extend(found);
+                        let total: usize = documents.iter().map(|d| d.size).sum();
+                        if field.max_total_bytes.is_some_and(|max| total as u64 > max) {
+                            errors.push(error(field, "too_large_total"));
+                        }
+                    }
+                    Err(code) => errors.push(error(field, code)),
                 }
-                Ok(None) if required(field, &values, posted) => {
+                continue;
+            }
+            if field.kind == FieldType::Checkboxes {
+                let chosen: Vec<String> = posted
+                    .all(&field.name)
+                    .map(|v| formats::clean_text(v))
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                if !chosen.is_empty() {
+                    entered.insert(field.name.clone(), chosen.join(","));
+                }
+                if chosen.is_empty() {
+                    if required(field, &values, posted) {
+                        errors.push(error(field, "required"));
+                    }
+                } else if chosen
+                    .iter()
+                    .all(|v| field.options.iter().any(|o| &o.value == v))
+                {
+                    // In the order of the options, each once.
+                    let ordered: Vec<&str> = field
+                        .options
+                        .iter()
+                        .filter(|o| chosen.contains(&o.value))
+                        .map(|o| o.value.as_str())
+                        .collect();
+                    values.insert(field.name.clone(), ordered.join(","));
+                } else {
+                    errors.push(error(field, "invalid"));
+                }
+                continue;
+            }
+            let raw = posted.get(&field.name).unwrap_or("");
+            let cleaned = formats::clean_text(raw);
+            if !cleaned.is_empty() {
+                entered.insert(field.name.clone(), cleaned.clone());
+            }
+            if cleaned.is_empty() {
+                if required(field, &values, posted) {
                     errors.push(error(field, "required"));
                 }
-                Ok(None) => {}
+                continue;
+            }
+            match check_value(field, &cleaned, country) {
+                Ok(v) => {
+                    values.insert(field.name.clone(), v);
+                }
                 Err(code) => errors.push(error(field, code)),
             }
-            continue;
-        }
-        let raw = posted.get(&field.name).unwrap_or("");
-        let cleaned = formats::clean_text(raw);
-        if !cleaned.is_empty() {
-            entered.insert(field.name.clone(), cleaned.clone());
-        }
-        if cleaned.is_empty() {
-            if required(field, &values, posted) {
-                errors.push(error(field, "required"));
-            }
-            continue;
-        }
-        match check_value(field, &cleaned, dutch_address) {
-            Ok(v) => {
-                values.insert(field.name.clone(), v);
-            }
-            Err(code) => errors.push(error(field, code)),
         }
     }
 
@@ -179,26 +247,30 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
         Ok(Checked::Valid(Submission {
             form: def.id.clone(),
             values,
-            document,
+            documents,
         }))
     } else {
         Err(Rejected {
             errors,
             entered,
-            document: document.map(Box::new),
+            documents,
         })
     }
 }
 
 /// Whether `field` must have a value, given the values checked so far.
 fn required(field: &Field, values: &BTreeMap<String, String>, posted: &Posted) -> bool {
-    match &field.required_if {
-        Some((other, wanted)) => values
-            .get(other)
+    let other = |name: &str| {
+        values
+            .get(name)
             .map(String::as_str)
-            .or_else(|| posted.get(other))
-            .is_some_and(|v| v.trim() == wanted),
-        None => field.required,
+            .or_else(|| posted.get(name))
+            .map(str::trim)
+    };
+    match (&field.required_if, &field.required_unless) {
+        (Some((name, wanted)), _) => other(name).is_some_and(|v| v == wanted),
+        (None, Some((name, wanted))) => other(name).is_none_or(|v| v != wanted),
+        (None, None) => field.required,
     }
 }
 
@@ -226,15 +298,44 @@ fn format_code(e: FormatError) -> &'static str {
     e.code()
 }
 
-/// The normalised value of a non-empty text field, or an error code.
-fn check_value(field: &Field, value: &str, dutch_address: bool) -> Result<String, &'static str> {
+/// A btw-id for an address in `country`: Dutch for the Netherlands, the
+/// country's own for another member state (typed without its prefix, it
+/// gets it); an address outside the EU has none the invoice could use.
+fn check_vat_id(value: &str, country: Option<&Country>) -> Result<String, &'static str> {
+    // An unknown country has its own error; the id is checked as any.
+    let Some(country) = country else {
+        return formats::normalize_vat_id(value).map_err(format_code);
+    };
+    if !country.eu {
+        return Err("other_country");
+    }
+    let prefix = formats::vat_prefix(country.code);
+    let id = formats::normalize_vat_id_in(value, prefix).map_err(format_code)?;
+    if id.starts_with(prefix) {
+        Ok(id)
+    } else {
+        Err("other_country")
+    }
+}
+
+/// The normalised value of a non-empty text field, or an error code;
+/// `country` is that of the field's group (an address's own).
+fn check_value(
+    field: &Field,
+    value: &str,
+    country: Option<&Country>,
+) -> Result<String, &'static str> {
+    let dutch_address = country.is_none_or(|c| c.code == countries::NETHERLANDS);
     let v = match field.kind {
-        FieldType::Text | FieldType::Country => formats::one_line(value).map_err(format_code)?,
+        FieldType::Text => formats::one_line(value).map_err(format_code)?,
+        FieldType::Country => countries::parse(value)
+            .map(|c| c.code.to_string())
+            .ok_or("invalid")?,
         FieldType::Textarea => value.to_string(),
         FieldType::Email => formats::normalize_email(value).map_err(format_code)?,
         FieldType::Tel => formats::normalize_phone(value).map_err(format_code)?,
         FieldType::Kvk => formats::normalize_kvk(value).map_err(format_code)?,
-        FieldType::VatId => formats::normalize_vat_id(value).map_err(format_code)?,
+        FieldType::VatId => check_vat_id(value, country)?,
         FieldType::Postcode if dutch_address => {
             formats::normalize_postcode_nl(value).map_err(format_code)?
         }
@@ -264,7 +365,7 @@ fn check_value(field: &Field, value: &str, dutch_address: bool) -> Result<String
             }
             "ja".to_string()
         }
-        FieldType::File | FieldType::Honeypot => return Err("invalid"),
+        FieldType::Checkboxes | FieldType::File | FieldType::Honeypot => return Err("invalid"),
     };
     if too_long(field, &v) {
         return Err("too_long");
@@ -292,19 +393,26 @@ pub fn check_upload(
             })
             .collect(),
     };
-    check_file(field, &renamed).map_err(|code| error(field, code))
+    check_files(field, &renamed)
+        .map(|found| found.into_iter().next())
+        .map_err(|code| error(field, code))
 }
 
-/// The uploaded document of `field`: `Ok(None)` when none was chosen.
-fn check_file(field: &Field, posted: &Posted) -> Result<Option<Document>, &'static str> {
+/// The uploaded documents of `field`: none when none was chosen, one for
+/// a field that takes one (the first posted), each posted for a field
+/// that takes several; or the field's error for the first that fails.
+fn check_files(field: &Field, posted: &Posted) -> Result<Vec<Document>, &'static str> {
     // A browser posts an empty part when no file was chosen.
-    let Some(file) = posted
+    let chosen = posted
         .files
         .iter()
-        .find(|f| f.field == field.name && !(f.bytes.is_empty() && f.filename.is_empty()))
-    else {
-        return Ok(None);
-    };
+        .filter(|f| f.field == field.name && !(f.bytes.is_empty() && f.filename.is_empty()))
+        .take(if field.multiple { usize::MAX } else { 1 });
+    chosen.map(|file| check_file(field, file)).collect()
+}
+
+/// One uploaded file, checked by the rules of `field`.
+fn check_file(field: &Field, file: &PostedFile) -> Result<Document, &'static str> {
     if field
         .max_bytes
         .is_some_and(|max| file.bytes.len() as u64 > max)
@@ -315,14 +423,14 @@ fn check_file(field: &Field, posted: &Posted) -> Result<Option<Document>, &'stat
     if !field.accept.iter().any(|ext| ext == kind.extension()) {
         return Err("wrong_type");
     }
-    Ok(Some(Document {
+    Ok(Document {
         field: field.name.clone(),
         filename: safe_filename(&file.filename, kind),
         shown_name: shown_filename(&file.filename, kind),
         kind,
         size: file.bytes.len(),
         bytes: file.bytes.clone(),
-    }))
+    })
 }
 
 /// The browser's name for a file, as its owner knows it: without a path,

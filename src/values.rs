@@ -67,8 +67,53 @@ pub fn values(rules: &Rules) -> BTreeMap<String, String> {
         "secretariaat.email".into(),
         rules.site.secretariat.email.clone(),
     );
+    v.insert(
+        "secretariaat.mailbox".into(),
+        rules.site.secretariat.mailbox_provider.clone(),
+    );
+    v.insert(
+        "secretariaat.antwoordtermijn".into(),
+        plural(
+            rules.site.secretariat.reply_working_days,
+            "werkdag",
+            "werkdagen",
+        ),
+    );
+    v.insert(
+        "link.ddma_balanstest".into(),
+        rules.site.links.ddma_balanstest.clone(),
+    );
     v.insert("site.titel".into(), rules.site.title.clone());
     v
+}
+
+/// Where a value of [`values`] comes from: its data file and key, as the
+/// marks of unconfirmed values name them ([`crate::Rules::unconfirmed_in`]).
+/// A page that shows the value shows what is unconfirmed about it.
+pub fn source(name: &str) -> Option<(&'static str, &'static str)> {
+    use crate::{fees, periods, retention, site};
+    let source = match name {
+        "termijn.maximale_klanttermijn" => (periods::FILE, "max_customer_term_years"),
+        "termijn.wijzigen" => (periods::FILE, "amend_days_after_payment"),
+        "termijn.aanvullen" => (periods::FILE, "complete_days"),
+        "termijn.advies" => (periods::FILE, "advice_weeks"),
+        "termijn.streef" => (periods::FILE, "target_weeks_after_payment"),
+        "termijn.betaling" => (periods::FILE, "payment_term_days"),
+        "bewaren.concepten" => (retention::FILE, "drafts_hours"),
+        "bewaren.contactberichten" => (retention::FILE, "contact_messages_days"),
+        "bewaren.dossiers" => (retention::FILE, "case_files_years"),
+        "bewaren.facturen" => (retention::FILE, "invoices_years"),
+        "bewaren.logs" => (retention::FILE, "logs_days"),
+        "secretariaat.email" => (site::FILE, "secretariat.email"),
+        "secretariaat.mailbox" => (site::FILE, "secretariat.mailbox_provider"),
+        "secretariaat.antwoordtermijn" => (site::FILE, "secretariat.reply_working_days"),
+        "link.ddma_balanstest" => (site::FILE, "links.ddma_balanstest"),
+        "site.titel" => (site::FILE, "title"),
+        "btw.percentage" => (fees::FILE, "vat_percent"),
+        n if n.starts_with("tarief.") => (fees::FILE, ""),
+        _ => return None,
+    };
+    Some(source)
 }
 
 fn plural(n: u32, one: &str, many: &str) -> String {

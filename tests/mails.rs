@@ -53,7 +53,7 @@ fn follow_up(rules: &Rules, s: &Submission) -> FollowUp {
         application: &application,
         number: NUMBER,
         date: date(),
-        document: s.document.as_ref(),
+        documents: &s.documents,
         link: Some("https://www.balanstoetstelemarketing.nl/mijn-aanvraag/0123456789abcdef"),
     };
     cbt::follow_up::application(rules, &templates, &filed, &from()).expect("follow-up")
@@ -194,13 +194,17 @@ fn the_invoice_carries_every_element_dutch_law_requires() {
             "description",
             "Adviesaanvraag Commissie Balanstoets Telemarketing: klanttermijn van 5 jaar",
         ),
-        ("advance payment", "Vooruitbetaling"),
+        ("advance payment", "Factuur voor vooruitbetaling"),
         ("amount excl. VAT", "Bedrag excl. btw: € 3.680,00"),
         ("VAT rate and amount", "Btw 21%: € 772,80"),
-        ("total", "Totaal: € 4.452,80"),
+        ("total", "Totaal incl. btw: € 4.452,80"),
         (
             "payment term",
-            "binnen 30 dagen, uiterlijk 30 december 2026",
+            "uiterlijk 30 december 2026 (30 dagen na de factuurdatum)",
+        ),
+        (
+            "example data",
+            "VOORBEELDGEGEVENS: deze factuur is niet geldig",
         ),
         ("IBAN", "NL91 ABNA 0417 1643 00"),
         ("customer reference", "Uw referentie: PO-12345"),
@@ -367,6 +371,7 @@ fn case_mails_match_their_golden_files() {
             Action::Amend {
                 application: Box::new(changed),
                 documents: vec![cbt::case::CaseDocument {
+                    field: "bijlagen".into(),
                     key: "cases/CBT-2027-0001/x-onderzoek.pdf".into(),
                     filename: "onderzoek.pdf".into(),
                     shown_name: None,
@@ -590,4 +595,202 @@ fn case_mails_match_their_golden_files() {
     }
     // User text is escaped in HTML, and reaches no header.
     assert!(!seen.is_empty());
+}
+
+/// The text of a PDF's first page as lopdf extracts it, white space
+/// collapsed.
+fn pdf_text(pdf: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(pdf).expect("a readable PDF");
+    assert_eq!(doc.get_pages().len(), 1, "one page");
+    let text = doc.extract_text(&[1]).expect("text");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One of the four kinds of applicant, filed as NUMBER.
+fn filed(fields: &[(&str, &str)]) -> FollowUp {
+    let rules = rules();
+    let posted = Posted {
+        fields: fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        files: application().files,
+    };
+    follow_up(&rules, &submission(&posted, &rules.forms.application))
+}
+
+/// Golden invoices, one per VAT case: the invoice mail and the PDF's text.
+/// A Belgian company with a btw-id pays no Dutch VAT (reverse charge, both
+/// btw-ids on the invoice); a German non-profit without one pays 21%; a
+/// Swiss company pays no Dutch VAT; a Dutch foundation pays 21% on the
+/// non-profit fee.
+#[test]
+fn every_vat_case_has_its_golden_invoice() {
+    use cbt::invoice::VatTreatment;
+    use cbt::sample::applicants;
+    let cases: [(&str, Vec<(&str, &str)>, VatTreatment, i64, u32); 4] = [
+        (
+            "factuur-belgie",
+            applicants::belgian_company(),
+            VatTreatment::ReverseCharge,
+            368_000,
+            0,
+        ),
+        (
+            "factuur-duitsland",
+            applicants::german_non_profit(),
+            VatTreatment::Dutch,
+            361_790,
+            21,
+        ),
+        (
+            "factuur-zwitserland",
+            applicants::swiss_company(),
+            VatTreatment::OutsideEu,
+            368_000,
+            0,
+        ),
+        (
+            "factuur-nederland",
+            applicants::dutch_foundation(),
+            VatTreatment::Dutch,
+            361_790,
+            21,
+        ),
+    ];
+    for (name, fields, treatment, total, percent) in cases {
+        let f = filed(&fields);
+        let inv = &f.invoice;
+        assert_eq!(
+            (inv.vat_treatment, inv.total.0, inv.vat_percent),
+            (treatment, total, percent),
+            "{name}"
+        );
+        let mail = f
+            .mails
+            .iter()
+            .find(|m| m.kind == MailKind::Invoice)
+            .expect("invoice mail");
+        let text = pdf_text(&f.pdf);
+        match treatment {
+            VatTreatment::ReverseCharge => {
+                assert!(text.contains("Btw verlegd"), "{text}");
+                assert!(text.contains("Btw-id: BE0123456749"), "{text}");
+                assert!(text.contains("Btw-id NL004495445B01"), "{text}");
+                assert!(
+                    text.contains("Te betalen € 3.680,00")
+                        || text.contains("Te betalen €\u{a0}3.680,00"),
+                    "{text}"
+                );
+            }
+            VatTreatment::OutsideEu => {
+                assert!(
+                    text.contains("dienst is belast in het land van de afnemer"),
+                    "{text}"
+                );
+                assert!(text.contains("Zwitserland"), "{text}");
+            }
+            VatTreatment::Dutch => {
+                assert!(text.contains("Totaal incl. btw"), "{text}");
+                assert!(!text.contains("verlegd"), "{text}");
+            }
+        }
+        assert!(text.contains("Factuur (voorbeeldgegevens)"), "{text}");
+        golden(
+            &format!("{name}.txt"),
+            &format!("{}\n\n--- PDF ---\n{text}\n", as_golden(mail)),
+        );
+    }
+}
+
+/// The sentences issue 12 reworded (`tests/reworded.txt`) are in no mail
+/// and no PDF: the filing's mails and invoice for every kind of applicant,
+/// the contact message's mails, the advice letter granted and refused.
+#[test]
+fn no_mail_or_pdf_says_what_was_reworded() {
+    let reworded: Vec<String> = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reworded.txt"),
+    )
+    .expect("tests/reworded.txt")
+    .lines()
+    .map(str::trim)
+    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    .map(str::to_lowercase)
+    .collect();
+    let mut texts = Vec::new();
+    for fields in [
+        cbt::sample::application_fields(),
+        cbt::sample::applicants::belgian_company(),
+        cbt::sample::applicants::german_non_profit(),
+        cbt::sample::applicants::swiss_company(),
+        cbt::sample::applicants::dutch_foundation(),
+    ] {
+        let f = filed(&fields);
+        texts.push(("invoice PDF".to_string(), pdf_text(&f.pdf)));
+        for m in &f.mails {
+            texts.push((
+                format!("{:?}", m.kind),
+                format!("{} {} {}", m.subject(), m.text, m.html),
+            ));
+        }
+    }
+    let rules = rules();
+    let s = submission(&cbt::sample::contact(), &rules.forms.contact);
+    let enquiry = Enquiry::from_submission(&s).expect("typed");
+    let templates = Templates::embedded().expect("templates");
+    let contact =
+        cbt::follow_up::contact(&rules, &templates, &enquiry, date(), &from()).expect("mails");
+    for m in contact {
+        texts.push((
+            format!("{:?}", m.kind),
+            format!("{} {} {}", m.subject(), m.text, m.html),
+        ));
+    }
+    // The advice letter, granted and refused.
+    let applied = Application::from_submission(
+        &submission(&application(), &rules.forms.application),
+        &rules.fees,
+    )
+    .expect("typed");
+    for outcome in [
+        cbt::case::Outcome::Granted {
+            term_years: 5,
+            valid_until: NaiveDate::from_ymd_opt(2031, 11, 30).expect("date"),
+        },
+        cbt::case::Outcome::Refused,
+    ] {
+        let mut case = cbt::case::Case::filed(
+            "CBT-2026-0007".into(),
+            NUMBER,
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 11, 0, 0)
+                .single()
+                .expect("time"),
+            cbt::Cents(445_280),
+            applied.clone(),
+            Vec::new(),
+        );
+        case.advice = Some(cbt::case::Advice {
+            outcome,
+            motivation: "De organisatie heeft een gerechtvaardigd belang.".into(),
+            sent_on: date(),
+        });
+        let letter = cbt::advice::AdviceLetter::for_case(&case, &rules.supplier, "oud-klanten")
+            .expect("a letter");
+        let pdf = cbt::advice::render_pdf(&letter).expect("the letter's PDF");
+        let doc = lopdf::Document::load_mem(&pdf).expect("a readable PDF");
+        let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+        texts.push((
+            "advice letter PDF".to_string(),
+            doc.extract_text(&pages).expect("text"),
+        ));
+    }
+    for (what, text) in texts {
+        let text = text.to_lowercase();
+        for phrase in &reworded {
+            assert!(
+                !text.contains(phrase.as_str()),
+                "{what} still says {phrase:?}"
+            );
+        }
+    }
 }

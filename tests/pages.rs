@@ -33,14 +33,24 @@ fn the_form_again_shows_every_error_and_keeps_every_value() {
         form,
         &rejected.entered,
         &rejected.errors,
-        Some("balanstest.pdf"),
+        &pages::Kept::from([
+            ("balanstest".to_string(), vec!["balanstest.pdf".to_string()]),
+            (
+                "bijlagen".to_string(),
+                vec![
+                    "Jaarverslag 2026.pdf".to_string(),
+                    "Onderzoek.docx".to_string(),
+                ],
+            ),
+        ]),
     )
     .expect("renders");
     assert!(
         html.contains("<title>Fout: Aanvraag indienen | CBT</title>"),
         "the title starts with Fout:"
     );
-    assert!(html.contains("<h2 id=\"aanvraag-fouten-titel\">Er is een probleem</h2>"));
+    assert!(html
+        .contains("<h2 id=\"aanvraag-fouten-titel\">Niet alle gegevens zijn goed ingevuld</h2>"));
     assert!(
         html.contains("tabindex=\"-1\" id=\"aanvraag-fouten\""),
         "the summary can take focus"
@@ -73,6 +83,10 @@ fn the_form_again_shows_every_error_and_keeps_every_value() {
         html.contains("aria-describedby=\"aanvraag-balanstest-hint aanvraag-balanstest-bewaard\""),
         "and a screen reader reads it with the field"
     );
+    assert!(
+        html.contains("Bewaard: <strong>Jaarverslag 2026.pdf, Onderzoek.docx</strong>; kies alleen andere bestanden om ze te vervangen."),
+        "each file field names its own kept documents"
+    );
     let file_input = html
         .split("<input type=\"file\"")
         .nth(1)
@@ -101,9 +115,15 @@ fn check_your_answers_lists_everything_with_change_links() {
     let rows = summary::rows(
         &rules.forms.application,
         &s.values,
-        s.document.as_ref().map(|d| (d.filename.as_str(), d.size)),
+        &s.documents
+            .iter()
+            .map(summary::Upload::from)
+            .collect::<Vec<_>>(),
     );
     assert!(rows.iter().all(|r| !r.value.is_empty()));
+    let application =
+        cbt::application::Application::from_submission(&s, &rules.fees).expect("typed");
+    let due = cbt::invoice::due(&rules, &application).expect("a known tariff");
     let html = pages::check_answers(
         &rules,
         &templates,
@@ -111,7 +131,7 @@ fn check_your_answers_lists_everything_with_change_links() {
             rows: &rows,
             draft_id: "d-123",
             version: 2,
-            total: "€ 4.452,80",
+            due: &due,
             changed_meanwhile: false,
         },
     )
@@ -152,7 +172,9 @@ fn check_your_answers_lists_everything_with_change_links() {
         "a page without errors needs no script"
     );
     assert!(html.contains("action=\"/aanvraag/bevestig\""));
-    assert!(html.contains("€ 4.452,80"));
+    assert!(html.contains("€\u{a0}4.452,80"));
+    assert!(html.contains("Door de aanvraag te versturen gaat u een betalingsverplichting aan."));
+    assert!(html.contains("Btw (21%): €\u{a0}772,80"));
     assert!(html.contains("Balanstest_2026__def.pdf (1 kB)"));
 }
 

@@ -46,14 +46,17 @@ fn a_complete_application_passes_normalised() {
     );
     assert_eq!(s.get("factuur_postcode"), Some("1012 AB"));
     assert_eq!(s.get("btw_nummer"), Some("NL004495445B01"));
-    assert_eq!(s.get("akkoord_privacy"), Some("ja"));
+    assert_eq!(s.get("akkoord_factuur"), Some("ja"));
+    assert_eq!(s.get("organisatie_land"), Some("NL"));
+    assert_eq!(s.get("factuur_land"), Some("NL"));
+    assert_eq!(s.get("relatie"), Some("oud_klanten"));
     assert_eq!(
         s.get("vertegenwoordigde_organisaties"),
         None,
         "an empty optional field is absent"
     );
     assert_eq!(s.get("website"), None, "the honeypot is never kept");
-    let doc = s.document.expect("the document");
+    let doc = s.documents.into_iter().next().expect("the document");
     assert_eq!(doc.filename, "Balanstest_2026__def.pdf");
     assert_eq!(doc.kind, cbt::formats::DocumentKind::Pdf);
     assert_eq!(doc.size, PDF.len());
@@ -93,7 +96,14 @@ const INVALID: &[(&str, &str, &str)] = &[
     ("btw_nummer", "NL123456789B90", "invalid"),
     ("factuur_extra", "PO\n123", "one_line"),
     ("akkoord_factuur", "", "required"),
-    ("akkoord_privacy", "nee", "invalid"),
+    ("akkoord_factuur", "nee", "invalid"),
+    ("relatie", "oud_abonnees", "invalid"),
+    ("factuur_land", "XX", "invalid"),
+    ("kvk_nummer", "", "required"),
+    // A Dutch address takes a Dutch btw-id.
+    ("btw_nummer", "BE0123456749", "other_country"),
+    ("contact_telefoon", "0800-12345", "invalid"),
+    ("contact_email", "jan@bü cher.de", "invalid"),
 ];
 
 #[test]
@@ -122,7 +132,7 @@ fn too_long_text_is_refused_by_the_configured_limit() {
     assert_eq!(r.errors[0].code, "too_long");
     assert_eq!(
         r.errors[0].message,
-        "De toelichting mag hoogstens 2.000 tekens lang zijn"
+        "De toelichting mag maximaal 2.000 tekens lang zijn"
     );
     valid(&with(application(), "motivering", &"é".repeat(2000)));
 }
@@ -130,11 +140,240 @@ fn too_long_text_is_refused_by_the_configured_limit() {
 #[test]
 fn a_foreign_address_takes_a_foreign_postcode() {
     let posted = with(
-        with(application(), "factuur_land", "België"),
-        "factuur_postcode",
-        "1000",
+        with(
+            with(application(), "factuur_land", "België"),
+            "factuur_postcode",
+            "1000",
+        ),
+        "btw_nummer",
+        "",
     );
-    assert_eq!(valid(&posted).get("factuur_postcode"), Some("1000"));
+    let s = valid(&posted);
+    assert_eq!(s.get("factuur_postcode"), Some("1000"));
+    assert_eq!(
+        s.get("factuur_land"),
+        Some("BE"),
+        "a typed name becomes its code"
+    );
+    // The Dutch format holds for the Netherlands only: the organisation's
+    // own country (another group) does not change the invoice's.
+    let posted = with(
+        with(application(), "organisatie_land", "BE"),
+        "registratienummer",
+        "0123.456.749",
+    );
+    let posted = with(posted, "kvk_nummer", "");
+    assert_eq!(
+        rejected(&with(posted, "factuur_postcode", "1000")).errors[0].code,
+        "invalid"
+    );
+}
+
+/// A Dutch organisation gives its KvK number; one elsewhere its country
+/// and its own registration number, and no KvK number is asked.
+#[test]
+fn foreign_organisations_give_their_own_registration_number() {
+    let abroad = with(
+        with(application(), "organisatie_land", "BE"),
+        "kvk_nummer",
+        "",
+    );
+    let r = rejected(&abroad);
+    assert_eq!(
+        r.errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.code))
+            .collect::<Vec<_>>(),
+        [("registratienummer", "required")]
+    );
+    assert_eq!(
+        r.errors[0].message,
+        "Vul het registratienummer van uw organisatie in"
+    );
+    let s = valid(&with(abroad, "registratienummer", " 0123.456.749 "));
+    assert_eq!(s.get("registratienummer"), Some("0123.456.749"));
+    assert_eq!(s.get("kvk_nummer"), None);
+    // At home the KvK number is asked, a registration number is not.
+    let r = rejected(&with(application(), "kvk_nummer", ""));
+    assert_eq!(r.errors[0].field, "kvk_nummer");
+    assert_eq!(r.errors.len(), 1);
+}
+
+/// Former customers, members and donors can be chosen together; each once,
+/// in the form's order, whatever order the browser posts them in.
+#[test]
+fn several_relationships_can_be_chosen() {
+    let mut posted = with(application(), "relatie", "oud_donateurs");
+    posted.fields.push(("relatie".into(), "oud_klanten".into()));
+    posted
+        .fields
+        .push(("relatie".into(), "oud_donateurs".into()));
+    assert_eq!(
+        valid(&posted).get("relatie"),
+        Some("oud_klanten,oud_donateurs")
+    );
+    posted
+        .fields
+        .push(("relatie".into(), "oud_abonnees".into()));
+    assert_eq!(rejected(&posted).errors[0].code, "invalid");
+}
+
+/// The balancing test and supporting documents: each judged by its bytes,
+/// all together within the limit of one post.
+#[test]
+fn supporting_documents_are_checked_one_by_one_and_together() {
+    let mut posted = application();
+    for name in ["onderzoek.pdf", "bijlage.pdf"] {
+        posted.files.push(PostedFile {
+            field: "bijlagen".into(),
+            filename: name.into(),
+            bytes: PDF.to_vec(),
+        });
+    }
+    let s = valid(&posted);
+    let fields: Vec<(&str, &str)> = s
+        .documents
+        .iter()
+        .map(|d| (d.field.as_str(), d.filename.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("balanstest", "Balanstest_2026__def.pdf"),
+            ("bijlagen", "onderzoek.pdf"),
+            ("bijlagen", "bijlage.pdf")
+        ]
+    );
+    // One that is not a document by its bytes.
+    let mut bad = posted.clone();
+    bad.files.push(PostedFile {
+        field: "bijlagen".into(),
+        filename: "virus.pdf".into(),
+        bytes: b"MZ\x90\x00".to_vec(),
+    });
+    let r = rejected(&bad);
+    assert_eq!(
+        (r.errors[0].field.as_str(), r.errors[0].code),
+        ("bijlagen", "wrong_type")
+    );
+    assert_eq!(r.documents.len(), 1, "the balancing test is kept");
+    // Together larger than one post may be, each within its own limit.
+    let big = |n: usize| {
+        let mut bytes = PDF.to_vec();
+        bytes.splice(9..9, std::iter::repeat_n(b' ', n));
+        bytes
+    };
+    let mut heavy = application();
+    heavy.files[0].bytes = big(2_500_000);
+    heavy.files.push(PostedFile {
+        field: "bijlagen".into(),
+        filename: "groot.pdf".into(),
+        bytes: big(2_000_000),
+    });
+    let r = rejected(&heavy);
+    assert_eq!(
+        (r.errors[0].field.as_str(), r.errors[0].code),
+        ("bijlagen", "too_large_total")
+    );
+    assert_eq!(
+        r.errors[0].message,
+        "De bestanden zijn samen groter dan 4 MB. Kies minder of kleinere bestanden"
+    );
+}
+
+/// A btw-id fits the invoice address's country: typed without its
+/// prefix it gets that country's; an address outside the EU has none.
+#[test]
+fn the_btw_id_follows_the_invoice_country() {
+    let abroad = |country: &str, vat: &str| {
+        with(
+            with(
+                with(application(), "factuur_land", country),
+                "factuur_postcode",
+                "1000",
+            ),
+            "btw_nummer",
+            vat,
+        )
+    };
+    for (country, typed, stored) in [
+        ("BE", "0123.456.749", "BE0123456749"),
+        ("BE", "BE 0123 456 749", "BE0123456749"),
+        ("BE", "be0123456749", "BE0123456749"),
+        ("GR", "123456789", "EL123456789"),
+        ("DE", "DE 123 456 789", "DE123456789"),
+        ("NL", "004495445B01", "NL004495445B01"),
+        ("NL", "0044.95.445.B01", "NL004495445B01"),
+    ] {
+        let posted = if country == "NL" {
+            with(application(), "btw_nummer", typed)
+        } else {
+            abroad(country, typed)
+        };
+        assert_eq!(
+            valid(&posted).get("btw_nummer"),
+            Some(stored),
+            "{country} {typed}"
+        );
+    }
+    for (country, typed) in [
+        ("DE", "BE0123456749"),
+        ("CH", "CHE-123.456.789 MWST"),
+        ("CH", "DE123456789"),
+    ] {
+        let r = rejected(&abroad(country, typed));
+        assert_eq!(
+            (r.errors[0].field.as_str(), r.errors[0].code),
+            ("btw_nummer", "other_country"),
+            "{country} {typed}"
+        );
+    }
+    assert_eq!(rejected(&abroad("BE", "1")).errors[0].code, "invalid");
+}
+
+/// What people really type, in the form: service numbers, a country code
+/// in brackets, an internationalised domain.
+#[test]
+fn formats_people_type_pass_the_form() {
+    for (typed, stored) in [
+        ("0800 1234", "+318001234"),
+        ("0900-123 45 67", "+319001234567"),
+        ("0906 1234567", "+319061234567"),
+        ("0909-1234", "+319091234"),
+        ("(+31) 20 123 4567", "+31201234567"),
+        ("(0032) 2 123 45 67", "+3221234567"),
+    ] {
+        let s = valid(&with(application(), "contact_telefoon", typed));
+        assert_eq!(s.get("contact_telefoon"), Some(stored), "{typed}");
+    }
+    for (typed, stored) in [
+        ("jan@bücher.de", "jan@xn--bcher-kva.de"),
+        ("Jan@Café.NL", "Jan@xn--caf-dma.nl"),
+    ] {
+        let s = valid(&with(application(), "contact_email", typed));
+        assert_eq!(s.get("contact_email"), Some(stored), "{typed}");
+    }
+}
+
+/// Job title and phone number may be left out.
+#[test]
+fn job_title_phone_and_scope_are_optional() {
+    let posted = with(
+        with(application(), "contact_functie", ""),
+        "contact_telefoon",
+        "",
+    );
+    let s = valid(&posted);
+    assert_eq!(
+        (
+            s.get("contact_functie"),
+            s.get("contact_telefoon"),
+            s.get("reikwijdte")
+        ),
+        (None, None, None)
+    );
+    let s = valid(&with(application(), "reikwijdte", "Het merk Voorbeeld"));
+    assert_eq!(s.get("reikwijdte"), Some("Het merk Voorbeeld"));
 }
 
 #[test]
@@ -239,7 +478,10 @@ fn limits_hold_exactly_at_their_edges() {
         posted.files[0].bytes = bytes;
         posted
     };
-    assert_eq!(valid(&sized(limit)).document.map(|d| d.size), Some(limit));
+    assert_eq!(
+        valid(&sized(limit)).documents.first().map(|d| d.size),
+        Some(limit)
+    );
     assert_eq!(rejected(&sized(limit + 1)).errors[0].code, "too_large");
 
     let long = |n| with(application(), "organisatie_naam", &"x".repeat(n));
@@ -302,7 +544,7 @@ fn errors_come_in_the_order_of_the_form_and_nothing_entered_is_lost() {
         Some("Voorbeeld Energie B.V.")
     );
     assert!(
-        r.document.is_some(),
+        !r.documents.is_empty(),
         "a good upload is kept while other fields are fixed"
     );
 }
@@ -333,7 +575,6 @@ fn the_contact_form() {
             ("email", "els@voorbeeld.nl"),
             ("onderwerp", "Vraag"),
             ("bericht", "Hoe lang duurt het?"),
-            ("akkoord_privacy", "on"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -344,7 +585,6 @@ fn the_contact_form() {
         panic!("valid contact message")
     };
     assert_eq!(s.get("organisatie"), None);
-    assert_eq!(s.get("akkoord_privacy"), Some("ja"));
     let r = check(&form, &Posted::default()).expect_err("empty");
     let codes: Vec<(&str, &str)> = r
         .errors
@@ -358,7 +598,6 @@ fn the_contact_form() {
             ("email", "required"),
             ("onderwerp", "required"),
             ("bericht", "required"),
-            ("akkoord_privacy", "required")
         ]
     );
     let long = Posted {
@@ -368,7 +607,7 @@ fn the_contact_form() {
     let r = check(&form, &long).expect_err("too long");
     assert!(r.errors.iter().any(|e| e.field == "bericht"
         && e.code == "too_long"
-        && e.message == "Uw bericht mag hoogstens 5.000 tekens lang zijn"));
+        && e.message == "Uw bericht mag maximaal 5.000 tekens lang zijn"));
 }
 
 mod no_input_panics {

@@ -81,7 +81,7 @@ pub(crate) async fn admit<S: Store, M: Mailer, F: Files>(
 fn too_large<S, M, F>(app: &App<S, M, F>) -> Failure {
     let mb = app.config.max_body_bytes / (1024 * 1024);
     Failure {
-        paragraphs: vec![format!("Een aanvraag mag met bijlage samen hoogstens {mb} MB zijn. Maak het document kleiner, of mail het naar het secretariaat.")],
+        paragraphs: vec![format!("Een aanvraag mag met de documenten samen maximaal {mb} MB zijn. Maak de documenten kleiner, of mail ze naar het secretariaat.")],
         ..Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",

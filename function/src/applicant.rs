@@ -265,13 +265,13 @@ fn change_form<S, M, F>(
     form.action = format!("{base}/wijzigen");
     form.title = format!("Aanvraag {} wijzigen", record.case.reference);
     form.submit = "Wijzigingen opslaan".to_string();
-    let kept = record.case.documents.first().map(|d| d.filename.as_str());
+    let kept = cbt::pages::kept_by_field(&record.case.documents);
     let (entered, errors) = match rejected {
         Some(r) => (&r.entered, r.errors.as_slice()),
         None => (&record.case.application.answers, &[][..]),
     };
     let page =
-        cbt::pages::form_with_errors(&app.rules, &app.templates, &form, entered, errors, kept)
+        cbt::pages::form_with_errors(&app.rules, &app.templates, &form, entered, errors, &kept)
             .map_err(Failure::unavailable)?;
     let status = if rejected.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -293,6 +293,7 @@ async fn keep<S: Store, M: Mailer, F: Files>(
         .await
         .map_err(Failure::unavailable)?;
     Ok(CaseDocument {
+        field: doc.field.clone(),
         key,
         filename: doc.filename.clone(),
         shown_name: Some(doc.shown_name.clone()),
@@ -339,10 +340,16 @@ async fn change<S: Store, M: Mailer, F: Files>(
     };
     let application =
         Application::from_submission(&submission, &app.rules.fees).map_err(Failure::unavailable)?;
-    let documents = match (&submission.document, new_file) {
-        (Some(doc), true) => vec![keep(app, &record.case.reference, doc).await?],
-        _ => Vec::new(),
-    };
+    // Every file chosen now is an extra document; the balancing test put
+    // back above is the case's already.
+    let mut documents = Vec::new();
+    for doc in submission
+        .documents
+        .iter()
+        .filter(|d| new_file || d.field != document_field)
+    {
+        documents.push(keep(app, &record.case.reference, doc).await?);
+    }
     act(
         app,
         record,
@@ -437,7 +444,7 @@ async fn complete<S: Store, M: Mailer, F: Files>(
             &record,
             base,
             Some(Notice {
-                text: "Uw aanvulling mag hoogstens 10.000 tekens lang zijn. Zet een langere toelichting in een document."
+                text: "Uw aanvulling mag maximaal 10.000 tekens lang zijn. Zet een langere toelichting in een document."
                     .to_string(),
                 error: true,
             }),

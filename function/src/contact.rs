@@ -30,7 +30,7 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             tracing::info!(metric = "honeypot", "a bot filled the honeypot");
             return Ok(after(wants));
         }
-        Err(rejected) => return Err(reject(app, form, &rejected, None)),
+        Err(rejected) => return Err(reject(app, form, &rejected, &cbt::pages::Kept::new())),
     };
     let enquiry = Enquiry::from_submission(&submission).map_err(Failure::unavailable)?;
     let now = app.clock.now();

@@ -10,6 +10,7 @@
 use bytes::Bytes;
 use cbt::application::Application;
 use cbt::case::CaseDocument;
+use cbt::pages::{kept_by_field, Kept};
 use cbt::validate::{check, Checked, Document, PostedFile, Rejected};
 use cbt::FormDef;
 use chrono::Duration;
@@ -50,42 +51,43 @@ fn expired() -> Failure {
     )
 }
 
-/// Keeps `content` and the uploaded `document` as a draft: a new one, or
+/// Keeps `content` and the uploaded `documents` as a draft: a new one, or
 /// the next version of `previous` when the applicant changes it. One
 /// draft per application however often it is changed, so only one can
-/// ever be filed. The one place drafts are made.
+/// ever be filed. Each file's key starts with its place in the list, so
+/// two uploads of the same name stay two files. The one place drafts are
+/// made.
 async fn keep_draft<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     previous: Option<&Draft>,
     content: DraftContent,
-    document: Option<&Document>,
+    uploads: &[Document],
 ) -> Result<Draft, Failure> {
     let id = match previous {
         Some(d) => d.id.clone(),
         None => random_id()?,
     };
-    let document = match document {
-        Some(doc) => {
-            let key = format!("drafts/{id}/{}", doc.filename);
-            app.files
-                .put(&key, &doc.bytes, doc.kind.mime())
-                .await
-                .map_err(Failure::unavailable)?;
-            Some(CaseDocument {
-                key,
-                filename: doc.filename.clone(),
-                shown_name: Some(doc.shown_name.clone()),
-                kind: doc.kind,
-                size: doc.size,
-            })
-        }
-        None => None,
-    };
+    let mut documents = Vec::with_capacity(uploads.len());
+    for (i, doc) in uploads.iter().enumerate() {
+        let key = format!("drafts/{id}/{}-{}", i + 1, doc.filename);
+        app.files
+            .put(&key, &doc.bytes, doc.kind.mime())
+            .await
+            .map_err(Failure::unavailable)?;
+        documents.push(CaseDocument {
+            field: doc.field.clone(),
+            key,
+            filename: doc.filename.clone(),
+            shown_name: Some(doc.shown_name.clone()),
+            kind: doc.kind,
+            size: doc.size,
+        });
+    }
     let now = app.clock.now();
     let draft = Draft {
         id,
         content,
-        document,
+        documents,
         version: previous.map_or(1, |d| d.version + 1),
         created: previous.map_or(now, |d| d.created),
         // A change gives the applicant the whole time again.
@@ -136,15 +138,22 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             return Ok(see_other(&format!("/aanvraag/ontvangen?{DRAFT}={}", d.id)));
         }
     }
-    let document_field = cbt::needs::application::DOCUMENT;
-    let has_new_file = posted
+    // Each file field whose files are not chosen again keeps the draft's.
+    let chosen_again: Vec<String> = posted
         .files
         .iter()
-        .any(|f| f.field == document_field && !f.bytes.is_empty());
-    if let (Some(doc), false) = (
-        previous.as_ref().and_then(|d| d.document.as_ref()),
-        has_new_file,
-    ) {
+        .filter(|f| !f.bytes.is_empty())
+        .map(|f| f.field.clone())
+        .collect();
+    for doc in previous.iter().flat_map(|d| d.documents.iter()) {
+        let field = if doc.field.is_empty() {
+            cbt::needs::application::DOCUMENT
+        } else {
+            doc.field.as_str()
+        };
+        if chosen_again.iter().any(|f| f == field) {
+            continue;
+        }
         // Gone (the draft outlived its upload): the form then asks for
         // the file again, as for any missing document.
         let bytes = app
@@ -153,10 +162,14 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             .await
             .map_err(Failure::unavailable)?
             .unwrap_or_default();
-        posted.files.retain(|f| f.field != document_field);
+        posted
+            .files
+            .retain(|f| !(f.field == field && f.bytes.is_empty()));
+        // Under the applicant's own name, so the page keeps showing it;
+        // its safe name comes out the same.
         posted.files.push(PostedFile {
-            field: document_field.into(),
-            filename: doc.filename.clone(),
+            field: field.to_string(),
+            filename: doc.shown_name().to_string(),
             bytes,
         });
     }
@@ -170,25 +183,26 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
     };
     let application =
         Application::from_submission(&submission, &app.rules.fees).map_err(Failure::unavailable)?;
+    // A tariff the rules do not know cannot be invoiced: refused before a
+    // draft is kept.
+    due_for(app, &application)?;
     let draft = keep_draft(
         app,
         previous.as_ref(),
         DraftContent::Complete {
             application: Box::new(application),
         },
-        submission.document.as_ref(),
+        &submission.documents,
     )
     .await?;
     match wants {
         Wants::Json => {
-            let rows = cbt::summary::rows(
-                form,
-                draft.answers(),
-                draft
-                    .document
-                    .as_ref()
-                    .map(|d| (d.filename.as_str(), d.size)),
-            );
+            let uploads: Vec<cbt::summary::Upload<'_>> = draft
+                .documents
+                .iter()
+                .map(cbt::summary::Upload::from)
+                .collect();
+            let rows = cbt::summary::rows(form, draft.answers(), &uploads);
             Ok(json_response(
                 StatusCode::OK,
                 &json!({ "draft": draft.id, "version": draft.version, "expires": draft.expires, "answers": rows }),
@@ -196,6 +210,19 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
         }
         Wants::Html => Ok(see_other(&check_location(&draft.id))),
     }
+}
+
+/// What `application` will pay, its VAT by where the customer is.
+fn due_for<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    application: &Application,
+) -> Result<cbt::invoice::Due, Failure> {
+    cbt::invoice::due(&app.rules, application).ok_or_else(|| {
+        Failure::unavailable(cbt::application::AnswerError::Invalid {
+            field: cbt::needs::application::TARIFF,
+            value: application.organisation.tariff.clone(),
+        })
+    })
 }
 
 /// `GET /aanvraag/controle?concept=ID`: the answers to read back, as long
@@ -225,20 +252,13 @@ pub(crate) async fn check_page<S: Store, M: Mailer, F: Files>(
         return Ok(see_other(&format!("/aanvraag/wijzigen?{DRAFT}={id}")));
     };
     let form = &app.rules.forms.application;
-    let rows = cbt::summary::rows(
-        form,
-        draft.answers(),
-        draft
-            .document
-            .as_ref()
-            .map(|d| (d.filename.as_str(), d.size)),
-    );
-    let total = app
-        .rules
-        .fees
-        .tariff(&application.organisation.tariff)
-        .map(|t| t.total.to_string())
-        .unwrap_or_default();
+    let uploads: Vec<cbt::summary::Upload<'_>> = draft
+        .documents
+        .iter()
+        .map(cbt::summary::Upload::from)
+        .collect();
+    let rows = cbt::summary::rows(form, draft.answers(), &uploads);
+    let due = due_for(app, application)?;
     let page = cbt::pages::check_answers(
         &app.rules,
         &app.templates,
@@ -246,7 +266,7 @@ pub(crate) async fn check_page<S: Store, M: Mailer, F: Files>(
             rows: &rows,
             draft_id: &draft.id,
             version: draft.version,
-            total: &total,
+            due: &due,
             changed_meanwhile: query_value(query, CHANGED).is_some(),
         },
     )
@@ -263,22 +283,22 @@ async fn keep_and_refuse<S: Store, M: Mailer, F: Files>(
     previous: Option<&Draft>,
     rejected: Rejected,
 ) -> Failure {
-    let Some(doc) = rejected.document.as_deref() else {
-        return reject(app, form, &rejected, None);
-    };
+    if rejected.documents.is_empty() {
+        return reject(app, form, &rejected, &Kept::new());
+    }
     let content = DraftContent::Incomplete {
         entered: rejected.entered.clone(),
     };
-    match keep_draft(app, previous, content, Some(doc)).await {
+    match keep_draft(app, previous, content, &rejected.documents).await {
         Ok(draft) => {
             let mut form = form.clone();
             form.action = format!("{}?{DRAFT}={}", form.action, draft.id);
-            reject(app, &form, &rejected, Some(&doc.shown_name))
+            reject(app, &form, &rejected, &kept_by_field(&draft.documents))
         }
         // The form is still worth showing; the file must then be chosen
         // again. The failure to keep it is logged with the answer.
         Err(failure) => {
-            let form = reject(app, form, &rejected, None);
+            let form = reject(app, form, &rejected, &Kept::new());
             match failure.cause {
                 Some(cause) => form.with_cause(cause),
                 None => form,
@@ -309,14 +329,14 @@ pub(crate) async fn change<S: Store, M: Mailer, F: Files>(
     let mut form = app.rules.forms.application.clone();
     // The changed form posts back with the draft, so its document is kept.
     form.action = format!("/aanvraag?{DRAFT}={id}");
-    let kept = draft.document.as_ref().map(CaseDocument::shown_name);
+    let kept = kept_by_field(&draft.documents);
     let page = cbt::pages::form_with_errors(
         &app.rules,
         &app.templates,
         &form,
         draft.answers(),
         &[],
-        kept,
+        &kept,
     )
     .map_err(Failure::unavailable)?;
     Ok(html_response(StatusCode::OK, page))
@@ -370,12 +390,11 @@ pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
         return Ok(see_other(&format!("{}&{CHANGED}=1", check_location(&id))));
     }
     let draft = keep_document(app, draft).await?;
+    // What the invoice asks, its VAT by where the customer is.
     let invoiced = match &draft.content {
-        DraftContent::Complete { application } => app
-            .rules
-            .fees
-            .tariff(&application.organisation.tariff)
-            .map(|t| t.total),
+        DraftContent::Complete { application } => {
+            cbt::invoice::due(&app.rules, application).map(|d| d.total)
+        }
         DraftContent::Incomplete { .. } => None,
     };
     let to_file = invoiced.and_then(|invoiced| {
@@ -432,8 +451,8 @@ fn confirmed_response(draft_id: &str, secret: &str, wants: Wants) -> Response<By
     }
 }
 
-/// Copies a complete draft's document from `drafts/` to
-/// `applications/<draft id>/`, where filed applications keep it, and
+/// Copies a complete draft's documents from `drafts/` to
+/// `applications/<draft id>/`, where filed applications keep them, and
 /// returns the draft pointing there. Keyed by the draft, so a second
 /// confirmation copies to the same place.
 async fn keep_document<S: Store, M: Mailer, F: Files>(
@@ -443,15 +462,18 @@ async fn keep_document<S: Store, M: Mailer, F: Files>(
     if !matches!(draft.content, DraftContent::Complete { .. }) {
         return Ok(draft);
     }
-    if let Some(doc) = draft.document.as_mut() {
-        if doc.key.starts_with("drafts/") {
+    for doc in &mut draft.documents {
+        if let Some(rest) = doc.key.strip_prefix("drafts/") {
+            let rest = rest.to_string();
             let bytes = app
                 .files
                 .get(&doc.key)
                 .await
                 .map_err(Failure::unavailable)?
                 .ok_or_else(|| Failure::unavailable(Fault::DocumentGone(doc.key.clone())))?;
-            let key = format!("applications/{}/{}", draft.id, doc.filename);
+            // `rest` is `<draft id>/<n>-<name>`, or `<draft id>/<name>`
+            // for a draft kept before drafts took several documents.
+            let key = format!("applications/{rest}");
             app.files
                 .put(&key, &bytes, doc.kind.mime())
                 .await

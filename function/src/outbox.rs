@@ -150,27 +150,29 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
         None
     };
     if APPLICATION_MAILS.contains(&mail.kind) {
-        let document = match case.documents.first() {
-            Some(doc) => {
-                let gone = || OutboxError::DocumentGone(doc.key.clone());
-                let bytes = app.files.get(&doc.key).await?.ok_or_else(gone)?;
-                let kind = cbt::formats::sniff_document(&bytes).ok_or_else(gone)?;
-                Some(cbt::validate::Document {
-                    field: cbt::needs::application::DOCUMENT.into(),
-                    filename: doc.filename.clone(),
-                    shown_name: doc.shown_name().to_string(),
-                    kind,
-                    size: bytes.len(),
-                    bytes,
-                })
-            }
-            None => None,
-        };
+        let mut documents = Vec::with_capacity(case.documents.len());
+        for doc in &case.documents {
+            let gone = || OutboxError::DocumentGone(doc.key.clone());
+            let bytes = app.files.get(&doc.key).await?.ok_or_else(gone)?;
+            let kind = cbt::formats::sniff_document(&bytes).ok_or_else(gone)?;
+            documents.push(cbt::validate::Document {
+                field: if doc.field.is_empty() {
+                    cbt::needs::application::DOCUMENT.into()
+                } else {
+                    doc.field.clone()
+                },
+                filename: doc.filename.clone(),
+                shown_name: doc.shown_name().to_string(),
+                kind,
+                size: bytes.len(),
+                bytes,
+            });
+        }
         let filed = cbt::follow_up::Filed {
             application: &case.application,
             number: case.invoice_number,
             date: case.submitted_on,
-            document: document.as_ref(),
+            documents: &documents,
             link: link.as_deref(),
         };
         let follow_up = cbt::follow_up::application(&app.rules, &app.templates, &filed, from)?;
@@ -230,21 +232,8 @@ pub fn advice_letter<S, M, F>(
     app: &App<S, M, F>,
     case: &cbt::case::Case,
 ) -> Result<Vec<u8>, OutboxError> {
-    // Whom they want to phone, as the form's choice says it, in a sentence.
-    let audience = app
-        .rules
-        .forms
-        .application
-        .field(cbt::needs::application::RELATIONSHIP)
-        .and_then(|f| {
-            f.options
-                .iter()
-                .find(|o| o.value == case.application.relationship.value())
-        })
-        .map_or_else(
-            || case.application.relationship.value().replace('_', "-"),
-            |o| o.label.to_lowercase(),
-        );
+    // Whom they want to phone, as the form's choices say it, in a sentence.
+    let audience = case.application.audience(&app.rules.forms.application);
     let letter = cbt::advice::AdviceLetter::for_case(case, &app.rules.supplier, &audience)
         .ok_or_else(|| OutboxError::OwnerGone(format!("{} advies", case.reference)))?;
     Ok(cbt::advice::render_pdf(&letter)?)

@@ -23,8 +23,11 @@ pub struct Draft {
     pub id: String,
     /// What the applicant entered, and whether it passed.
     pub content: DraftContent,
-    /// The uploaded document, kept under `document.key` in [`Files`].
-    pub document: Option<CaseDocument>,
+    /// The uploaded documents (the balancing test first), each kept under
+    /// its `key` in [`Files`]. A draft stored when the form took one
+    /// document has `document`: it reads as a list of none or one.
+    #[serde(alias = "document", deserialize_with = "none_one_or_more", default)]
+    pub documents: Vec<CaseDocument>,
     /// 1, and one more with every change: a check page confirms the
     /// version it showed, so a page left open in another tab cannot send
     /// answers that were changed since.
@@ -34,6 +37,23 @@ pub struct Draft {
     pub created: DateTime<Utc>,
     /// After this the draft is gone (DynamoDB TTL; the local store checks it).
     pub expires: DateTime<Utc>,
+}
+
+/// `null`, one document (a draft stored before drafts kept several) or a
+/// list.
+fn none_one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<CaseDocument>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Shape {
+        More(Vec<CaseDocument>),
+        One(CaseDocument),
+        None(()),
+    }
+    Ok(match Shape::deserialize(d)? {
+        Shape::More(list) => list,
+        Shape::One(doc) => vec![doc],
+        Shape::None(()) => Vec::new(),
+    })
 }
 
 fn first_version() -> u32 {
@@ -133,7 +153,7 @@ impl ToFile {
             submitted_on: cbt::dates::local_date(now),
             invoiced,
             application: Application::clone(application),
-            documents: draft.document.iter().cloned().collect(),
+            documents: draft.documents.clone(),
             mails: mails.to_vec(),
             payment_term_days,
         })

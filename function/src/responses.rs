@@ -172,12 +172,12 @@ pub(crate) fn reject<S, M, F>(
     app: &App<S, M, F>,
     form: &cbt::FormDef,
     rejected: &cbt::validate::Rejected,
-    kept: Option<&str>,
+    kept: &cbt::pages::Kept,
 ) -> Failure {
     let mut failure = Failure::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid",
-        "Er is een probleem",
+        "Niet alle gegevens zijn goed ingevuld",
         &[],
     );
     match cbt::pages::form_with_errors(

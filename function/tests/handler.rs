@@ -407,7 +407,7 @@ async fn errors_come_back_as_the_form_with_everything_kept_or_as_json() {
     assert!(page
         .body
         .contains("<title>Fout: Aanvraag indienen | CBT</title>"));
-    assert!(page.body.contains("Er is een probleem"));
+    assert!(page.body.contains("Niet alle gegevens zijn goed ingevuld"));
     assert!(
         page.body.contains("value=\"1234\"")
             && page.body.contains("value=\"Voorbeeld Energie B.V.\"")
@@ -1383,7 +1383,8 @@ async fn the_applicants_page_acts_and_refuses_clearly() {
     let tariff = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
     assert_eq!(tariff.status(), 409);
     assert!(
-        text(&tariff).contains("De soort organisatie bepaalt de vergoeding"),
+        text(&tariff)
+            .contains("De soort organisatie en het land van het factuuradres bepalen het bedrag"),
         "{}",
         text(&tariff)
     );
@@ -1521,4 +1522,176 @@ fn document_body(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The form's refusals of `fields` as (field, code), asked as JSON.
+async fn refusals<M: Mailer>(app: &LocalApp<M>, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let (ct, body) = multipart(fields, Some(("balanstest.pdf", PDF)));
+    let answer = invoke(
+        app,
+        url_event(
+            "POST",
+            "/aanvraag",
+            "",
+            &[
+                ("content-type", ct.as_str()),
+                ("origin", SITE),
+                ("accept", "application/json"),
+            ],
+            &body,
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    let v: Value = serde_json::from_str(&answer.body).expect("json");
+    v["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or_default().to_string(),
+                e["code"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The text of the invoice mail in the outbox of `dir`.
+fn invoice_mail(dir: &Path) -> String {
+    let name = outbox(dir)
+        .into_iter()
+        .find(|m| m.ends_with("-factuur.eml"))
+        .expect("an invoice mail");
+    let raw = std::fs::read(dir.join("outbox").join(name)).expect("mail");
+    let mail = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("a mail");
+    mail.body_text(0)
+        .expect("a text part")
+        .replace("\r\n", "\n")
+}
+
+/// The mail's text of a golden invoice (`tests/golden/`, written by the
+/// root crate's mail tests for invoice 2026-0007), numbered as `number`.
+fn golden_invoice_text(name: &str, number: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/golden")
+        .join(format!("{name}.txt"));
+    let golden = std::fs::read_to_string(&path).expect("golden invoice");
+    let (_, rest) = golden.split_once("\n\n").expect("headers, then text");
+    let (text, _) = rest.split_once("\n\n--- PDF ---").expect("text, then PDF");
+    text.replace("2026-0007", number)
+}
+
+/// Four kinds of applicant apply through the handler: each gets its own
+/// form checks, the check page says what it will pay, and the invoice it
+/// is sent is its golden invoice. A Belgian company with a btw-id: the VAT
+/// reverse-charged, both btw-ids; a German non-profit without one: 21%; a
+/// Swiss company: no Dutch VAT; a Dutch foundation: 21% on the
+/// non-profit fee.
+#[tokio::test]
+async fn four_kinds_of_applicant_apply_and_get_their_invoice() {
+    use cbt::sample::applicants;
+    type Fields = Vec<(&'static str, &'static str)>;
+    struct Case {
+        golden: &'static str,
+        fields: Fields,
+        /// What the check page shows of what is paid.
+        pays: &'static [&'static str],
+        /// A change the form refuses, and its refusals.
+        wrong: &'static [(&'static str, &'static str)],
+        refused: &'static [(&'static str, &'static str)],
+    }
+    let cases = [
+        Case {
+            golden: "factuur-belgie",
+            fields: applicants::belgian_company(),
+            pays: &["€\u{a0}3.680,00", "Btw: geen Nederlandse btw. Btw verlegd"],
+            // No registration number, and a German btw-id for a Belgian
+            // address.
+            wrong: &[("registratienummer", ""), ("btw_nummer", "DE123456789")],
+            refused: &[
+                ("registratienummer", "required"),
+                ("btw_nummer", "other_country"),
+            ],
+        },
+        Case {
+            golden: "factuur-duitsland",
+            fields: applicants::german_non_profit(),
+            pays: &[
+                "Btw (21%): €\u{a0}627,90",
+                "Totaal incl. btw: €\u{a0}3.617,90",
+            ],
+            // No registration number; a KvK number is not what is asked.
+            wrong: &[("registratienummer", ""), ("kvk_nummer", "12345678")],
+            refused: &[("registratienummer", "required")],
+        },
+        Case {
+            golden: "factuur-zwitserland",
+            fields: applicants::swiss_company(),
+            pays: &[
+                "€\u{a0}3.680,00",
+                "de dienst is belast in het land van de afnemer",
+            ],
+            // A Swiss MWST number is not a btw-id of the EU.
+            wrong: &[("btw_nummer", "CHE-123.456.789 MWST")],
+            refused: &[("btw_nummer", "other_country")],
+        },
+        Case {
+            golden: "factuur-nederland",
+            fields: applicants::dutch_foundation(),
+            pays: &[
+                "Btw (21%): €\u{a0}627,90",
+                "Totaal incl. btw: €\u{a0}3.617,90",
+            ],
+            // A Dutch organisation gives its KvK number, in the Dutch
+            // postcode format.
+            wrong: &[("kvk_nummer", ""), ("factuur_postcode", "1015")],
+            refused: &[("kvk_nummer", "required"), ("factuur_postcode", "invalid")],
+        },
+    ];
+    for case in cases {
+        let dir = tempfile::tempdir().expect("dir");
+        let app = app(dir.path());
+        let mut wrong = case.fields.clone();
+        for (k, v) in case.wrong {
+            wrong = set(wrong, k, v);
+        }
+        let got = refusals(&app, &wrong).await;
+        let want: Vec<(String, String)> = case
+            .refused
+            .iter()
+            .map(|(f, c)| (f.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(got, want, "{}", case.golden);
+
+        let check = post_application(&app, &case.fields, Some(("balanstest.pdf", PDF))).await;
+        assert_eq!(check.status, 200, "{}: {}", case.golden, check.body);
+        for says in case.pays {
+            assert!(
+                check.body.contains(says),
+                "{}: {says}\n{}",
+                case.golden,
+                check.body
+            );
+        }
+        assert!(check.body.contains("gaat u een betalingsverplichting aan"));
+        let id = draft_id(&check.body);
+        let done = confirm(&app, &id).await;
+        assert_eq!(done.status, 303, "{}: {}", case.golden, done.body);
+        assert_eq!(
+            invoice_mail(dir.path()).trim_end(),
+            golden_invoice_text(case.golden, "2026-0001").trim_end(),
+            "{}",
+            case.golden
+        );
+        let kept = app
+            .files
+            .get("invoices/factuur-2026-0001.pdf")
+            .await
+            .expect("files")
+            .expect("the invoice as sent is kept");
+        assert!(kept.starts_with(b"%PDF-"));
+    }
 }

@@ -211,12 +211,8 @@ async fn drafts_go_after_their_hours_with_their_uploads() {
         .and_then(|l| l.split("concept=").nth(1))
         .expect("the check page's address")
         .to_string();
-    let upload = format!("drafts/{id}/Balanstest_2026__def.pdf");
-    let upload = if app.files.get(&upload).await.expect("files").is_some() {
-        upload
-    } else {
-        format!("drafts/{id}/balanstest.pdf")
-    };
+    // Each upload's key starts with its place among the draft's documents.
+    let upload = format!("drafts/{id}/1-balanstest.pdf");
     assert!(app.files.get(&upload).await.expect("files").is_some());
     let hours = app.rules.retention.drafts_hours;
     app.clock = Clock::Fixed(

@@ -449,7 +449,9 @@ fn render_body(
     values: &BTreeMap<String, String>,
 ) -> Result<Rendered, Vec<DataError>> {
     let body = markdown::substitute(file, split.body, split.body_line, values)?;
-    Ok(markdown::render(&body, split.body_line))
+    let mut rendered = markdown::render(&body, split.body_line);
+    rendered.values = markdown::value_names(split.body);
+    Ok(rendered)
 }
 
 fn parse_section(f: &Found, values: &BTreeMap<String, String>) -> Result<Section, Vec<DataError>> {

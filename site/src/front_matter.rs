@@ -117,8 +117,22 @@ pub struct PageMeta {
     pub weight: i64,
     pub template: Option<String>,
     pub date: Option<toml::value::Datetime>,
+    /// The day the page's account of the law was last checked: shown on
+    /// the page as "Stand van zaken op ...", a date as `2026-12-01`.
+    pub as_of: Option<toml::value::Datetime>,
     #[serde(default)]
     pub draft: bool,
+}
+
+impl PageMeta {
+    /// [`PageMeta::as_of`] as Dutch text (`1 december 2026`); a value
+    /// without a day (a time alone) is none.
+    pub fn as_of_text(&self) -> Option<String> {
+        let d = self.as_of.as_ref()?.date?;
+        let date =
+            cbt::NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?;
+        Some(cbt::dates::dutch_date(date))
+    }
 }
 
 /// A question of the FAQ; its body is the answer.

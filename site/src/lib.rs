@@ -45,6 +45,10 @@ pub struct Project {
     pub templates: PathBuf,
     /// Overrides `base_url` from the site settings.
     pub base_url: Option<String>,
+    /// A build for the live site: a value that still needs the CBT's
+    /// confirmation (`te bevestigen`, [`cbt::marks`]) is a problem, where
+    /// an ordinary build shows it with a notice.
+    pub production: bool,
 }
 
 impl Project {
@@ -54,6 +58,7 @@ impl Project {
             content: root.join("content"),
             templates: root.join("templates"),
             base_url: None,
+            production: false,
         }
     }
 }
@@ -84,11 +89,33 @@ impl std::error::Error for Problems {}
 /// problem of a build at once.
 pub fn build(project: &Project, sink: &dyn Sink) -> Result<Report, Problems> {
     let (library, tera, assets) = load(project)?;
+    if project.production && !library.rules.unconfirmed.is_empty() {
+        return Err(Problems(unconfirmed(&library.rules)));
+    }
     let base_url = project
         .base_url
         .clone()
         .unwrap_or_else(|| library.rules.site.base_url.clone());
     render::render(&library, &tera, &assets, &base_url, sink).map_err(Problems)
+}
+
+/// Every value the CBT has not confirmed, as a problem of a production
+/// build, with its file and line.
+pub fn unconfirmed(rules: &cbt::Rules) -> Vec<DataError> {
+    rules.unconfirmed.iter().map(|u| u.problem()).collect()
+}
+
+/// The list of unconfirmed values for README's "Before going live", in
+/// Markdown: one line per value, with its file and line.
+pub fn before_going_live(rules: &cbt::Rules) -> String {
+    let mut out = String::new();
+    for u in &rules.unconfirmed {
+        out.push_str(&format!(
+            "- [ ] `content/{}:{}` `{}`: {} (now {})\n",
+            u.file, u.line, u.key, u.note, u.value
+        ));
+    }
+    out
 }
 
 /// Loads content, templates and assets in parallel, reporting every problem.

@@ -33,9 +33,21 @@ enum Command {
         /// content/data/site.toml).
         #[arg(long)]
         base_url: Option<String>,
+        /// Voor de echte site: weigert waarden die de CBT nog moet
+        /// bevestigen (`# te bevestigen` in content/data/).
+        #[arg(long)]
+        production: bool,
     },
     /// Alles controleren wat een build controleert, zonder iets te schrijven.
-    Check,
+    Check {
+        /// Ook weigeren wat de echte site niet mag hebben: waarden die de
+        /// CBT nog moet bevestigen.
+        #[arg(long)]
+        production: bool,
+    },
+    /// De lijst van waarden die de CBT nog moet bevestigen, in Markdown
+    /// (README, "Before going live").
+    Unconfirmed,
     /// De site tonen op 127.0.0.1, opnieuw gebouwd en herladen bij elke wijziging.
     #[cfg_attr(
         not(feature = "serve"),
@@ -70,8 +82,13 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut project = Project::at(&cli.root);
     match cli.command {
-        Command::Build { out, base_url } => {
+        Command::Build {
+            out,
+            base_url,
+            production,
+        } => {
             project.base_url = base_url;
+            project.production = production;
             let started = Instant::now();
             let out = if out.is_absolute() {
                 out
@@ -104,7 +121,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Check => match build(&project, &NullSink) {
+        Command::Unconfirmed => match cbt_site::load(&project) {
+            Ok((library, _, _)) => {
+                print!("{}", cbt_site::before_going_live(&library.rules));
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(problems) => {
+                eprintln!("{problems}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Command::Check { production } => match build(
+            &Project {
+                production,
+                ..project
+            },
+            &NullSink,
+        ) {
             Ok(report) => {
                 eprintln!(
                     "in orde: {} pagina's, {} bestanden",

@@ -33,6 +33,26 @@ pub struct Rendered {
     pub toc: Vec<Heading>,
     pub links: Vec<MdLink>,
     pub word_count: usize,
+    /// The `{{ name }}` values the body uses, by name: a page that shows
+    /// an unconfirmed value says so ([`cbt::Rules::unconfirmed_in`]).
+    pub values: Vec<String>,
+}
+
+/// The names of the `{{ name }}` values in `body`, in order, once each.
+pub fn value_names(body: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut rest = body;
+    while let Some((_, after)) = rest.split_once("{{") {
+        let Some((inside, next)) = after.split_once("}}") else {
+            break;
+        };
+        let name = inside.trim().to_string();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+        rest = next;
+    }
+    names
 }
 
 fn options() -> Options {
@@ -139,6 +159,7 @@ pub fn render(body: &str, first_line: usize) -> Rendered {
         toc,
         links,
         word_count,
+        values: Vec::new(),
     }
 }
 

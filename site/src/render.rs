@@ -38,6 +38,9 @@ struct Shared {
     assets: Value,
     nav: Value,
     base: String,
+    /// Whether any value still needs the CBT's confirmation: then every
+    /// page says that the site shows example data.
+    example_data: bool,
 }
 
 #[derive(Serialize)]
@@ -60,6 +63,8 @@ struct PageCtx<'a> {
     reading_time: usize,
     weight: i64,
     date: Option<String>,
+    /// "Stand van zaken op ...": the day the page was last checked.
+    as_of: Option<String>,
     /// FAQ: the question's anchor on the FAQ page.
     anchor: Option<&'a str>,
     /// Member: role as shown (`voorzitter`).
@@ -238,6 +243,7 @@ pub fn prepare(
             ),
             nav: to_value(&nav),
             base,
+            example_data: !lib.rules.unconfirmed.is_empty(),
         },
     })
 }
@@ -545,12 +551,42 @@ fn page_ctx<'a>(lib: &'a Library, base: &str, p: usize, neighbours: bool) -> Pag
         reading_time: page.body.word_count.div_ceil(200).max(1),
         weight: page.weight(),
         date: page.date(),
+        as_of: match &page.meta {
+            PageInfo::Page(m) => m.as_of_text(),
+            _ => None,
+        },
         anchor,
         role,
         lower,
         higher,
         embedded,
     }
+}
+
+/// The data files a template reads beyond the `{{ name }}` values of its
+/// Markdown: an unconfirmed value in them is on every page it renders.
+fn template_reads(template: &str) -> &'static [(&'static str, &'static str)] {
+    match template {
+        "fees.html" => &[(cbt::fees::FILE, ""), (cbt::vat::FILE, "")],
+        "apply.html" => &[(cbt::forms::APPLICATION_FILE, "")],
+        "contact.html" => &[(cbt::forms::CONTACT_FILE, "")],
+        _ => &[],
+    }
+}
+
+/// The unconfirmed values a page shows: those behind the `{{ name }}`
+/// values of its Markdown (and of the pages shown inside it), and those
+/// its template reads.
+fn unconfirmed_on<'a>(
+    lib: &'a Library,
+    template: &str,
+    bodies: &[&crate::markdown::Rendered],
+) -> Vec<&'a cbt::Unconfirmed> {
+    let mut uses: Vec<(&str, &str)> = template_reads(template).to_vec();
+    for body in bodies {
+        uses.extend(body.values.iter().filter_map(|n| cbt::values::source(n)));
+    }
+    lib.rules.unconfirmed_in(&uses)
 }
 
 fn base_context(
@@ -561,6 +597,7 @@ fn base_context(
     description: Option<&str>,
 ) -> Context {
     let mut ctx = Context::new();
+    ctx.insert("example_data", &shared.example_data);
     ctx.insert("config", &shared.config);
     // Tera copies every value into every page's context: the fees, forms
     // and worksheet go only to the templates that read them.
@@ -648,6 +685,9 @@ fn section_context(lib: &Library, shared: &Shared, s: usize) -> (String, Context
         description,
     );
     ctx.insert("section", &ctx_value);
+    let mut bodies = vec![&section.body];
+    bodies.extend(section.pages.iter().map(|&p| &lib.pages[p].body));
+    ctx.insert("unconfirmed", &unconfirmed_on(lib, &template, &bodies));
     ctx.insert("breadcrumbs", &breadcrumbs(lib, section.parent));
     if section.meta.page_kind == PageKind::Faq {
         ctx.insert("structured_data", &faq_json_ld(lib, section));
@@ -664,6 +704,13 @@ fn page_context(lib: &Library, shared: &Shared, p: usize) -> (String, Context) {
     let template = page_template(page);
     let mut ctx = base_context(shared, &template, &page.path, page.title(), description);
     ctx.insert("page", &value);
+    let mut bodies = vec![&page.body];
+    if let PageInfo::Faq(m) = &page.meta {
+        if let Some(s) = m.embed.as_deref().and_then(|d| lib.section_by_dir(d)) {
+            bodies.extend(lib.sections[s].pages.iter().map(|&q| &lib.pages[q].body));
+        }
+    }
+    ctx.insert("unconfirmed", &unconfirmed_on(lib, &template, &bodies));
     let crumbs = if page.is_not_found() {
         Vec::new()
     } else {

@@ -219,9 +219,14 @@ fn fallback_site() -> SiteConfig {
         secretariat: cbt::site::Secretariat {
             name: String::new(),
             email: String::new(),
+            mailbox_provider: String::new(),
+            reply_working_days: 0,
         },
         menu: Vec::new(),
         footer: Vec::new(),
+        links: cbt::site::ExternalLinks {
+            ddma_balanstest: String::new(),
+        },
     }
 }
 

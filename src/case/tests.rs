@@ -416,6 +416,7 @@ fn amending_records_old_and_new_and_guards_the_fee() {
         Action::Amend {
             application: Box::new(changed.clone()),
             documents: vec![CaseDocument {
+                field: String::new(),
                 key: "cases/x/aanvulling.pdf".into(),
                 filename: "aanvulling.pdf".into(),
                 shown_name: None,
@@ -842,6 +843,7 @@ fn the_end_of_the_calendar_does_not_panic() {
 fn anonymising_keeps_what_the_invoice_needs() {
     let mut case = in_state(State::AanvullingOntvangen);
     case.documents.push(CaseDocument {
+        field: String::new(),
         key: "cases/x/a.pdf".into(),
         filename: "a.pdf".into(),
         shown_name: None,

@@ -6,6 +6,7 @@
 //! and the supplier's details in `content/data/supplier.toml`.
 
 pub mod pdf;
+pub mod vat;
 
 use std::fmt;
 
@@ -17,6 +18,7 @@ use crate::fees::FeeSchedule;
 use crate::formats::{Email, VatId};
 use crate::money::Cents;
 pub use crate::supplier::Supplier;
+pub use vat::VatTreatment;
 
 /// `2026-0007`: the year and the place in that year's sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -71,14 +73,30 @@ pub struct Customer {
     pub postcode: String,
     /// City.
     pub city: String,
-    /// Country, as typed.
+    /// Country, as a reader names it (`België`): what the invoice prints.
     pub country: String,
+    /// Its code (`BE`), which decides the VAT ([`VatTreatment::of`]).
+    /// Empty for a customer stored before the form had a list: then
+    /// [`Customer::code`] reads it from the name.
+    #[serde(default)]
+    pub country_code: String,
     /// Where the invoice is mailed.
     pub email: Email,
     /// The customer's own reference, such as a purchase order number.
     pub extra: Option<String>,
     /// The customer's btw-id, printed on the invoice when given.
     pub vat_id: Option<VatId>,
+}
+
+impl Customer {
+    /// The country's code: as stored, or found from the name.
+    pub fn code(&self) -> &str {
+        if self.country_code.is_empty() {
+            crate::countries::parse(&self.country).map_or("", |c| c.code)
+        } else {
+            &self.country_code
+        }
+    }
 }
 
 /// The one line of an advice invoice.
@@ -119,6 +137,16 @@ pub struct Invoice {
     pub total: Cents,
     /// What the payer writes with the transfer.
     pub payment_reference: String,
+    /// How the invoice treats VAT, by where the customer is.
+    #[serde(default)]
+    pub vat_treatment: VatTreatment,
+    /// What the invoice says about VAT it does not charge ("Btw verlegd").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_note: Option<String>,
+    /// The values on it that the CBT has not confirmed yet (what each is):
+    /// the invoice then says it shows example data and is not valid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unconfirmed: Vec<String>,
 }
 
 /// What is needed to make an invoice besides the number and date.
@@ -137,6 +165,75 @@ pub struct InvoiceInput<'a> {
     pub tariff: &'a str,
     /// The customer term applied for, for the description.
     pub customer_term_years: u32,
+    /// The invoice's words for VAT it does not charge.
+    pub vat: &'a crate::VatRules,
+    /// What the CBT has not confirmed among the values the invoice uses
+    /// ([`crate::Rules::unconfirmed_in`] of [`INVOICE_READS`]).
+    pub unconfirmed: Vec<String>,
+}
+
+/// The data files an invoice reads: an unconfirmed value in them makes
+/// every invoice an example.
+pub const INVOICE_READS: &[(&str, &str)] = &[
+    (crate::supplier::FILE, ""),
+    (crate::fees::FILE, ""),
+    (crate::vat::FILE, ""),
+    (crate::periods::FILE, "payment_term_days"),
+];
+
+/// What an application's invoice will ask, before it is made: the check
+/// page shows it, and the case keeps its total as the amount to be paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Due {
+    /// The fee before VAT.
+    pub excl_vat: Cents,
+    /// The VAT rate charged.
+    pub vat_percent: u32,
+    /// The VAT charged.
+    pub vat: Cents,
+    /// What is paid.
+    pub total: Cents,
+    /// How the VAT is treated.
+    pub treatment: VatTreatment,
+    /// What the invoice says about VAT it does not charge.
+    pub note: Option<String>,
+}
+
+/// What the invoice of `application` will ask; `None` for a tariff the
+/// fees do not know.
+pub fn due(rules: &crate::Rules, application: &crate::application::Application) -> Option<Due> {
+    let tariff = rules.fees.tariff(&application.organisation.tariff)?;
+    let treatment = VatTreatment::of(&application.invoice);
+    let vat_percent = treatment.percent(rules.fees.vat_percent);
+    let vat = tariff.excl_vat.percent(vat_percent);
+    Some(Due {
+        excl_vat: tariff.excl_vat,
+        vat_percent,
+        vat,
+        total: tariff.excl_vat + vat,
+        treatment,
+        note: treatment.note(&rules.vat),
+    })
+}
+
+/// What the CBT has not confirmed among what the invoice to `customer`
+/// reads, each as its note says it. Of the texts for VAT not charged
+/// (`vat.toml`), only the one this invoice prints counts.
+pub fn unconfirmed(rules: &crate::Rules, customer: &Customer) -> Vec<String> {
+    // The one text of vat.toml this invoice prints, if any.
+    let printed = match VatTreatment::of(customer) {
+        VatTreatment::Dutch => None,
+        VatTreatment::ReverseCharge => Some("reverse_charge_note"),
+        VatTreatment::OutsideEu => Some("outside_eu_note"),
+    };
+    rules
+        .unconfirmed_in(INVOICE_READS)
+        .into_iter()
+        .filter(|u| {
+            u.file != crate::vat::FILE || printed.is_some_and(|key| u.concerns(&u.file, key))
+        })
+        .map(|u| format!("{} ({})", u.note, u.shown))
+        .collect()
 }
 
 /// Why an invoice cannot be made.
@@ -164,6 +261,9 @@ impl Invoice {
         let due_date = date
             .checked_add_days(chrono::Days::new(u64::from(input.payment_term_days)))
             .ok_or(InvoiceError::DateOutOfRange)?;
+        let treatment = VatTreatment::of(&input.customer);
+        let vat_percent = treatment.percent(input.fees.vat_percent);
+        let vat = tariff.excl_vat.percent(vat_percent);
         let description = format!(
             "Adviesaanvraag Commissie Balanstoets Telemarketing: klanttermijn van {} jaar ({}), referentie {}",
             input.customer_term_years,
@@ -183,20 +283,46 @@ impl Invoice {
                 tariff: tariff.key.clone(),
                 excl_vat: tariff.excl_vat,
             },
-            vat_percent: input.fees.vat_percent,
-            vat: tariff.vat,
-            total: tariff.total,
+            vat_percent,
+            vat,
+            total: tariff.excl_vat + vat,
             payment_reference: format!("Factuur {number}"),
+            vat_treatment: treatment,
+            vat_note: treatment.note(input.vat),
+            unconfirmed: input.unconfirmed,
         })
     }
 
-    /// The supply: the advice is paid in advance, so the invoice states
-    /// that it concerns an advance payment, dated the invoice date.
+    /// The supply: the advice is paid in advance, so the invoice says it
+    /// asks an advance payment. The date of that payment is not known
+    /// when the invoice is made (the due date is the last day to pay, not
+    /// the day of payment), so none is printed; the advice, the supply,
+    /// follows the payment.
     pub fn supply_note(&self) -> String {
+        "Factuur voor vooruitbetaling: de CBT brengt het advies uit nadat de betaling is ontvangen."
+            .to_string()
+    }
+
+    /// How to pay, in one sentence.
+    pub fn payment_text(&self) -> String {
         format!(
-            "Vooruitbetaling van het advies; datum van de vooruitbetaling: uiterlijk {}",
-            dutch_date(self.due_date)
+            "Maak het bedrag van {} uiterlijk {} ({} dagen na de factuurdatum) over naar IBAN {} (BIC {}) ten name van {}, onder vermelding van {}.",
+            self.total,
+            dutch_date(self.due_date),
+            self.payment_term_days,
+            crate::formats::format_iban(&self.supplier.iban),
+            self.supplier.bic,
+            self.supplier.name,
+            self.payment_reference,
         )
+    }
+
+    /// What the total is called: with VAT, or (none charged) the amount due.
+    pub fn total_label(&self) -> &'static str {
+        match self.vat_treatment {
+            VatTreatment::Dutch => "Totaal incl. btw",
+            VatTreatment::ReverseCharge | VatTreatment::OutsideEu => "Te betalen",
+        }
     }
 }
 

@@ -154,9 +154,27 @@ fn draw(pen: &mut Pen<'_, '_>, invoice: &Invoice, tree: &mut TagTree) -> Result<
     // The title, then the customer on the left and the invoice's
     // particulars on the right.
     let title_y = rule_y - 38.0;
-    tree.push(pen.heading(H1, "Factuur", TITLE, LEFT, title_y, "Factuur"));
+    let heading = if invoice.unconfirmed.is_empty() {
+        "Factuur"
+    } else {
+        "Factuur (voorbeeldgegevens)"
+    };
+    tree.push(pen.heading(H1, heading, TITLE, LEFT, title_y, heading));
 
-    let top = title_y - 30.0;
+    let mut top = title_y - 30.0;
+    // An invoice made from values the CBT has not confirmed says so, under
+    // its title, before anything else is read.
+    if !invoice.unconfirmed.is_empty() {
+        let text = format!(
+            "Voorbeeldgegevens: deze factuur is niet geldig. De CBT moet nog bevestigen: {}.",
+            invoice.unconfirmed.join("; ")
+        );
+        let mut warning = TagGroup::new(Tag::P);
+        let lines = pen.wrap(SMALL, &text, RIGHT - LEFT);
+        let y = pen.lines(&mut warning, SMALL, LEFT, top + 12.0, &lines);
+        tree.push(warning);
+        top = y - 8.0;
+    }
     let mut customer = TagGroup::new(Tag::Section);
     customer.push(pen.heading(H2, "Factuur aan", CAPTION, LEFT, top, "FACTUUR AAN"));
     let width = COL2 - LEFT - 24.0;
@@ -243,7 +261,7 @@ fn draw(pen: &mut Pen<'_, '_>, invoice: &Invoice, tree: &mut TagTree) -> Result<
     pen.hline(INK, 0.8, COL2, RIGHT, y);
     let y = y - 16.0;
     let total = invoice.total.to_string();
-    totals.push(pen.total(TOTAL, y, "Totaal incl. btw", &total));
+    totals.push(pen.total(TOTAL, y, invoice.total_label(), &total));
 
     let mut table = TagGroup::new(Tag::Table);
     table.push(TagGroup::with_children(Tag::THead, vec![head.into()]));
@@ -251,23 +269,21 @@ fn draw(pen: &mut Pen<'_, '_>, invoice: &Invoice, tree: &mut TagTree) -> Result<
     table.push(totals);
     tree.push(table);
 
-    // The supply (an advance payment), and how to pay in a shaded box.
+    // The VAT not charged, the supply (an advance payment), and how to
+    // pay in a shaded box.
+    let mut y = y - 34.0;
+    if let Some(vat_note) = &invoice.vat_note {
+        let mut note = TagGroup::new(Tag::P);
+        let lines = pen.wrap(BODY.bold(), vat_note, RIGHT - LEFT);
+        y = pen.lines(&mut note, BODY.bold(), LEFT, y, &lines) - 4.0;
+        tree.push(note);
+    }
     let mut note = TagGroup::new(Tag::P);
     let lines = pen.wrap(SMALL, &invoice.supply_note(), RIGHT - LEFT);
-    let y = pen.lines(&mut note, SMALL, LEFT, y - 34.0, &lines);
+    let y = pen.lines(&mut note, SMALL, LEFT, y, &lines);
     tree.push(note);
 
-    let payment_text = format!(
-        "Gelieve het totaalbedrag van {} binnen {} dagen, uiterlijk {}, over te maken op \
-         IBAN {} (BIC {}) t.n.v. {}, onder vermelding van {}.",
-        invoice.total,
-        invoice.payment_term_days,
-        dutch_date(invoice.due_date),
-        iban,
-        s.bic,
-        s.name,
-        invoice.payment_reference,
-    );
+    let payment_text = invoice.payment_text();
     let inset = 12.0;
     let lines = pen.wrap(BODY, &payment_text, RIGHT - LEFT - 2.0 * inset);
     let box_top = y + SMALL.leading - 20.0;
@@ -383,6 +399,7 @@ mod tests {
                 postcode: "3511 AB".into(),
                 city: "Utrecht".into(),
                 country: "Nederland".into(),
+                country_code: "NL".into(),
                 email: Email::parse("inkoop@voorbeeld.nl").expect("address"),
                 extra: Some("PO-12345".into()),
                 vat_id: Some(VatId::parse("NL002455799B11").expect("btw-id")),
@@ -397,6 +414,9 @@ mod tests {
             vat: Cents(77_280),
             total: Cents(445_280),
             payment_reference: format!("Factuur {number}"),
+            vat_treatment: crate::invoice::VatTreatment::Dutch,
+            vat_note: None,
+            unconfirmed: Vec::new(),
         }
     }
 
@@ -433,8 +453,8 @@ mod tests {
             "Btw 21% € 772,80",
             "21%",
             "Totaal incl. btw € 4.452,80",
-            "Vooruitbetaling van het advies; datum van de vooruitbetaling: uiterlijk 30 december 2026",
-            "binnen 30 dagen, uiterlijk 30 december 2026",
+            "Factuur voor vooruitbetaling: de CBT brengt het advies uit nadat de betaling is ontvangen.",
+            "uiterlijk 30 december 2026 (30 dagen na de factuurdatum)",
             "IBAN NL91 ABNA 0417 1643 00 (BIC ABNANL2A)",
             "onder vermelding van Factuur 2026-0001.",
         ]

@@ -138,7 +138,7 @@ test('two tabs: a change in one, the old check page in the other sends the chang
     const other = await context.newPage();
     await other.goto(page.url());
     await clickAndWait(other, answerRow(other, 'Functie').getByRole('link'));
-    await other.getByLabel('Functie', { exact: true }).fill('Hoofd marketing');
+    await other.getByLabel('Functie (optioneel)', { exact: true }).fill('Hoofd marketing');
     await clickAndWait(other, other.getByRole('button', { name: 'Controleer uw aanvraag' }));
     await assertHeading(other, 'Controleer uw aanvraag');
     // The first tab still shows the old answers, and sends: it is shown
@@ -173,7 +173,7 @@ test('error path: empty submit, summary with focus, links to the fields', async 
     const title = await page.title();
     assert.ok(title.startsWith('Fout: '), `title starts with "Fout: ": ${title}`);
     const summary = page.locator('.error-summary');
-    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Er is een probleem');
+    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Niet alle gegevens zijn goed ingevuld');
     assert.equal(await summary.getAttribute('tabindex'), '-1');
     // The summary has focus (the deferred /assets/focus.js moves it there).
     await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'), null, { timeout: 5000 });
@@ -205,7 +205,7 @@ test('error path: empty submit, summary with focus, links to the fields', async 
       const message = (await link.innerText()).trim();
       const described = await page.evaluate((id) => {
         const el = document.getElementById(id);
-        const holder = el.closest('fieldset[aria-describedby]') && el.type === 'radio' ? el.closest('fieldset') : el;
+        const holder = el.closest('fieldset[aria-describedby]') && (el.type === 'radio' || el.type === 'checkbox') ? el.closest('fieldset') : el;
         const ids = (holder.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
         return ids.map((i) => document.getElementById(i)?.textContent || '').join(' ');
       }, id);
@@ -224,7 +224,7 @@ test('error path without JavaScript: summary, links are in-page anchors', async 
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
     assert.ok((await page.title()).startsWith('Fout: '));
     const summary = page.locator('.error-summary');
-    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Er is een probleem');
+    assert.equal((await summary.getByRole('heading').innerText()).trim(), 'Niet alle gegevens zijn goed ingevuld');
     const first = summary.getByRole('link').first();
     const href = await first.getAttribute('href');
     await first.click();
@@ -240,35 +240,35 @@ test('error path: every entered value is kept after the round trip', async () =>
   try {
     const data = application('fout');
     await page.goto(BASE + '/aanvragen/');
-    // Everything but the phone number, and a wrong KvK number.
-    const text = data.text.map(([l, v]) => [l, l === 'Telefoonnummer' ? '' : l === 'KvK-nummer' ? '1234' : v]);
+    // A phone number too short, and a wrong KvK number.
+    const text = data.text.map(([l, v]) => [l, l === 'Telefoonnummer (optioneel)' ? '12' : l === 'KvK-nummer' ? '1234' : v]);
     await fillByLabels(page, { ...data, text });
     await page.getByLabel('Als vertegenwoordiger van een aantal rechtspersonen', { exact: true }).check();
     const representing = 'Voorbeeld Zuid B.V., 87654321\nVoorbeeld Noord B.V., 11223344';
-    await page.getByLabel('Namen en KvK-nummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).fill(representing);
+    await page.getByLabel('Namen en registratienummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).fill(representing);
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
 
     assert.ok((await page.title()).startsWith('Fout: '));
     const messages = (await page.locator('.error-summary li').allInnerTexts()).map((s) => s.trim());
     assert.deepEqual(messages.sort(), [
       'Een KvK-nummer bestaat uit 8 cijfers, zoals 12345678',
-      'Vul het telefoonnummer van de contactpersoon in',
+      'Vul een geldig telefoonnummer in, zoals 020 123 4567, 0800 1234 of +32 2 123 45 67',
     ].sort());
     for (const [label, value] of text) {
       assert.equal(await page.getByLabel(label, { exact: true }).inputValue(), value, `kept: ${label}`);
     }
-    assert.equal(await page.getByLabel('Namen en KvK-nummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).inputValue(), representing);
+    assert.equal(await page.getByLabel('Namen en registratienummers van de rechtspersonen die u vertegenwoordigt', { exact: true }).inputValue(), representing);
     for (const label of ['Commerciële organisatie', 'Als vertegenwoordiger van een aantal rechtspersonen', 'Oud-klanten', ...data.checkboxes]) {
       assert.ok(await page.getByLabel(label, { exact: true }).isChecked(), `kept: ${label}`);
     }
     assert.equal(await page.getByLabel('KvK-nummer', { exact: true }).getAttribute('aria-invalid'), 'true');
-    assert.equal(await page.getByLabel('Telefoonnummer', { exact: true }).getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Telefoonnummer (optioneel)', { exact: true }).getAttribute('aria-invalid'), 'true');
     // The uploaded document is kept too: the page says so.
     assert.ok((await page.locator('main').innerText()).includes(data.file.name), 'the kept document is named');
 
     // Correct both; choose the document again unless the page says it is kept.
     await page.getByLabel('KvK-nummer', { exact: true }).fill('12345678');
-    await page.getByLabel('Telefoonnummer', { exact: true }).fill('020 123 4567');
+    await page.getByLabel('Telefoonnummer (optioneel)', { exact: true }).fill('020 123 4567');
     await page.getByLabel('Uw balanstest', { exact: true }).setInputFiles({ name: data.file.name, mimeType: 'application/pdf', buffer: data.file.buffer });
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
     await assertHeading(page, 'Controleer uw aanvraag');
@@ -287,7 +287,7 @@ test('error path: the kept document is named at its field and used when sent aga
     const data = application('bewaard');
     data.file = { ...data.file, name: 'Balanstest 2027 (definitief) bewaard.pdf' };
     await page.goto(BASE + '/aanvragen/');
-    await fillByLabels(page, { ...data, text: data.text.filter(([l]) => l !== 'Telefoonnummer') });
+    await fillByLabels(page, { ...data, text: data.text.map(([l, v]) => [l, l === 'Telefoonnummer (optioneel)' ? '12' : v]) });
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
     const field = page.getByLabel('Uw balanstest', { exact: true });
     const described = await field.getAttribute('aria-describedby');
@@ -297,7 +297,7 @@ test('error path: the kept document is named at its field and used when sent aga
       'Bewaard: Balanstest 2027 (definitief) bewaard.pdf; kies alleen een ander bestand om het te vervangen.',
     );
     assert.ok(described.split(' ').includes(await kept.getAttribute('id')), `read with the field: ${described}`);
-    await page.getByLabel('Telefoonnummer', { exact: true }).fill('020 123 4567');
+    await page.getByLabel('Telefoonnummer (optioneel)', { exact: true }).fill('020 123 4567');
     await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
     await assertHeading(page, 'Controleer uw aanvraag');
   } finally {

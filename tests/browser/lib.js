@@ -121,24 +121,24 @@ export function application(tag) {
       ['Statutaire naam van de organisatie', `Voorbeeld Energie B.V. ${tag}`],
       ['KvK-nummer', '12345678'],
       ['Naam', 'Jan Jansen'],
-      ['Functie', 'Manager klantcontact'],
+      ['Functie (optioneel)', 'Manager klantcontact'],
       ['E-mailadres', `jan.${tag}@voorbeeld.nl`],
-      ['Telefoonnummer', '020 123 4567'],
+      ['Telefoonnummer (optioneel)', '020 123 4567'],
       ['Gevraagde klanttermijn', '5'],
       ['Korte toelichting', `Onze klanten stellen prijs op contact over nieuwe tarieven. (${tag})`],
       ['Naam op de factuur', 'Voorbeeld Energie B.V.'],
       ['Straat en huisnummer', 'Keizersgracht 1'],
       ['Postcode', '1015 CJ'],
       ['Plaats', 'Amsterdam'],
-      ['Land', 'Nederland'],
       ['E-mailadres voor de factuur', `factuur.${tag}@voorbeeld.nl`],
       ['Extra informatie factuur (bijv. PO-nummer) (optioneel)', `PO-${tag}`],
       ['Btw-identificatienummer (optioneel)', 'NL004495445B01'],
     ],
-    radios: ['Commerciële organisatie', 'Voor de eigen organisatie', 'Oud-klanten'],
+    selects: [['Land van vestiging', 'NL'], ['Land', 'NL']],
+    radios: ['Commerciële organisatie', 'Voor de eigen organisatie'],
     checkboxes: [
+      'Oud-klanten',
       'Ik begrijp dat de CBT voor deze aanvraag een factuur stuurt, en dat de aanvraag pas in behandeling wordt genomen als die is betaald.',
-      'Ik heb de privacyverklaring gelezen.',
     ],
     file: { label: 'Uw balanstest', name: `balanstest-${tag}.pdf`, mimeType: 'application/pdf', buffer: tinyPdf(`Balanstest ${tag}`) },
   };
@@ -156,19 +156,22 @@ export function contactMessage(tag) {
       ['Uw bericht', `Mag een balanstest ook in het Engels? (${tag})`],
     ],
     radios: [],
-    checkboxes: ['Ik heb de privacyverklaring gelezen.'],
+    checkboxes: [],
   };
 }
 
 /** Answers the check page shows in their normalised form. */
-export const CHECK_PAGE_SHOWS = { Telefoonnummer: '+31201234567', 'Gevraagde klanttermijn': '5 jaar' };
+export const CHECK_PAGE_SHOWS = { 'Telefoonnummer (optioneel)': '+31201234567', 'Gevraagde klanttermijn': '5 jaar' };
 /** Answers the form shows in their stored (normalised) form when it is changed. */
-export const STORED_AS = { Telefoonnummer: '+31201234567' };
+export const STORED_AS = { 'Telefoonnummer (optioneel)': '+31201234567' };
 
 /** Fills a form by its labels only. */
 export async function fillByLabels(page, data) {
   for (const [label, value] of data.text) {
     await page.getByLabel(label, { exact: true }).fill(value);
+  }
+  for (const [label, value] of data.selects ?? []) {
+    await page.getByLabel(label, { exact: true }).selectOption(value);
   }
   for (const label of data.radios) {
     await page.getByLabel(label, { exact: true }).check();
@@ -311,7 +314,7 @@ export async function applyJourney(page, tag) {
   // Change one answer through its own "Wijzigen" link.
   await clickAndWait(page, functie.getByRole('link', { name: /^Wijzigen/ }));
   assert.match(page.url(), /\/aanvraag\/wijzigen\?concept=[^#]+#aanvraag-contact_functie$/);
-  const field = page.getByLabel('Functie', { exact: true });
+  const field = page.getByLabel('Functie (optioneel)', { exact: true });
   assert.equal(await field.inputValue(), 'Manager klantcontact', 'the form comes back with the answer');
   // Every other answer is still there.
   for (const [label, value] of data.text) {

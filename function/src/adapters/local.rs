@@ -453,7 +453,7 @@ impl Store for LocalStore {
             .await?
             .into_iter()
             .filter(|d| d.expires <= now)
-            .filter_map(|d| d.document.map(|doc| doc.key))
+            .flat_map(|d| d.documents.into_iter().map(|doc| doc.key))
             .collect();
         // A contact message's mails (and the addresses their reports
         // name) go with the message.

@@ -52,13 +52,14 @@ pub fn draft(id: &str, at: DateTime<Utc>) -> Draft {
         content: DraftContent::Complete {
             application: Box::new(application()),
         },
-        document: Some(CaseDocument {
-            key: format!("drafts/{id}/balanstest.pdf"),
+        documents: vec![CaseDocument {
+            field: "balanstest".into(),
+            key: format!("drafts/{id}/1-balanstest.pdf"),
             filename: "balanstest.pdf".into(),
             shown_name: Some("Balanstest (definitief).pdf".into()),
             kind: DocumentKind::Pdf,
             size: 42,
-        }),
+        }],
         created: at,
         expires: at + Duration::hours(24),
     }
@@ -550,7 +551,7 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
     if purged.items > 0 {
         assert!(purged
             .files
-            .contains(&format!("drafts/{unique}-d2/balanstest.pdf")));
+            .contains(&format!("drafts/{unique}-d2/1-balanstest.pdf")));
     }
 
     // Rate-limit counts per key and window.

@@ -180,8 +180,16 @@ const EU_VAT_PREFIXES: [&str; 27] = [
 /// A btw-id, stored compact and uppercase (`NL004495445B01`). Dutch ids are
 /// checked with both check-digit schemes in use; other EU ids only by
 /// shape, since each country has its own scheme and VIES is the real check.
+/// A Dutch id typed without its `NL` (`004495445B01`, as it is often
+/// printed) gets it: nine digits, `B` and two digits is no other
+/// country's shape.
 pub fn normalize_vat_id(input: &str) -> Result<String, FormatError> {
     let id = compact(input, |c| c == '.' || is_dash(c)).to_ascii_uppercase();
+    let id = if is_dutch_vat_shape(&id) {
+        format!("NL{id}")
+    } else {
+        id
+    };
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(Invalid);
     }
@@ -197,6 +205,38 @@ pub fn normalize_vat_id(input: &str) -> Result<String, FormatError> {
     } else {
         Err(Invalid)
     }
+}
+
+/// A btw-id typed without its country prefix: `prefix` (the invoice
+/// address's country, [`vat_prefix`]) is put in front when the id does not
+/// start with letters of its own, then it is checked as any id.
+pub fn normalize_vat_id_in(input: &str, prefix: &str) -> Result<String, FormatError> {
+    let id = compact(input, |c| c == '.' || is_dash(c)).to_ascii_uppercase();
+    let unprefixed = id.bytes().next().is_some_and(|b| b.is_ascii_digit());
+    if unprefixed && !is_dutch_vat_shape(&id) {
+        normalize_vat_id(&format!("{prefix}{id}"))
+    } else {
+        normalize_vat_id(&id)
+    }
+}
+
+/// The prefix of the btw-ids of the EU member state `country` (ISO 3166-1
+/// alpha-2): its own code, but `EL` for Greece.
+pub fn vat_prefix(country: &str) -> &str {
+    if country == "GR" {
+        "EL"
+    } else {
+        country
+    }
+}
+
+/// Nine digits, `B`, two digits: a Dutch btw-id without its `NL`.
+fn is_dutch_vat_shape(id: &str) -> bool {
+    id.len() == 12
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            9 => b == b'B',
+            _ => b.is_ascii_digit(),
+        })
 }
 
 /// `rest` is what follows `NL`: 9 digits, `B`, 2 digits. Number 000000000
@@ -249,39 +289,22 @@ fn mod97(s: &str) -> Option<u32> {
 }
 
 /// An IBAN, stored compact and uppercase (`NL91ABNA0417164300`); show it
-/// with [`format_iban`]. Check digits 00, 01 and 99 also pass mod 97 but are
-/// never issued, so a value has one valid spelling.
+/// with [`format_iban`]. People write one in groups with spaces, dashes or
+/// dots; all of those go. The length and the shape of the account part
+/// follow the country (IBAN registry, through the `iban_validate` crate),
+/// and so does the check. Check digits 00, 01 and 99 also pass mod 97 but
+/// are never issued, so a value has one valid spelling.
 pub fn normalize_iban(input: &str) -> Result<String, FormatError> {
-    let iban = compact(input, |_| false).to_ascii_uppercase();
-    if !(15..=34).contains(&iban.len()) || !iban.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    let iban = compact(input, |c| c == '.' || is_dash(c)).to_ascii_uppercase();
+    if !iban.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(Invalid);
     }
-    let country = iban.get(..2).ok_or(Invalid)?;
     let check = iban.get(2..4).ok_or(Invalid)?;
-    let bban = iban.get(4..).ok_or(Invalid)?;
-    if !country.bytes().all(|b| b.is_ascii_uppercase())
-        || !all_digits(check)
-        || matches!(check, "00" | "01" | "99")
-    {
+    if matches!(check, "00" | "01" | "99") {
         return Err(Invalid);
     }
-    if country == "NL" {
-        // A Dutch BBAN is a 4-letter bank code and a 10-digit account.
-        let bank = bban.get(..4).ok_or(Invalid)?;
-        let account = bban.get(4..).ok_or(Invalid)?;
-        if !bank.bytes().all(|b| b.is_ascii_uppercase())
-            || account.len() != 10
-            || !all_digits(account)
-        {
-            return Err(Invalid);
-        }
-    }
-    let rearranged = format!("{bban}{country}{check}");
-    if mod97(&rearranged) == Some(1) {
-        Ok(iban)
-    } else {
-        Err(Invalid)
-    }
+    let parsed: iban::Iban = iban.parse().map_err(|_| Invalid)?;
+    Ok(iban::IbanLike::electronic_str(&parsed).to_string())
 }
 
 /// Shows an IBAN in groups of four (`NL91 ABNA 0417 1643 00`), the way it
@@ -303,12 +326,7 @@ pub fn format_iban(iban: &str) -> String {
 /// country line printed on an invoice). An empty country counts as the
 /// Netherlands: the form's default.
 pub fn is_netherlands(country: &str) -> bool {
-    let c = country.trim().to_lowercase();
-    c.is_empty()
-        || matches!(
-            c.as_str(),
-            "nederland" | "nl" | "nld" | "the netherlands" | "netherlands" | "holland"
-        )
+    crate::countries::parse(country).is_some_and(|c| c.code == crate::countries::NETHERLANDS)
 }
 
 /// Separators people put in phone numbers.
@@ -326,6 +344,17 @@ fn is_phone_separator(c: char) -> bool {
 pub fn normalize_phone(input: &str) -> Result<String, FormatError> {
     let visible = without_invisibles(input);
     let t = visible.trim();
+    // The country code in brackets, `(+31) 20 …` or `(0031) 20 …`: the
+    // brackets mark it as optional for callers at home; it is the
+    // international prefix all the same.
+    let unbracketed;
+    let t = match t.strip_prefix('(').and_then(|r| r.split_once(')')) {
+        Some((code, rest)) if code.trim().starts_with('+') || code.trim().starts_with("00") => {
+            unbracketed = format!("{} {rest}", code.trim());
+            unbracketed.as_str()
+        }
+        _ => t,
+    };
     let (international, rest) = match (t.strip_prefix('+'), t.strip_prefix("00")) {
         (Some(r), _) | (None, Some(r)) => (true, r.to_string()),
         (None, None) => (false, t.to_string()),
@@ -343,6 +372,12 @@ pub fn normalize_phone(input: &str) -> Result<String, FormatError> {
     }
     let subscriber = if international {
         match digits.strip_prefix("31") {
+            // A service number written internationally: +31 800 1234.
+            Some(national) if is_service_prefix(national) => {
+                return is_service_number(national)
+                    .then(|| format!("+31{national}"))
+                    .ok_or(Invalid);
+            }
             // Written with the national trunk zero after +31, without brackets.
             Some(national) if national.len() == 10 => national.strip_prefix('0').ok_or(Invalid)?,
             Some(national) => national,
@@ -356,6 +391,11 @@ pub fn normalize_phone(input: &str) -> Result<String, FormatError> {
         }
     } else {
         match digits.strip_prefix('0') {
+            Some(national) if is_service_prefix(national) => {
+                return is_service_number(national)
+                    .then(|| format!("+31{national}"))
+                    .ok_or(Invalid);
+            }
             Some(national) if digits.len() == 10 => national,
             _ => return Err(Invalid),
         }
@@ -365,6 +405,19 @@ pub fn normalize_phone(input: &str) -> Result<String, FormatError> {
     } else {
         Err(Invalid)
     }
+}
+
+/// A Dutch service number without its trunk zero: 800 (free), 900, 906
+/// and 909 (paid), then 4 or 7 digits: 0800 1234 or 0900 123 4567. Their
+/// lengths differ from every other Dutch number's 10 digits.
+fn is_service_number(national: &str) -> bool {
+    is_service_prefix(national) && matches!(national.len(), 7 | 10)
+}
+
+fn is_service_prefix(national: &str) -> bool {
+    ["800", "900", "906", "909"]
+        .iter()
+        .any(|prefix| national.starts_with(prefix))
 }
 
 /// Characters allowed in the local part: RFC 5322's `atext` and the dot.
@@ -402,7 +455,19 @@ pub fn normalize_email(input: &str) -> Result<String, FormatError> {
     {
         return Err(Invalid);
     }
-    let domain = domain.to_ascii_lowercase();
+    // An internationalised domain (bücher.de) is sent as punycode
+    // (xn--bcher-kva.de): that is what mail servers and headers carry, and
+    // what is stored. UTS 46 (the `idna` crate) maps it as browsers do.
+    // UTS 46 drops invisible characters silently; here they are refused,
+    // like everywhere else in an address.
+    if domain.chars().any(is_invisible) {
+        return Err(Invalid);
+    }
+    let domain = if domain.is_ascii() {
+        domain.to_ascii_lowercase()
+    } else {
+        idna::domain_to_ascii_strict(domain).map_err(|_| Invalid)?
+    };
     if !(1..=253).contains(&domain.len()) || !domain.split('.').all(is_domain_label) {
         return Err(Invalid);
     }
@@ -413,7 +478,11 @@ pub fn normalize_email(input: &str) -> Result<String, FormatError> {
     if !tld_ok {
         return Err(Invalid);
     }
-    Ok(format!("{local}@{domain}"))
+    let address = format!("{local}@{domain}");
+    if address.len() > 254 {
+        return Err(Invalid);
+    }
+    Ok(address)
 }
 
 /// A count typed into a form (years, customers). Whole and not negative; a
@@ -868,6 +937,10 @@ mod tests {
             ("ESX1234567X", "ESX1234567X"),
             ("IE1234567WA", "IE1234567WA"),
             ("CY12", "CY12"),
+            // A Dutch id without its NL, as often printed.
+            ("004495445B01", "NL004495445B01"),
+            ("0044.95.445.B01", "NL004495445B01"),
+            ("004495445 b 01", "NL004495445B01"),
         ];
         for (input, want) in ok {
             assert_eq!(
@@ -888,7 +961,7 @@ mod tests {
             "NL0044954455B01",
             "NL004495445B1",
             "NL004495445B011",
-            "004495445B01",
+            "004495446B01",
             "GR123456789",
             "GB123456789",
             "US123456789",
@@ -928,6 +1001,10 @@ mod tests {
             ("BE68539007547034", "BE68539007547034"),
             ("GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432"),
             ("NO9386011117947", "NO9386011117947"),
+            ("NL91-ABNA-0417-1643-00", "NL91ABNA0417164300"),
+            ("NL91.ABNA.0417.1643.00", "NL91ABNA0417164300"),
+            ("nl91 abna\u{2013}0417 1643.00", "NL91ABNA0417164300"),
+            ("DE89-3704-0044-0532-0130-00", "DE89370400440532013000"),
             (
                 "FR14 2004 1010 0505 0001 3M02 606",
                 "FR1420041010050500013M02606",
@@ -946,7 +1023,10 @@ mod tests {
             "NL91ABNA041716430",
             "NL91ABNA04171643000",
             "NL91ABN00417164300",
-            "NL91-ABNA-0417-1643-00",
+            "NL91/ABNA/0417/1643/00",
+            // Each country its own length: one short, one long.
+            "DE8937040044053201300",
+            "BE685390075470341",
             "NL9IABNA0417164300",
             "9191ABNA0417164300",
             "DE89370400440532013001",
@@ -1059,6 +1139,21 @@ mod tests {
             ("+49 123456", "+49123456"),
             ("0012345678", "+12345678"),
             ("+123456789012345", "+123456789012345"),
+            // The country code in brackets.
+            ("(+31) 20 123 4567", "+31201234567"),
+            ("(+31) (0)20 123 4567", "+31201234567"),
+            ("(0031) 6 1234 5678", "+31612345678"),
+            ("(+32) 2 123 45 67", "+3221234567"),
+            ("( +49 ) 30 12345678", "+493012345678"),
+            // Service numbers: 0800, 0900, 0906, 0909, with 4 or 7 digits.
+            ("0800-1234", "+318001234"),
+            ("0800 123 4567", "+318001234567"),
+            ("0900-1234", "+319001234"),
+            ("0900 123 45 67", "+319001234567"),
+            ("0906-1234567", "+319061234567"),
+            ("0909 1234", "+319091234"),
+            ("+31 800 1234", "+318001234"),
+            ("+31 (0)900 123 4567", "+319001234567"),
         ];
         for (input, want) in ok {
             assert_eq!(
@@ -1080,7 +1175,12 @@ mod tests {
             "+31 20 12345678",
             "+31 0 0123 4567",
             "+310012345678",
-            "0800-1234",
+            "0800-12345",
+            "0800-123456",
+            "0900-12345678",
+            "0901 1234",
+            "+31 800 12345",
+            "(+31 20 123 4567",
             "+49 12345",
             "0049 12345",
             "+1234567890123456",
@@ -1149,6 +1249,15 @@ mod tests {
             ("x@example.xn--p1ai", "x@example.xn--p1ai".into()),
             ("\u{FEFF}a@b.nl\u{200B}", "a@b.nl".into()),
             (&ok_long, ok_long.clone()),
+            // Internationalised domain names, sent as punycode.
+            ("jan@bücher.de", "jan@xn--bcher-kva.de".into()),
+            ("jan@BÜCHER.de", "jan@xn--bcher-kva.de".into()),
+            ("a@café.nl", "a@xn--caf-dma.nl".into()),
+            (
+                "info@stichting-zeeën.nl",
+                "info@xn--stichting-zeen-ilb.nl".into(),
+            ),
+            ("post@例え.jp", "post@xn--r8jz45g.jp".into()),
             (&total_254, total_254.clone()),
         ];
         for (input, want) in &ok {
@@ -1196,7 +1305,9 @@ mod tests {
             "a@b.123",
             "a@b_c.nl",
             "jöran@b.nl",
-            "a@café.nl",
+            "a@ca fé.nl",
+            "a@-café.nl",
+            "a@café..nl",
             "a@b.nl\u{200B}x",
             &too_long_local,
             &too_long_label,
@@ -1641,15 +1752,18 @@ mod tests {
 
         #[test]
         fn generated_ibans_pass_and_stay(
-            country in "[A-Z]{2}",
-            bban in "[A-Z0-9]{11,30}",
+            german in "[0-9]{18}",
             bank in "[A-Z]{4}",
             account in "[0-9]{10}",
+            separator in "[ .-]",
         ) {
-            prop_assume!(country != "NL");
-            for iban in [with_check(&country, &bban), with_check("NL", &format!("{bank}{account}"))] {
+            for iban in [with_check("DE", &german), with_check("NL", &format!("{bank}{account}"))] {
+                prop_assume!(!matches!(iban.get(2..4), Some("01" | "99" | "00")));
                 let once = normalize_iban(&format_iban(&iban).to_lowercase());
                 prop_assert_eq!(once.as_deref(), Ok(iban.as_str()));
+                let grouped = format_iban(&iban).replace(' ', &separator);
+                let again = normalize_iban(&grouped);
+                prop_assert_eq!(again.as_deref(), Ok(iban.as_str()));
                 check_all(&iban)?;
             }
         }

@@ -29,10 +29,24 @@ pub struct FormDef {
     pub submit: String,
     /// Fields in groups; a group with a legend becomes a `<fieldset>`.
     pub groups: Vec<Group>,
+    /// A text with a link shown above the submit button, such as how the
+    /// data is used (the privacy statement): information, not a box to
+    /// tick.
+    pub notice: Option<FormNotice>,
     /// Filled in by [`FormDef::resolve`]: whether a field uploads a file,
     /// which makes the form `multipart/form-data`.
     #[serde(default, skip_deserializing)]
     pub multipart: bool,
+}
+
+/// A text with a link, above a form's submit button.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormNotice {
+    /// The text.
+    pub text: String,
+    /// The link after it.
+    pub link: crate::site::Link,
 }
 
 /// Fields shown together.
@@ -65,7 +79,8 @@ pub enum FieldType {
     Kvk,
     /// A postcode: Dutch (`1234 AB`) when the country is the Netherlands.
     Postcode,
-    /// A country, from a list.
+    /// A country, from the list of [`crate::countries`]: what is posted
+    /// and kept is its code (`BE`).
     Country,
     /// A Dutch or EU VAT id.
     VatId,
@@ -75,6 +90,9 @@ pub enum FieldType {
     Radio,
     /// A box that must be ticked when required.
     Checkbox,
+    /// Several of `options` (boxes to tick); kept as their values joined
+    /// by commas, in the order of the options.
+    Checkboxes,
     /// An uploaded document.
     File,
     /// Invisible to people; a bot that fills it is ignored.
@@ -104,6 +122,9 @@ pub struct Field {
     pub required: bool,
     /// Required only when another field has a value: `["namens", "vertegenwoordiger"]`.
     pub required_if: Option<(String, String)>,
+    /// Required only when another field has another value than this one:
+    /// `["organisatie_land", "NL"]`.
+    pub required_unless: Option<(String, String)>,
     /// The `autocomplete` token, so browsers fill it in.
     pub autocomplete: Option<String>,
     /// The most characters a text may have.
@@ -125,6 +146,12 @@ pub struct Field {
     pub accept: Vec<String>,
     /// For `file`: the largest upload, in bytes.
     pub max_bytes: Option<u64>,
+    /// For `file`: several files may be chosen.
+    #[serde(default)]
+    pub multiple: bool,
+    /// For `file`: the most bytes all uploads of the form may have
+    /// together (a post has a limit as a whole).
+    pub max_total_bytes: Option<u64>,
     /// Suffix shown after the input, such as `jaar`.
     pub suffix: Option<String>,
     /// The value a new, empty form starts with.
@@ -151,7 +178,7 @@ pub struct Choice {
 
 impl FieldType {
     /// Every kind, in the order above.
-    pub const ALL: [FieldType; 13] = [
+    pub const ALL: [FieldType; 14] = [
         FieldType::Text,
         FieldType::Textarea,
         FieldType::Email,
@@ -163,6 +190,7 @@ impl FieldType {
         FieldType::Number,
         FieldType::Radio,
         FieldType::Checkbox,
+        FieldType::Checkboxes,
         FieldType::File,
         FieldType::Honeypot,
     ];
@@ -181,6 +209,7 @@ impl FieldType {
             FieldType::Number => "number",
             FieldType::Radio => "radio",
             FieldType::Checkbox => "checkbox",
+            FieldType::Checkboxes => "checkboxes",
             FieldType::File => "file",
             FieldType::Honeypot => "honeypot",
         }
@@ -191,24 +220,39 @@ impl Field {
     /// Every error code the check can give this field: each needs a message.
     pub fn codes(&self) -> Vec<&'static str> {
         let mut codes = Vec::new();
-        if self.required || self.required_if.is_some() {
+        if self.required || self.required_if.is_some() || self.required_unless.is_some() {
             codes.push("required");
         }
         match self.kind {
-            FieldType::Text | FieldType::Country => codes.push("one_line"),
-            FieldType::Email | FieldType::Tel | FieldType::Kvk | FieldType::VatId => {
+            FieldType::Text => codes.push("one_line"),
+            FieldType::Country => codes.push("invalid"),
+            FieldType::Email | FieldType::Tel | FieldType::Kvk => {
                 codes.push("invalid");
             }
+            // A btw-id also has to fit the country of its address.
+            FieldType::VatId => codes.extend(["invalid", "other_country"]),
             FieldType::Postcode => codes.extend(["invalid", "one_line"]),
             FieldType::Number => codes.push("invalid"),
-            FieldType::Radio | FieldType::Checkbox => codes.push("invalid"),
-            FieldType::File => codes.extend(["too_large", "wrong_type"]),
+            FieldType::Radio | FieldType::Checkbox | FieldType::Checkboxes => {
+                codes.push("invalid");
+            }
+            FieldType::File => {
+                codes.extend(["too_large", "wrong_type"]);
+                if self.max_total_bytes.is_some() {
+                    codes.push("too_large_total");
+                }
+            }
             FieldType::Textarea | FieldType::Honeypot => {}
         }
         if self.max_length.is_some()
             && !matches!(
                 self.kind,
-                FieldType::Radio | FieldType::Checkbox | FieldType::File | FieldType::Honeypot
+                FieldType::Radio
+                    | FieldType::Checkbox
+                    | FieldType::Checkboxes
+                    | FieldType::Country
+                    | FieldType::File
+                    | FieldType::Honeypot
             )
         {
             codes.push("too_long");
@@ -329,19 +373,35 @@ impl FormDef {
                         None => continue,
                     }
                 }
-                if field.kind == FieldType::Radio && field.options.is_empty() {
+                if field.kind == FieldType::Country && field.options.is_empty() {
+                    field.options = crate::countries::for_choice()
+                        .into_iter()
+                        .map(|c| Choice {
+                            value: c.code.to_string(),
+                            label: c.name.to_string(),
+                            hint: None,
+                        })
+                        .collect();
+                }
+                if matches!(field.kind, FieldType::Radio | FieldType::Checkboxes)
+                    && field.options.is_empty()
+                {
                     errors.push(invalid(
                         file,
                         format!("het keuzeveld \"{}\" heeft geen opties", field.name),
                         "Voeg [[...options]] toe of zet options_from_fees = true.",
                     ));
                 }
-                if let Some((other, _)) = &field.required_if {
+                if let Some((other, _)) = field
+                    .required_if
+                    .as_ref()
+                    .or(field.required_unless.as_ref())
+                {
                     if !all.iter().any(|(n, _)| n == other) {
                         errors.push(invalid(
                             file,
                             format!(
-                                "{}: required_if noemt het onbekende veld \"{other}\"",
+                                "{}: required_if of required_unless noemt het onbekende veld \"{other}\"",
                                 field.name
                             ),
                             "Noem een veld van dit formulier.",

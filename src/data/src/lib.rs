@@ -10,9 +10,11 @@
 #![deny(missing_docs)]
 
 pub mod assets;
+pub mod countries;
 pub mod fees;
 pub mod formats;
 pub mod forms;
+pub mod marks;
 pub mod money;
 pub mod needs;
 pub mod periods;
@@ -20,15 +22,18 @@ pub mod retention;
 pub mod site;
 pub mod sources;
 pub mod supplier;
+pub mod vat;
 
 pub use fees::{FeeSchedule, Tariff};
 pub use forms::{FormDef, Forms};
+pub use marks::Unconfirmed;
 pub use money::Cents;
 pub use periods::Periods;
 pub use retention::Retention;
 pub use site::SiteConfig;
 pub use sources::{DataError, Sources};
 pub use supplier::Supplier;
+pub use vat::VatRules;
 
 /// Every rule the site and the function share, parsed from the data files.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +50,11 @@ pub struct Rules {
     pub forms: Forms,
     /// The CBT as supplier on its invoices (`data/supplier.toml`).
     pub supplier: Supplier,
+    /// How VAT follows where the customer is (`data/vat.toml`).
+    pub vat: VatRules,
+    /// Every value marked `te bevestigen` in the data files ([`marks`]),
+    /// by file and line: what may not go live before the CBT confirms it.
+    pub unconfirmed: Vec<Unconfirmed>,
 }
 
 impl Rules {
@@ -72,8 +82,20 @@ impl Rules {
             .parse_all::<Supplier>(supplier::FILE)
             .and_then(|s| s.validate(supplier::FILE))
             .map_err(|e| errors.extend(e));
-        match (site, fees, periods, retention, forms, supplier) {
-            (Ok(site), Ok(fees), Ok(periods), Ok(retention), Ok(forms), Ok(supplier)) => {
+        let vat = sources
+            .parse_all::<VatRules>(vat::FILE)
+            .map_err(|e| errors.extend(e));
+        let mut unconfirmed = Vec::new();
+        for path in sources.paths() {
+            if path.ends_with(".toml") {
+                match marks::find(path, sources.get(path).unwrap_or_default()) {
+                    Ok(found) => unconfirmed.extend(found),
+                    Err(e) => errors.extend(e),
+                }
+            }
+        }
+        match (site, fees, periods, retention, forms, supplier, vat) {
+            (Ok(site), Ok(fees), Ok(periods), Ok(retention), Ok(forms), Ok(supplier), Ok(vat)) => {
                 errors.extend(site.validate());
                 if errors.is_empty() {
                     Ok(Rules {
@@ -83,6 +105,8 @@ impl Rules {
                         retention,
                         forms,
                         supplier,
+                        vat,
+                        unconfirmed,
                     })
                 } else {
                     Err(errors)
@@ -97,6 +121,18 @@ impl Rules {
 /// does not read where it reports only the first: a form that does not
 /// read has that one problem and no other, so it is replaced by all of
 /// the file's.
+impl Rules {
+    /// The unconfirmed values among `uses`: pairs of a data file and a key
+    /// in it (an empty key: the whole file), as [`Unconfirmed::concerns`]
+    /// matches them.
+    pub fn unconfirmed_in(&self, uses: &[(&str, &str)]) -> Vec<&Unconfirmed> {
+        self.unconfirmed
+            .iter()
+            .filter(|u| uses.iter().any(|(file, key)| u.concerns(file, key)))
+            .collect()
+    }
+}
+
 fn every_form_problem(sources: &Sources, problems: Vec<DataError>) -> Vec<DataError> {
     let mut all = Vec::with_capacity(problems.len());
     for file in [forms::APPLICATION_FILE, forms::CONTACT_FILE] {

@@ -25,6 +25,9 @@ pub enum Presence {
     /// Required exactly when another field has this value; the form must
     /// say `required_if = [field, value]`.
     RequiredIf(&'static str, &'static str),
+    /// Required exactly when another field does not have this value; the
+    /// form must say `required_unless = [field, value]`.
+    RequiredUnless(&'static str, &'static str),
 }
 
 /// What the code needs of a choice field's option values.
@@ -60,8 +63,12 @@ pub struct Need {
 pub mod application {
     /// The organisation's registered name.
     pub const ORGANISATION_NAME: &str = "organisatie_naam";
-    /// Its KvK number.
+    /// The country where it is established.
+    pub const ORGANISATION_COUNTRY: &str = "organisatie_land";
+    /// Its KvK number, for an organisation in the Netherlands.
     pub const KVK: &str = "kvk_nummer";
+    /// Its registration number abroad, for an organisation elsewhere.
+    pub const REGISTRATION: &str = "registratienummer";
     /// Its kind, which is its tariff.
     pub const TARIFF: &str = "soort_organisatie";
     /// For its own organisation or as a representative.
@@ -86,8 +93,12 @@ pub mod application {
     pub const TERM_YEARS: &str = "klanttermijn_jaren";
     /// The short motivation.
     pub const MOTIVATION: &str = "motivering";
+    /// What the advice is to cover: a brand, a product, an activity.
+    pub const SCOPE: &str = "reikwijdte";
     /// The balancing test itself.
     pub const DOCUMENT: &str = "balanstest";
+    /// Documents that support it.
+    pub const ATTACHMENTS: &str = "bijlagen";
     /// The name on the invoice.
     pub const INVOICE_NAME: &str = "factuur_naam";
     /// The invoice address: street and number.
@@ -125,7 +136,9 @@ pub mod contact {
 /// The values of [`application::RELATIONSHIP`] the code knows.
 pub const RELATIONSHIPS: &[&str] = &["oud_klanten", "oud_leden", "oud_donateurs"];
 
-use FieldType::{Country, Email, File, Kvk, Number, Postcode, Radio, Tel, Text, Textarea, VatId};
+use FieldType::{
+    Checkboxes, Country, Email, File, Kvk, Number, Postcode, Radio, Tel, Text, Textarea, VatId,
+};
 
 const fn need(
     name: &'static str,
@@ -151,10 +164,28 @@ pub const APPLICATION: &[Need] = &[
         "de naam van de aanvrager in de e-mails",
     ),
     need(
+        application::ORGANISATION_COUNTRY,
+        &[Country],
+        Presence::Required,
+        "het land van de aanvrager, dat bepaalt of een KvK-nummer nodig is",
+    ),
+    need(
         application::KVK,
         &[Kvk],
-        Presence::Required,
-        "het KvK-nummer van de aanvrager",
+        Presence::RequiredIf(
+            application::ORGANISATION_COUNTRY,
+            crate::countries::NETHERLANDS,
+        ),
+        "het KvK-nummer van een aanvrager in Nederland",
+    ),
+    need(
+        application::REGISTRATION,
+        &[Text],
+        Presence::RequiredUnless(
+            application::ORGANISATION_COUNTRY,
+            crate::countries::NETHERLANDS,
+        ),
+        "het registratienummer van een aanvrager buiten Nederland",
     ),
     Need {
         options: Options::FromFees,
@@ -214,7 +245,7 @@ pub const APPLICATION: &[Need] = &[
         options: Options::Within(RELATIONSHIPS),
         ..need(
             application::RELATIONSHIP,
-            &[Radio],
+            &[Checkboxes],
             Presence::Required,
             "wie de aanvrager langer wil bellen",
         )
@@ -232,10 +263,22 @@ pub const APPLICATION: &[Need] = &[
         "de toelichting voor het secretariaat",
     ),
     need(
+        application::SCOPE,
+        &[Textarea, Text],
+        Presence::Optional,
+        "waarop het advies betrekking heeft",
+    ),
+    need(
         application::DOCUMENT,
         &[File],
         Presence::Required,
         "de balanstest als bijlage voor het secretariaat",
+    ),
+    need(
+        application::ATTACHMENTS,
+        &[File],
+        Presence::Optional,
+        "de ondersteunende documenten voor het secretariaat",
     ),
     need(
         application::INVOICE_NAME,
@@ -417,12 +460,33 @@ fn missing(file: &str, text: &str, def: &FormDef, needs: &[Need], need: &Need) -
 fn presence_problem(field: &Field, presence: Presence) -> Option<String> {
     match presence {
         Presence::Optional => None,
-        Presence::Required if field.required && field.required_if.is_none() => None,
+        Presence::Required
+            if field.required && field.required_if.is_none() && field.required_unless.is_none() =>
+        {
+            None
+        }
         Presence::Required => Some("moet verplicht zijn".to_string()),
         Presence::RequiredIf(other, value) => match &field.required_if {
-            Some((o, v)) if o == other && v == value && !field.required => None,
+            Some((o, v))
+                if o == other
+                    && v == value
+                    && !field.required
+                    && field.required_unless.is_none() =>
+            {
+                None
+            }
             _ => Some(format!(
                 "moet alleen verplicht zijn als \"{other}\" de waarde \"{value}\" heeft"
+            )),
+        },
+        Presence::RequiredUnless(other, value) => match &field.required_unless {
+            Some((o, v))
+                if o == other && v == value && !field.required && field.required_if.is_none() =>
+            {
+                None
+            }
+            _ => Some(format!(
+                "moet alleen verplicht zijn als \"{other}\" een andere waarde dan \"{value}\" heeft"
             )),
         },
     }
@@ -433,6 +497,9 @@ fn presence_hint(presence: Presence) -> String {
         Presence::Required => "Zet required = true (en geen required_if).".to_string(),
         Presence::RequiredIf(other, value) => {
             format!("Zet required_if = [\"{other}\", \"{value}\"] en laat required weg.")
+        }
+        Presence::RequiredUnless(other, value) => {
+            format!("Zet required_unless = [\"{other}\", \"{value}\"] en laat required weg.")
         }
         Presence::Optional => String::new(),
     }

@@ -31,6 +31,16 @@ pub struct SiteConfig {
     #[serde(default)]
     /// The footer's links.
     pub footer: Vec<Link>,
+    /// Addresses elsewhere that the pages link to.
+    pub links: ExternalLinks,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+/// Addresses on other sites, written once (`[links]`).
+pub struct ExternalLinks {
+    /// DDMA's template for a balancing test, which the seed refers to.
+    pub ddma_balanstest: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -41,6 +51,12 @@ pub struct Secretariat {
     pub name: String,
     /// Its address.
     pub email: String,
+    /// Who keeps the secretariat's mailbox, as the privacy statement
+    /// names this processor.
+    pub mailbox_provider: String,
+    /// Within how many working days the secretariat answers a reported
+    /// accessibility problem.
+    pub reply_working_days: u32,
 }
 
 /// A menu or footer link to a page of the site.
@@ -99,6 +115,16 @@ impl SiteConfig {
                     self.secretariat.email
                 ),
                 "Schrijf één adres, zoals \"aanvragen@balanstoetstelemarketing.nl\".",
+            ));
+        }
+        if !self.links.ddma_balanstest.starts_with("https://") {
+            errors.push(invalid(
+                FILE,
+                format!(
+                    "links.ddma_balanstest = \"{}\" is geen volledig webadres",
+                    self.links.ddma_balanstest
+                ),
+                "Begin met https://.",
             ));
         }
         errors
