@@ -196,7 +196,7 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
             if field.kind == FieldType::Checkboxes {
                 let chosen: Vec<String> = posted
                     .all(&field.name)
-                    .map(|v| formats::clean_text(v))
+                    .map(formats::clean_text)
                     .filter(|v| !v.is_empty())
                     .collect();
                 if !chosen.is_empty() {

@@ -628,7 +628,11 @@ fn filed(fields: &[(&str, &str)]) -> FollowUp {
 fn every_vat_case_has_its_golden_invoice() {
     use cbt::invoice::VatTreatment;
     use cbt::sample::applicants;
-    let cases: [(&str, Vec<(&str, &str)>, VatTreatment, i64, u32); 4] = [
+    /// The golden file, the applicant's answers, and what its invoice
+    /// charges: treatment, total in cents, VAT rate.
+    type Case = (&'static str, Fields, VatTreatment, i64, u32);
+    type Fields = Vec<(&'static str, &'static str)>;
+    let cases: [Case; 4] = [
         (
             "factuur-belgie",
             applicants::belgian_company(),

@@ -404,6 +404,7 @@ export function savePage(name, content) {
 export function applicationFields(tag) {
   return {
     organisatie_naam: `Voorbeeld Energie B.V. ${tag}`,
+    organisatie_land: 'NL',
     kvk_nummer: '12345678',
     soort_organisatie: 'commercieel',
     namens: 'eigen_organisatie',
@@ -418,12 +419,11 @@ export function applicationFields(tag) {
     factuur_straat: 'Keizersgracht 1',
     factuur_postcode: '1015 CJ',
     factuur_plaats: 'Amsterdam',
-    factuur_land: 'Nederland',
+    factuur_land: 'NL',
     factuur_email: `factuur.${tag}@voorbeeld.nl`,
     factuur_extra: '',
     btw_nummer: '',
     akkoord_factuur: 'ja',
-    akkoord_privacy: 'ja',
     website: '',
   };
 }
@@ -436,7 +436,6 @@ export function contactFields(tag) {
     telefoon: '',
     onderwerp: `Vraag ${tag}`,
     bericht: 'Mag een balanstest ook in het Engels?',
-    akkoord_privacy: 'ja',
     website: '',
   };
 }

@@ -11,7 +11,15 @@ import { BASE, STATIC, newPage, closeBrowser, builtPages, walkFunctionPages } fr
 
 const BUDGET = 30_000; // bytes
 // Pages known to be over budget, with why; they run as TODO tests until fixed.
-const KNOWN = {};
+// The application form's two country lists (issue 12) are some 17 kB of
+// options; the function's answers go out uncompressed (no CloudFront
+// compression without caching), the built form page compressed.
+const COUNTRY_LISTS = 'two country lists of 250 options each, sent uncompressed by the function: compress its HTML answers or share one list';
+const KNOWN = {
+  'aanvraag-fout': COUNTRY_LISTS,
+  'aanvraag-wijzigen': COUNTRY_LISTS,
+  'mijn-aanvraag-wijzigen': COUNTRY_LISTS,
+};
 const rows = [];
 
 after(async () => {
@@ -89,7 +97,8 @@ test("weight: the function's pages", async (t) => {
   const { context, page } = await newPage();
   try {
     await walkFunctionPages(page, async (name) => {
-      await t.test(name, async () => {
+      const options = KNOWN[name] ? { todo: KNOWN[name] } : {};
+      await t.test(name, options, async () => {
         const sums = await measure(page);
         rows.push({ page: name, ...sums });
         assert.ok(sums.total < BUDGET, `${name}: ${sums.total} bytes, over the budget of ${BUDGET}`);
