@@ -58,6 +58,8 @@ fn benches(c: &mut Criterion) {
         number,
         date,
         document: submission.document.as_ref(),
+        scan: follow_up::DocumentScan::Clean,
+        document_key: None,
         link: None,
     };
     let invoice = follow_up::invoice(&rules, &filed).expect("invoice");
@@ -121,6 +123,8 @@ fn benches(c: &mut Criterion) {
                 number,
                 date,
                 document: s.document.as_ref(),
+                scan: follow_up::DocumentScan::Clean,
+                document_key: None,
                 link: None,
             };
             follow_up::application(&rules, &templates, &filed, &from)

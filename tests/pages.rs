@@ -84,8 +84,8 @@ fn check_your_answers_lists_everything_with_change_links() {
         s.document.as_ref().map(|d| (d.filename.as_str(), d.size)),
     );
     assert!(rows.iter().all(|r| !r.value.is_empty()));
-    let html =
-        pages::check_answers(&rules, &templates, &rows, "d-123", "€ 4.452,80").expect("renders");
+    let html = pages::check_answers(&rules, &templates, &rows, "d-123", "€ 4.452,80", true)
+        .expect("renders");
     assert!(html.contains("<h1>Controleer uw aanvraag</h1>"));
     for row in &rows {
         assert!(
@@ -106,10 +106,12 @@ fn check_your_answers_lists_everything_with_change_links() {
         );
     }
     assert!(html.contains("<input type=\"hidden\" name=\"concept\" value=\"d-123\">"));
-    assert!(
-        !html.contains("<script"),
-        "a page without errors needs no script"
-    );
+    // Its only script is the challenge's, from its own file (a form that
+    // posts); the focus script is for pages with errors.
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    assert!(html.contains("<script src=\"/assets/challenge."));
+    assert!(html.contains("een naar het e-mailadres voor de factuur"));
+    assert!(html.contains("Pas na die bevestiging is de aanvraag ingediend"));
     assert!(html.contains("action=\"/aanvraag/bevestig\""));
     assert!(html.contains("€ 4.452,80"));
     assert!(html.contains("Balanstest_2026__def.pdf (1 kB)"));

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {
   BASE, newPage, closeBrowser, applyJourney, fillByLabels, contactMessage, application,
   clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions, assertHeading, tinyPdf, applications,
+  assertChallenge,
 } from './lib.js';
 
 after(closeBrowser);
@@ -15,7 +16,7 @@ for (const javaScriptEnabled of [true, false]) {
   test(`application: home, menu, form, check, change, send (${mode})`, async () => {
     const { context, page } = await newPage({ javaScriptEnabled });
     try {
-      const { reference } = await applyJourney(page, javaScriptEnabled ? 'js' : 'nojs');
+      const { reference } = await applyJourney(page, javaScriptEnabled ? 'js' : 'nojs', { javaScript: javaScriptEnabled });
       assert.match(reference, /CBT-\d{4}-\d{4}/);
     } finally {
       await context.close();
@@ -31,6 +32,7 @@ for (const javaScriptEnabled of [true, false]) {
       await clickAndWait(page, page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Contact', exact: true }));
       assert.equal(new URL(page.url()).pathname, '/contact/');
       await fillByLabels(page, data);
+      await assertChallenge(page, 'form#contact', javaScriptEnabled);
       const before = listDir(outboxDir());
       await clickAndWait(page, page.getByRole('button', { name: 'Verstuur uw bericht' }));
       assert.equal(new URL(page.url()).pathname, '/contact/bedankt');
@@ -49,6 +51,13 @@ for (const javaScriptEnabled of [true, false]) {
       }
       const toSecretariat = readEml(mails.find((n) => n.endsWith('-contact-secretariaat.eml')));
       assert.ok(emlMentions(toSecretariat, `(${tag})`), 'the secretariat gets the message itself');
+      // The acknowledgement goes to an address anyone can type: it says
+      // what came in, not what it says.
+      const acknowledgement = readEml(mails.find((n) => n.endsWith('-contact-ontvangst.eml')));
+      assert.ok(emlMentions(acknowledgement, 'CBT-C-'), 'the acknowledgement names the kenmerk');
+      for (const typed of [`(${tag})`, subject]) {
+        assert.ok(!emlMentions(acknowledgement, typed), `the acknowledgement does not carry ${typed}`);
+      }
     } finally {
       await context.close();
     }
@@ -58,8 +67,8 @@ for (const javaScriptEnabled of [true, false]) {
 test('the applicant\'s own page: follow the link, add a document, withdraw (without JavaScript)', async () => {
   const { context, page } = await newPage({ javaScriptEnabled: false });
   try {
-    const { reference } = await applyJourney(page, 'eigen');
-    await clickAndWait(page, page.locator('.personal-link a'));
+    const { reference, personalLink } = await applyJourney(page, 'eigen', { javaScript: false });
+    await page.goto(BASE + personalLink);
     await assertHeading(page, `Uw aanvraag ${reference}`);
     const own = new URL(page.url()).pathname;
     assert.match(own, /^\/mijn-aanvraag\/[0-9a-f]{64}$/);

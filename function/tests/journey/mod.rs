@@ -19,7 +19,7 @@ use cbt::case::{Action, Actor, Outcome, Refusal, State};
 use cbt::Cents;
 use cbt_function::adapters::local::Outbox;
 use cbt_function::cases::{act, act_on, ActError};
-use cbt_function::ports::{Files, Store};
+use cbt_function::ports::{Files, Mailer, Store};
 use cbt_function::{handle, App, Clock};
 use chrono::{NaiveDate, TimeZone, Utc};
 use http::{Request, Response};
@@ -145,18 +145,88 @@ pub async fn apply<S: Store, F: Files>(app: &mut App<S, Outbox, F>) -> (String, 
     )
     .await;
     assert_eq!(done.status(), 303);
-    let secret = location(&done)
-        .split("sleutel=")
-        .nth(1)
-        .expect("a personal link")
-        .to_string();
+    assert_eq!(
+        app.store.get_confirmed(&draft).await.expect("store"),
+        None,
+        "nothing is filed before the addresses confirm"
+    );
+    let outbox = app.mailer.dir().to_path_buf();
+    assert_eq!(
+        confirm_addresses(app, &outbox).await,
+        2,
+        "contact and invoice"
+    );
     let case = app
         .store
         .get_confirmed(&draft)
         .await
         .expect("store")
         .expect("filed");
-    (case.reference, format!("/mijn-aanvraag/{secret}"))
+    let confirmation = mails(&outbox)
+        .into_iter()
+        .rfind(|m| m.0 == "aanvraag-bevestiging")
+        .expect("the confirmation");
+    (case.reference, personal_link(&confirmation.2))
+}
+
+/// The links in the text of a mail that start with `prefix` and end in a
+/// 64-character secret.
+pub fn links(text: &str, prefix: &str) -> Vec<String> {
+    text.split(prefix)
+        .skip(1)
+        .filter_map(|rest| {
+            let secret: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+            (secret.len() == 64).then(|| format!("{prefix}{secret}"))
+        })
+        .collect()
+}
+
+/// The path of the personal link in a mail's text.
+pub fn personal_link(text: &str) -> String {
+    links(text, "/mijn-aanvraag/")
+        .into_iter()
+        .next()
+        .expect("a personal link in the mail")
+}
+
+/// Follows every address-check link in the outbox that was not followed
+/// yet, as the person at each address does: opens the page, presses the
+/// button. Returns how many it confirmed.
+pub async fn confirm_addresses<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    outbox: &Path,
+) -> usize {
+    let site = app.config.site_url.clone();
+    let mut confirmed = 0;
+    for (kind, _, body) in mails(outbox) {
+        if kind != "adres-bevestigen" && kind != "factuuradres-bevestigen" {
+            continue;
+        }
+        for path in links(&body, "/aanvraag/adres/") {
+            let page = handle(app, request(&site, "GET", &path, None, Vec::new())).await;
+            assert_eq!(page.status(), 200, "{}", text(&page));
+            if text(&page).contains("Dank u voor uw bevestiging")
+                || text(&page).contains("De aanvraag is ingediend")
+            {
+                continue;
+            }
+            let done = handle(
+                app,
+                request(
+                    &site,
+                    "POST",
+                    &path,
+                    Some("application/x-www-form-urlencoded"),
+                    Vec::new(),
+                ),
+            )
+            .await;
+            assert_eq!(done.status(), 303, "{}", text(&done));
+            assert_eq!(location(&done), path);
+            confirmed += 1;
+        }
+    }
+    confirmed
 }
 
 /// The whole procedure; `outbox` is the outbox's folder.
@@ -164,7 +234,17 @@ pub async fn journey<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &P
     let site = app.config.site_url.clone();
     let (reference, page) = apply(app).await;
     let filed = mails(outbox);
-    assert_eq!(filed.len(), 3, "confirmation, invoice, secretariat");
+    assert_eq!(
+        filed.iter().map(|m| m.0.as_str()).collect::<Vec<_>>(),
+        [
+            "adres-bevestigen",
+            "factuuradres-bevestigen",
+            "aanvraag-bevestiging",
+            "factuur",
+            "aanvraag-secretariaat"
+        ],
+        "the address check, then confirmation, invoice, secretariat"
+    );
     let confirmation = filed
         .iter()
         .find(|m| m.0 == "aanvraag-bevestiging")

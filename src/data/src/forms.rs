@@ -69,6 +69,9 @@ pub enum FieldType {
     Country,
     /// A Dutch or EU VAT id.
     VatId,
+    /// A customer's own reference, such as a purchase-order number: short,
+    /// letters, digits and a few separators ([`crate::formats::normalize_reference`]).
+    Reference,
     /// A whole number within `min`..=`max`.
     Number,
     /// One of `options`.
@@ -146,7 +149,7 @@ pub struct Choice {
 
 impl FieldType {
     /// Every kind, in the order above.
-    pub const ALL: [FieldType; 13] = [
+    pub const ALL: [FieldType; 14] = [
         FieldType::Text,
         FieldType::Textarea,
         FieldType::Email,
@@ -155,6 +158,7 @@ impl FieldType {
         FieldType::Postcode,
         FieldType::Country,
         FieldType::VatId,
+        FieldType::Reference,
         FieldType::Number,
         FieldType::Radio,
         FieldType::Checkbox,
@@ -173,6 +177,7 @@ impl FieldType {
             FieldType::Postcode => "postcode",
             FieldType::Country => "country",
             FieldType::VatId => "vat_id",
+            FieldType::Reference => "reference",
             FieldType::Number => "number",
             FieldType::Radio => "radio",
             FieldType::Checkbox => "checkbox",
@@ -194,7 +199,7 @@ impl Field {
             FieldType::Email | FieldType::Tel | FieldType::Kvk | FieldType::VatId => {
                 codes.push("invalid");
             }
-            FieldType::Postcode => codes.extend(["invalid", "one_line"]),
+            FieldType::Postcode | FieldType::Reference => codes.extend(["invalid", "one_line"]),
             FieldType::Number => codes.push("invalid"),
             FieldType::Radio | FieldType::Checkbox => codes.push("invalid"),
             FieldType::File => codes.extend(["too_large", "wrong_type"]),

@@ -125,7 +125,9 @@ pub mod contact {
 /// The values of [`application::RELATIONSHIP`] the code knows.
 pub const RELATIONSHIPS: &[&str] = &["oud_klanten", "oud_leden", "oud_donateurs"];
 
-use FieldType::{Country, Email, File, Kvk, Number, Postcode, Radio, Tel, Text, Textarea, VatId};
+use FieldType::{
+    Country, Email, File, Kvk, Number, Postcode, Radio, Reference, Tel, Text, Textarea, VatId,
+};
 
 const fn need(
     name: &'static str,
@@ -275,7 +277,7 @@ pub const APPLICATION: &[Need] = &[
     ),
     need(
         application::INVOICE_REFERENCE,
-        &[Text],
+        &[Reference],
         Presence::Optional,
         "de referentie van de klant op de factuur",
     ),
