@@ -216,3 +216,30 @@ pub fn digest(
         },
     )
 }
+
+/// The secretariat's mail about a mail that bounced or met a complaint.
+pub fn delivery_problem(
+    rules: &Rules,
+    templates: &Templates,
+    notice: &crate::delivery::Notice,
+    from: &Address,
+) -> Result<Message, MailError> {
+    let mut context = Context::new();
+    context.insert("site", &rules.site);
+    context.insert("notice", notice);
+    let secretariat = Address::new(
+        &rules.site.secretariat.email,
+        Some(&rules.site.secretariat.name),
+    )?;
+    mail::render(
+        templates,
+        MailKind::DeliveryProblem,
+        &context,
+        Envelope {
+            from: from.clone(),
+            to: vec![secretariat],
+            reply_to: None,
+            attachments: Vec::new(),
+        },
+    )
+}

@@ -22,6 +22,7 @@ pub mod case;
 pub mod case_mail;
 pub mod contact;
 pub mod dates;
+pub mod delivery;
 pub mod digest;
 pub mod follow_up;
 pub mod invoice;

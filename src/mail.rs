@@ -111,11 +111,13 @@ pub enum MailKind {
     /// To the invoice address, when it is another: confirm that the
     /// invoice may go there.
     InvoiceAddressCheck,
+    /// To the secretariat: a mail bounced or met a complaint.
+    DeliveryProblem,
 }
 
 impl MailKind {
     /// Every kind.
-    pub const ALL: [MailKind; 21] = [
+    pub const ALL: [MailKind; 22] = [
         MailKind::ApplicationConfirmation,
         MailKind::Invoice,
         MailKind::ApplicationSecretariat,
@@ -137,6 +139,7 @@ impl MailKind {
         MailKind::Digest,
         MailKind::ContactAddressCheck,
         MailKind::InvoiceAddressCheck,
+        MailKind::DeliveryProblem,
     ];
 
     /// Whether the mail carries the applicant's personal link: a new one
@@ -178,6 +181,7 @@ impl MailKind {
             MailKind::Digest => "dagoverzicht",
             MailKind::ContactAddressCheck => "adres-bevestigen",
             MailKind::InvoiceAddressCheck => "factuuradres-bevestigen",
+            MailKind::DeliveryProblem => "niet-bezorgd",
         }
     }
 }

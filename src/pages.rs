@@ -63,21 +63,39 @@ pub fn form_with_errors(
     templates.render("formulier.html", &ctx)
 }
 
+/// What the check page shows.
+#[derive(Debug, Serialize)]
+pub struct CheckPage<'a> {
+    /// The answers as read back.
+    pub rows: &'a [Row],
+    /// The draft's id.
+    pub draft_id: &'a str,
+    /// The draft's version: confirming sends it back.
+    pub version: u32,
+    /// The amount to pay, as Dutch text.
+    pub total: &'a str,
+    /// The answers were changed in another tab since the page the
+    /// applicant confirmed: say so.
+    pub changed_meanwhile: bool,
+    /// The application mails to two addresses (contact and invoice), so
+    /// two addresses must confirm before it is filed.
+    pub two_addresses: bool,
+}
+
 /// "Check your answers": every answer with a change link, and the button
-/// that sends the application (which creates the payment obligation).
+/// that sends the application (which starts the address check).
 pub fn check_answers(
     rules: &Rules,
     templates: &Templates,
-    rows: &[Row],
-    draft_id: &str,
-    tariff_total: &str,
-    two_addresses: bool,
+    page: &CheckPage<'_>,
 ) -> Result<String, TemplateError> {
-    let mut ctx = base(rules, "/aanvraag", "Controleer uw aanvraag");
-    ctx.insert("rows", rows);
-    ctx.insert("draft_id", draft_id);
-    ctx.insert("total", tariff_total);
-    ctx.insert("two_addresses", &two_addresses);
+    let mut ctx = base(rules, "/aanvraag/controle", "Controleer uw aanvraag");
+    ctx.insert("rows", page.rows);
+    ctx.insert("draft_id", page.draft_id);
+    ctx.insert("version", &page.version);
+    ctx.insert("total", page.total);
+    ctx.insert("changed_meanwhile", &page.changed_meanwhile);
+    ctx.insert("two_addresses", &page.two_addresses);
     templates.render("controle.html", &ctx)
 }
 

@@ -701,6 +701,60 @@ fn case_mails_match_their_golden_files() {
     golden("dagoverzicht.html", &message.html);
     seen.push(MailKind::Digest);
 
+    // A bounce of a case's invoice, and a complaint about a contact
+    // message's acknowledgement: the secretariat's notice.
+    let sent = chrono::Utc.with_ymd_and_hms(2027, 3, 8, 23, 30, 0).unwrap();
+    let bounced = cbt::delivery::Problem::Bounced {
+        recipient: "factuur@voorbeeld.nl".into(),
+        kind: cbt::delivery::BounceKind::NoSuchAddress,
+        detail: "smtp; 550 5.1.1 <factuur@voorbeeld.nl>: user unknown".into(),
+    };
+    let notice = cbt::delivery::Notice::new(
+        MailKind::Invoice,
+        &bounced,
+        sent,
+        cbt::delivery::About::Case {
+            reference: "CBT-2027-0007".into(),
+            organisation: "Voorbeeld <Energie> & Zn".into(),
+            contact: "Jan Jansen".into(),
+            phone: Some("020 123 4567".into()),
+            invoice: Some("2027-0007".into()),
+        },
+    );
+    let message =
+        cbt::case_mail::delivery_problem(&rules, &templates, &notice, &from()).expect("notice");
+    assert_eq!(
+        message.subject(),
+        "Niet bezorgd: de factuur aan factuur@voorbeeld.nl (CBT-2027-0007)"
+    );
+    assert!(
+        message.text.contains("op 9 maart 2027 verstuurd"),
+        "sent at 00:30 in Amsterdam"
+    );
+    assert!(message.html.contains("Voorbeeld &lt;Energie&gt; &amp; Zn"));
+    golden("niet-bezorgd.txt", &as_golden(&message));
+    golden("niet-bezorgd.html", &message.html);
+    let complained = cbt::delivery::Notice::new(
+        MailKind::ContactAcknowledgement,
+        &cbt::delivery::Problem::Complained {
+            recipient: "petra@voorbeeld.nl".into(),
+        },
+        sent,
+        cbt::delivery::About::Contact {
+            name: "Petra de Vries".into(),
+            subject: "Vraag over de termijn".into(),
+            phone: None,
+            received: "8 maart 2027".into(),
+        },
+    );
+    let message =
+        cbt::case_mail::delivery_problem(&rules, &templates, &complained, &from()).expect("notice");
+    golden("niet-bezorgd-contact.txt", &as_golden(&message));
+    assert!(message
+        .text
+        .contains("contactbericht \"Vraag over de termijn\" van Petra de Vries"));
+    seen.push(MailKind::DeliveryProblem);
+
     // Every kind a case can send has its golden file.
     for kind in MailKind::ALL {
         let by_case = !matches!(

@@ -20,6 +20,8 @@ files=(
   src/data/src/formats.rs
   src/invoice/mod.rs
   src/validate.rs
+  src/data/src/periods.rs
+  src/dates.rs
   src/case.rs
 )
 args=()

@@ -84,8 +84,19 @@ fn check_your_answers_lists_everything_with_change_links() {
         s.document.as_ref().map(|d| (d.filename.as_str(), d.size)),
     );
     assert!(rows.iter().all(|r| !r.value.is_empty()));
-    let html = pages::check_answers(&rules, &templates, &rows, "d-123", "€ 4.452,80", true)
-        .expect("renders");
+    let html = pages::check_answers(
+        &rules,
+        &templates,
+        &pages::CheckPage {
+            rows: &rows,
+            draft_id: "d-123",
+            version: 2,
+            total: "€ 4.452,80",
+            changed_meanwhile: false,
+            two_addresses: true,
+        },
+    )
+    .expect("renders");
     assert!(html.contains("<h1>Controleer uw aanvraag</h1>"));
     for row in &rows {
         assert!(

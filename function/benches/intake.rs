@@ -105,12 +105,21 @@ fn main() {
                 .body(body.clone())
                 .expect("request");
             let res = handle(&app, req).await;
-            assert_eq!(res.status(), 200);
-            let page = String::from_utf8_lossy(res.body()).into_owned();
-            let id = page
-                .split("name=\"concept\" value=\"")
+            assert_eq!(res.status(), 303);
+            let location = res
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .expect("the check page's address")
+                .to_string();
+            // The check page as the browser then asks for it.
+            let req = Request::get(location.as_str())
+                .body(Bytes::new())
+                .expect("request");
+            assert_eq!(handle(&app, req).await.status(), 200);
+            let id = location
+                .split("concept=")
                 .nth(1)
-                .and_then(|s| s.split('"').next())
                 .expect("draft")
                 .to_string();
             posted += t.elapsed();

@@ -32,6 +32,10 @@ const DRAFT: &str = "concept";
 /// The query parameter that carries a personal link's secret to the
 /// confirmation page.
 const KEY: &str = "sleutel";
+/// The check page's form field with the draft version it shows.
+const VERSION: &str = "versie";
+/// The check page's query parameter: the answers changed in another tab.
+const CHANGED: &str = "gewijzigd";
 
 pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
@@ -75,14 +79,20 @@ fn expired() -> Failure {
     )
 }
 
-/// Keeps `content` and the uploaded `document` as a new draft: the one
-/// place drafts are made.
-async fn new_draft<S: Store, M: Mailer, F: Files>(
+/// Keeps `content` and the uploaded `document` as a draft: a new one, or
+/// the next version of `previous` when the applicant changes it. One
+/// draft per application however often it is changed, so only one can
+/// ever be filed. The one place drafts are made.
+async fn keep_draft<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
+    previous: Option<&Draft>,
     content: DraftContent,
     document: Option<&Document>,
 ) -> Result<Draft, Failure> {
-    let id = random_id()?;
+    let id = match previous {
+        Some(d) => d.id.clone(),
+        None => random_id()?,
+    };
     let document = match document {
         Some(doc) => {
             let key = format!("drafts/{id}/{}", doc.filename);
@@ -104,7 +114,9 @@ async fn new_draft<S: Store, M: Mailer, F: Files>(
         id,
         content,
         document,
-        created: now,
+        version: previous.map_or(1, |d| d.version + 1),
+        created: previous.map_or(now, |d| d.created),
+        // A change gives the applicant the whole time again.
         expires: now + Duration::hours(i64::from(app.rules.retention.drafts_hours)),
         check: None,
         confirmed: Vec::new(),
@@ -114,6 +126,12 @@ async fn new_draft<S: Store, M: Mailer, F: Files>(
         .await
         .map_err(Failure::unavailable)?;
     Ok(draft)
+}
+
+/// Where the check page of draft `id` is: the answer to the form's post
+/// (post, redirect, get), so reloading it, Back and Forward post nothing.
+fn check_location(id: &str) -> String {
+    format!("/aanvraag/controle?{DRAFT}={id}")
 }
 
 /// `POST /aanvraag` (and `?concept=ID` when changing a draft).
@@ -134,6 +152,21 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             .map_err(Failure::unavailable)?,
         None => None,
     };
+    // Sent already (from another tab): a change now would change nothing
+    // that is sent or filed. The page after sending says where changes go
+    // from here.
+    if let Some(d) = &previous {
+        if d.check.is_some()
+            || app
+                .store
+                .get_confirmed(&d.id)
+                .await
+                .map_err(Failure::unavailable)?
+                .is_some()
+        {
+            return Ok(see_other(&format!("/aanvraag/ontvangen?{DRAFT}={}", d.id)));
+        }
+    }
     let document_field = cbt::needs::application::DOCUMENT;
     let has_new_file = posted
         .files
@@ -164,24 +197,70 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             tracing::info!(metric = "honeypot", "a bot filled the honeypot");
             return Ok(see_other("/aanvraag/ontvangen?concept=0"));
         }
-        Err(rejected) => return Err(keep_and_refuse(app, form, rejected).await),
+        Err(rejected) => return Err(keep_and_refuse(app, form, previous.as_ref(), rejected).await),
     };
     let application =
         Application::from_submission(&submission, &app.rules.fees).map_err(Failure::unavailable)?;
-    let tariff_total = app
-        .rules
-        .fees
-        .tariff(&application.organisation.tariff)
-        .map(|t| t.total.to_string())
-        .unwrap_or_default();
-    let draft = new_draft(
+    let draft = keep_draft(
         app,
+        previous.as_ref(),
         DraftContent::Complete {
             application: Box::new(application),
         },
         submission.document.as_ref(),
     )
     .await?;
+    match wants {
+        Wants::Json => {
+            let rows = cbt::summary::rows(
+                form,
+                draft.answers(),
+                draft
+                    .document
+                    .as_ref()
+                    .map(|d| (d.filename.as_str(), d.size)),
+            );
+            Ok(json_response(
+                StatusCode::OK,
+                &json!({ "draft": draft.id, "version": draft.version, "expires": draft.expires, "answers": rows }),
+            ))
+        }
+        Wants::Html => Ok(see_other(&check_location(&draft.id))),
+    }
+}
+
+/// `GET /aanvraag/controle?concept=ID`: the answers to read back, as long
+/// as the draft lives; once it is sent, the confirmation.
+pub(crate) async fn check_page<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    query: &str,
+) -> Result<Response<Bytes>, Failure> {
+    let id = draft_id(query_value(query, DRAFT).as_deref())?;
+    let received = see_other(&format!("/aanvraag/ontvangen?{DRAFT}={id}"));
+    if app
+        .store
+        .get_confirmed(&id)
+        .await
+        .map_err(Failure::unavailable)?
+        .is_some()
+    {
+        return Ok(received);
+    }
+    let draft = app
+        .store
+        .get_draft(&id, app.clock.now())
+        .await
+        .map_err(Failure::unavailable)?
+        .ok_or_else(expired)?;
+    if draft.check.is_some() {
+        // Sent for its address check: the page that shows it.
+        return Ok(received);
+    }
+    let DraftContent::Complete { application } = &draft.content else {
+        // Not complete yet: the form, with what was entered.
+        return Ok(see_other(&format!("/aanvraag/wijzigen?{DRAFT}={id}")));
+    };
+    let form = &app.rules.forms.application;
     let rows = cbt::summary::rows(
         form,
         draft.answers(),
@@ -190,30 +269,26 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
             .as_ref()
             .map(|d| (d.filename.as_str(), d.size)),
     );
-    match wants {
-        Wants::Json => Ok(json_response(
-            StatusCode::OK,
-            &json!({ "draft": draft.id, "expires": draft.expires, "answers": rows }),
-        )),
-        Wants::Html => {
-            let two = match &draft.content {
-                DraftContent::Complete { application } => {
-                    cbt::address_check::roles(application).len() > 1
-                }
-                DraftContent::Incomplete { .. } => false,
-            };
-            let page = cbt::pages::check_answers(
-                &app.rules,
-                &app.templates,
-                &rows,
-                &draft.id,
-                &tariff_total,
-                two,
-            )
-            .map_err(Failure::unavailable)?;
-            Ok(html_response(StatusCode::OK, page))
-        }
-    }
+    let total = app
+        .rules
+        .fees
+        .tariff(&application.organisation.tariff)
+        .map(|t| t.total.to_string())
+        .unwrap_or_default();
+    let page = cbt::pages::check_answers(
+        &app.rules,
+        &app.templates,
+        &cbt::pages::CheckPage {
+            rows: &rows,
+            draft_id: &draft.id,
+            version: draft.version,
+            total: &total,
+            changed_meanwhile: query_value(query, CHANGED).is_some(),
+            two_addresses: cbt::address_check::roles(application).len() > 1,
+        },
+    )
+    .map_err(Failure::unavailable)?;
+    Ok(html_response(StatusCode::OK, page))
 }
 
 /// The form again with its errors. A document that passed its own checks
@@ -222,6 +297,7 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
 async fn keep_and_refuse<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     form: &FormDef,
+    previous: Option<&Draft>,
     rejected: Rejected,
 ) -> Failure {
     let Some(doc) = rejected.document.as_deref() else {
@@ -230,7 +306,7 @@ async fn keep_and_refuse<S: Store, M: Mailer, F: Files>(
     let content = DraftContent::Incomplete {
         entered: rejected.entered.clone(),
     };
-    match new_draft(app, content, Some(doc)).await {
+    match keep_draft(app, previous, content, Some(doc)).await {
         Ok(draft) => {
             let mut form = form.clone();
             form.action = format!("{}?{DRAFT}={}", form.action, draft.id);
@@ -322,6 +398,14 @@ pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
             &["Vul het aanvraagformulier verder in; daarna ziet u uw antwoorden en kunt u de aanvraag versturen."],
         ));
     };
+    // Sent for its address check before ("Stuur de e-mail opnieuw" posts
+    // no version): the addresses still waiting get their mail again.
+    // Otherwise, confirmed on a page that shows an older version (another
+    // tab changed the answers since): read them back first.
+    let shown = posted.get(VERSION).and_then(|v| v.parse::<u32>().ok());
+    if draft.check.is_none() && shown.is_some_and(|v| v != draft.version) {
+        return Ok(see_other(&format!("{}&{CHANGED}=1", check_location(&id))));
+    }
     let check = match &draft.check {
         Some(check) => check.again(),
         None => AddressCheck::new(application, now, &app.rules.retention),

@@ -94,6 +94,7 @@ pub async fn handle<S: Store, M: Mailer, F: Files>(
     let result = match admitted.and(routed) {
         Ok(Route::PostApplication) => drafts::post(app, req, wants).await,
         Ok(Route::Confirm) => drafts::confirm(app, req, wants).await,
+        Ok(Route::Check) => drafts::check_page(app, &query).await,
         Ok(Route::Change) => drafts::change(app, &query, wants).await,
         Ok(Route::Received) => drafts::received(app, &query, wants).await,
         Ok(Route::PostContact) => contact::post(app, req, wants).await,

@@ -37,6 +37,7 @@ pub mod cases;
 pub mod challenge;
 pub mod config;
 pub mod contact;
+pub mod delivery;
 pub mod drafts;
 pub mod event;
 pub mod handler;

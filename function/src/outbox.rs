@@ -158,6 +158,17 @@ async fn render<S: Store, M: Mailer, F: Files>(
                 }
             }
         }
+        Owner::Delivery { message_id, report } => {
+            let notice = crate::delivery::notice(app, message_id, report).await?;
+            let message =
+                cbt::case_mail::delivery_problem(&app.rules, &app.templates, &notice, &from)?;
+            for mail in mails {
+                out.push((
+                    PendingMail::clone(mail),
+                    Rendered::Ready(Box::new(message.clone())),
+                ));
+            }
+        }
         Owner::Digest(date) => {
             let text = app
                 .store
@@ -347,19 +358,61 @@ pub async fn send_pending<S: Store, M: Mailer, F: Files>(
     send_mails(app, owner, &mine).await
 }
 
-/// Sends `mails` of `owner` (all pending).
+/// How long a sender's claim on a pending mail lasts. Longer than the
+/// Lambda may run (`Timeout` in `deploy/template.yaml`, checked by
+/// `function/tests/iam_policy.rs`), so a claim that runs out belongs to a
+/// sender that is gone.
+pub const MAIL_LEASE: chrono::Duration = chrono::Duration::seconds(120);
+
+/// Claims each of `mails`; returns those this caller may send.
+async fn claim<'a, S: Store, M, F>(
+    app: &App<S, M, F>,
+    mails: &[&'a PendingMail],
+) -> Vec<&'a PendingMail> {
+    let now = app.clock.now();
+    let mut mine = Vec::new();
+    for mail in mails {
+        match app.store.claim_mail(mail, now, now + MAIL_LEASE).await {
+            Ok(true) => mine.push(*mail),
+            // Sent or being sent by another request: not ours.
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, kind = ?mail.kind, "claiming a mail failed; the retry sends it")
+            }
+        }
+    }
+    mine
+}
+
+/// Gives the claims on `mails` back, for the retry.
+async fn release<S: Store, M, F>(app: &App<S, M, F>, mails: &[&PendingMail]) {
+    for mail in mails {
+        if let Err(e) = app.store.release_mail(mail).await {
+            tracing::warn!(error = %e, kind = ?mail.kind, "releasing a claim failed; it runs out by itself");
+        }
+    }
+}
+
+/// Sends `mails` of `owner` (all pending), each only after claiming it:
+/// a mail goes out once even when a request and the retry reach it
+/// together. (A sender that dies between the mailer's acceptance and the
+/// marking leaves the mail pending: after its claim runs out the retry
+/// sends it again. That is the one way a mail can go twice; nothing
+/// without a mailer-side idempotency key can close it.)
 async fn send_mails<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     owner: &Owner,
     mails: &[&PendingMail],
 ) -> usize {
+    let mails = claim(app, mails).await;
     if mails.is_empty() {
         return 0;
     }
-    let rendered = match render(app, owner, mails).await {
+    let rendered = match render(app, owner, &mails).await {
         Ok(m) => m,
         Err(e) => {
             tracing::error!(error = %e, "rendering mails failed; they stay pending");
+            release(app, &mails).await;
             return 0;
         }
     };
@@ -400,6 +453,7 @@ async fn send_mails<S: Store, M: Mailer, F: Files>(
             };
             if let Err(e) = app.files.put(&key, &a.bytes, &a.content_type).await {
                 tracing::warn!(error = %e, "keeping a PDF as sent failed; the mail waits for the retry");
+                release(app, &[pending]).await;
                 continue 'mails;
             }
         }
@@ -412,6 +466,7 @@ async fn send_mails<S: Store, M: Mailer, F: Files>(
             },
             Err(e) => {
                 tracing::warn!(error = %e, kind = ?mail.kind, "sending failed; stays pending");
+                release(app, &[pending]).await;
             }
         }
     }

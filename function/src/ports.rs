@@ -26,6 +26,11 @@ pub struct Draft {
     pub content: DraftContent,
     /// The uploaded document, kept under `document.key` in [`Files`].
     pub document: Option<CaseDocument>,
+    /// 1, and one more with every change: a check page confirms the
+    /// version it showed, so a page left open in another tab cannot send
+    /// answers that were changed since.
+    #[serde(default = "first_version")]
+    pub version: u32,
     /// When it was made.
     pub created: DateTime<Utc>,
     /// After this the draft is gone (DynamoDB TTL; the local store checks it).
@@ -39,6 +44,10 @@ pub struct Draft {
     /// itself (two addresses may confirm at the same moment).
     #[serde(skip)]
     pub confirmed: Vec<AddressRole>,
+}
+
+fn first_version() -> u32 {
+    1
 }
 
 /// A draft's answers.
@@ -278,6 +287,62 @@ pub enum Owner {
     Digest(NaiveDate),
     /// A sent application awaiting its address check, by its draft's id.
     Draft(String),
+    /// The secretariat's notice of a mail service's report.
+    Delivery {
+        /// The mailer's id of the mail the report is about.
+        message_id: String,
+        /// The report's id ([`Report::id`]).
+        report: String,
+    },
+}
+
+/// What the mail service reported about a mail after it left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Unique per report and recipient (SES's feedback id, or the delay's
+    /// time, with the address), so a report delivered twice is kept once.
+    pub key: String,
+    /// When the mail service saw it.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub problem: cbt::delivery::Problem,
+}
+
+impl Report {
+    /// A short id for keys and file names: the first 16 hex digits of the
+    /// SHA-256 of [`Report::key`].
+    pub fn id(&self) -> String {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(self.key.as_bytes());
+        hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A mail that went out, and what the mail service reported since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentMail {
+    /// The mail, as it was pending.
+    pub mail: PendingMail,
+    /// The mailer's id.
+    pub message_id: String,
+    /// When it went (by the store's clock; the epoch for mails kept
+    /// before this was).
+    #[serde(default)]
+    pub sent_at: DateTime<Utc>,
+    /// Bounces, complaints and delays, oldest first.
+    #[serde(default)]
+    pub reports: Vec<Report>,
+}
+
+/// What keeping a report did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// No mail of ours has that id (another system's, or purged).
+    Unknown,
+    /// This report was kept before: nothing changed.
+    Again,
+    /// Kept, with its notice pending if one was given.
+    New(SentMail),
 }
 
 /// A mail that must still go out.
@@ -468,12 +533,54 @@ pub trait Store: Send + Sync {
     /// Every mail still to be sent, oldest first.
     fn pending_mails(&self) -> impl Future<Output = Result<Vec<PendingMail>, StoreError>> + Send;
 
+    /// Claims a pending mail for sending until `until`: true when this
+    /// caller may send it now, because it is still pending and nobody
+    /// holds an unexpired claim on it. A confirmation and the scheduled
+    /// retry that reach the same mail at once thus send it once. A claim
+    /// ends when the mail is marked sent, released, or at `until` (a
+    /// sender that died mid-way).
+    fn claim_mail(
+        &self,
+        mail: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Gives up a claim after a failed send, so the next retry need not
+    /// wait for it to run out. Harmless when the mail is gone.
+    fn release_mail(
+        &self,
+        mail: &PendingMail,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Marks a pending mail as sent, with the mailer's message id.
     fn mail_sent(
         &self,
         mail: &PendingMail,
         message_id: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The mails of `owner` that went out, with their reports.
+    fn sent_mails(
+        &self,
+        owner: &Owner,
+    ) -> impl Future<Output = Result<Vec<SentMail>, StoreError>> + Send;
+
+    /// The mail the mailer knows as `message_id`.
+    fn sent_mail(
+        &self,
+        message_id: &str,
+    ) -> impl Future<Output = Result<Option<SentMail>, StoreError>> + Send;
+
+    /// Keeps `report` with the mail `message_id`, and `notice` pending, in
+    /// one step; a report kept before changes nothing (the mail service
+    /// may deliver one twice).
+    fn record_report(
+        &self,
+        message_id: &str,
+        report: &Report,
+        notice: Option<&PendingMail>,
+    ) -> impl Future<Output = Result<Recorded, StoreError>> + Send;
 
     /// Counts one more post from `key` in the window that started at
     /// `window_start`, and returns the count so far (including this one).
@@ -625,6 +732,31 @@ impl<T: Store> Store for std::sync::Arc<T> {
     }
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
         T::pending_mails(self).await
+    }
+    async fn claim_mail(
+        &self,
+        mail: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        T::claim_mail(self, mail, now, until).await
+    }
+    async fn release_mail(&self, mail: &PendingMail) -> Result<(), StoreError> {
+        T::release_mail(self, mail).await
+    }
+    async fn sent_mails(&self, owner: &Owner) -> Result<Vec<SentMail>, StoreError> {
+        T::sent_mails(self, owner).await
+    }
+    async fn sent_mail(&self, message_id: &str) -> Result<Option<SentMail>, StoreError> {
+        T::sent_mail(self, message_id).await
+    }
+    async fn record_report(
+        &self,
+        message_id: &str,
+        report: &Report,
+        notice: Option<&PendingMail>,
+    ) -> Result<Recorded, StoreError> {
+        T::record_report(self, message_id, report, notice).await
     }
     async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
         T::mail_sent(self, mail, message_id).await

@@ -10,9 +10,11 @@ use crate::responses::Failure;
 /// What a request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// `POST /aanvraag`: check the application; a draft and "check your
-    /// answers", or the form again with its errors.
+    /// `POST /aanvraag`: check the application; a draft and 303 to "check
+    /// your answers", or the form again with its errors.
     PostApplication,
+    /// `GET /aanvraag/controle?concept=ID`: check your answers.
+    Check,
     /// `POST /aanvraag/bevestig`: file the draft; 303 to the confirmation.
     Confirm,
     /// `GET /aanvraag/wijzigen?concept=ID`: the form again with the draft.
@@ -123,6 +125,7 @@ fn case_route(method: &Method, rest: &str) -> Option<Route> {
 pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::POST, "/aanvraag", Route::PostApplication),
     (Method::GET, "/aanvraag", Route::FormPage("/aanvragen/")),
+    (Method::GET, "/aanvraag/controle", Route::Check),
     (Method::POST, "/aanvraag/bevestig", Route::Confirm),
     (Method::GET, "/aanvraag/wijzigen", Route::Change),
     (Method::GET, "/aanvraag/ontvangen", Route::Received),

@@ -882,6 +882,122 @@ async fn journey_over_the_wire() {
     journey::journey(&mut app, &dir.path().join("outbox")).await;
 }
 
+/// Requests and the retry reaching the same pending mails on DynamoDB:
+/// the claim's condition lets one send each.
+#[tokio::test]
+async fn mails_go_out_once_over_the_wire() {
+    let config = moto().await;
+    let table = unique("cbt-once");
+    create_table(&config, &table).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(
+        &config,
+        &table,
+        cbt_function::adapters::local::Outbox::new(dir.path()),
+    )
+    .await;
+    journey::exactly_once(&mut app, &dir.path().join("outbox")).await;
+}
+
+/// SES's reports on DynamoDB: kept with their mails, the secretariat told
+/// about bounces and complaints, each once.
+#[tokio::test]
+async fn mail_reports_over_the_wire() {
+    let config = moto().await;
+    let table = unique("cbt-reports");
+    create_table(&config, &table).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(
+        &config,
+        &table,
+        cbt_function::adapters::local::Outbox::new(dir.path()),
+    )
+    .await;
+    journey::reports(&mut app, &dir.path().join("outbox")).await;
+}
+
+/// A bounce as SNS on moto delivers it: the envelope a subscriber gets,
+/// in the record Lambda makes of it, read by the same code as in AWS.
+#[tokio::test]
+async fn a_bounce_through_sns_on_moto() {
+    let config = moto().await;
+    let table = unique("cbt-sns");
+    create_table(&config, &table).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(
+        &config,
+        &table,
+        cbt_function::adapters::local::Outbox::new(dir.path()),
+    )
+    .await;
+    let (reference, _) = journey::apply(&mut app).await;
+    let sent = app
+        .store
+        .sent_mails(&Owner::Application(reference.clone()))
+        .await
+        .expect("sent");
+    let invoice = sent
+        .iter()
+        .find(|m| m.mail.kind == MailKind::Invoice)
+        .expect("the invoice went");
+    let event = journey::ses_event(
+        "ses-bounce.json",
+        &invoice.message_id,
+        "factuur@voorbeeld.nl",
+        "fb-sns",
+    );
+    let python =
+        std::env::var("CBT_MOTO_PYTHON").expect("CBT_MOTO_PYTHON (tests/emulators.sh env)");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sns_envelope.py");
+    let mut child = std::process::Command::new(python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(event.as_bytes())
+            .expect("write");
+    }
+    let out = child.wait_with_output().expect("the envelope");
+    assert!(out.status.success(), "sns_envelope.py failed");
+    let envelope: Value = serde_json::from_slice(&out.stdout).expect("SNS's JSON");
+    assert_eq!(envelope["Type"], "Notification");
+    let topic = envelope["TopicArn"].as_str().expect("topic").to_string();
+    let lambda_event = serde_json::json!({"Records": [{
+        "EventSource": "aws:sns",
+        "EventVersion": "1.0",
+        "EventSubscriptionArn": format!("{topic}:subscription"),
+        "Sns": envelope,
+    }]});
+    let reports = cbt_function::delivery::reports_from_sns(&lambda_event)
+        .expect("an SNS event")
+        .expect("SES's reports");
+    assert_eq!(reports.len(), 1);
+    let tally = cbt_function::delivery::record(&app, &reports)
+        .await
+        .expect("recorded");
+    assert_eq!((tally.kept, tally.notices), (1, 1), "{tally:?}");
+    let kept = app
+        .store
+        .sent_mail(&invoice.message_id)
+        .await
+        .expect("store")
+        .expect("known");
+    assert_eq!(kept.reports.len(), 1);
+    let told = journey::mails(&dir.path().join("outbox"));
+    assert!(
+        told.iter()
+            .any(|(kind, _, body)| kind == "niet-bezorgd" && body.contains(&reference)),
+        "{told:?}"
+    );
+}
+
 /// Two changes at once on DynamoDB: the version condition keeps one.
 #[tokio::test]
 async fn concurrent_changes_over_the_wire() {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use bytes::Bytes;
 use cbt::mail::{MailKind, Message};
-use cbt::sample::{application_fields, multipart, PDF};
+use cbt::sample::{application_fields, multipart, set, PDF};
 use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
 use cbt_function::config::Config;
 use cbt_function::event::handle_event;
@@ -124,11 +124,27 @@ async fn post_application<M: Mailer>(
     file: Option<(&str, &[u8])>,
 ) -> Answer {
     let (ct, body) = multipart(fields, file);
-    invoke(
+    let posted = invoke(
         app,
         url_event("POST", "/aanvraag", "", &browser_headers(&ct), &body),
     )
-    .await
+    .await;
+    // Valid: post, redirect, get (the check page has an address of its own).
+    follow_to_check(app, posted).await
+}
+
+/// The check page a 303 from the form's post leads to; other answers as
+/// they are.
+async fn follow_to_check<M: Mailer>(app: &LocalApp<M>, posted: Answer) -> Answer {
+    let target = posted
+        .headers
+        .get("location")
+        .and_then(|l| l.strip_prefix("/aanvraag/controle?"))
+        .map(str::to_string);
+    match (posted.status, target) {
+        (303, Some(query)) => get_page(app, "/aanvraag/controle", &query).await,
+        _ => posted,
+    }
 }
 
 fn draft_id(check_page: &str) -> String {
@@ -528,6 +544,8 @@ async fn errors_come_back_as_the_form_with_everything_kept_or_as_json() {
         ),
     )
     .await;
+    assert_eq!(fixed.status, 303, "{}", fixed.body);
+    let fixed = follow_to_check(&app, fixed).await;
     assert_eq!(fixed.status, 200, "{}", fixed.body);
     assert!(fixed.body.contains("Controleer uw aanvraag") && fixed.body.contains("b.pdf"));
 
@@ -788,6 +806,161 @@ async fn every_refusal_is_a_dutch_page_or_json() {
     assert!(outbox(dir.path()).is_empty());
 }
 
+/// The check page has its own address: the post answers 303 to it, so a
+/// reload, Back and Forward post nothing; once sent, it leads to the
+/// confirmation.
+#[tokio::test]
+async fn the_check_page_is_post_redirect_get() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let (ct, body) = multipart(&application_fields(), Some(("b.pdf", PDF)));
+    let posted = invoke(
+        &app,
+        url_event("POST", "/aanvraag", "", &browser_headers(&ct), &body),
+    )
+    .await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let location = posted.headers.get("location").cloned().unwrap_or_default();
+    let query = location
+        .strip_prefix("/aanvraag/controle?")
+        .expect("the check page's address")
+        .to_string();
+    let id = query.trim_start_matches("concept=").to_string();
+    // Reloaded, or opened fresh: the same page, as often as asked.
+    for _ in 0..2 {
+        let check = get_page(&app, "/aanvraag/controle", &query).await;
+        assert_eq!(check.status, 200, "{}", check.body);
+        assert!(check.body.contains("<h1>Controleer uw aanvraag</h1>"));
+        assert!(check.body.contains("name=\"versie\" value=\"1\""));
+    }
+    assert!(outbox(dir.path()).is_empty(), "nothing sent by reading");
+    assert_eq!(confirm(&app, &id).await.status, 303);
+    // Back after sending: the confirmation, not a page to send again.
+    let back = get_page(&app, "/aanvraag/controle", &query).await;
+    assert_eq!(back.status, 303);
+    assert_eq!(
+        back.headers.get("location").map(String::as_str),
+        Some(format!("/aanvraag/ontvangen?concept={id}").as_str())
+    );
+    // Unknown, or without an id: gone, with the explanation.
+    let unknown = get_page(&app, "/aanvraag/controle", "concept=onbekend").await;
+    assert_eq!(unknown.status, 410);
+    assert!(unknown.body.contains("verlopen of onbekend"));
+    assert_eq!(get_page(&app, "/aanvraag/controle", "").await.status, 410);
+}
+
+/// Two tabs: the answers changed in one, the other still shows the old
+/// check page. Confirming the old page shows the current answers instead
+/// of sending; the current page sends one application; a change after
+/// that leads to the confirmation. One case, one invoice.
+#[tokio::test]
+async fn a_changed_draft_is_sent_once_and_as_changed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let first = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
+    let id = draft_id(&first.body);
+    assert!(first.body.contains("name=\"versie\" value=\"1\""));
+
+    // Tab B changes the job title; the draft stays the same draft.
+    let changed = set(
+        application_fields(),
+        "contact_functie",
+        "Directeur klantrelaties",
+    );
+    let (ct, body) = multipart(&changed, None);
+    let second = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/aanvraag",
+            &format!("concept={id}"),
+            &browser_headers(&ct),
+            &body,
+        ),
+    )
+    .await;
+    let second = follow_to_check(&app, second).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(draft_id(&second.body), id, "changed in place");
+    assert!(second.body.contains("name=\"versie\" value=\"2\""));
+    assert!(second.body.contains("Directeur klantrelaties"));
+    assert!(second.body.contains("b.pdf"), "the document stays");
+
+    // Tab A confirms what it showed, version 1: read back the current answers.
+    let stale = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/aanvraag/bevestig",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            format!("concept={id}&versie=1").as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(stale.status, 303);
+    let again = follow_to_check(&app, stale).await;
+    assert_eq!(again.status, 200);
+    assert!(
+        again.body.contains("Uw antwoorden zijn gewijzigd"),
+        "{}",
+        again.body
+    );
+    assert!(again.body.contains("Directeur klantrelaties"));
+    assert!(outbox(dir.path()).is_empty(), "nothing sent");
+
+    // The current page sends it, once.
+    let sent = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/aanvraag/bevestig",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            format!("concept={id}&versie=2").as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(sent.status, 303);
+    let mails = outbox(dir.path());
+    assert_eq!(mails.len(), 3, "{mails:?}");
+    // The old page again, and a change from a third tab: the
+    // confirmation; no second case, no second invoice.
+    assert_eq!(confirm(&app, &id).await.status, 303);
+    let late = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/aanvraag",
+            &format!("concept={id}"),
+            &browser_headers(&ct),
+            &body,
+        ),
+    )
+    .await;
+    assert_eq!(late.status, 303);
+    assert_eq!(
+        late.headers.get("location").map(String::as_str),
+        Some(format!("/aanvraag/ontvangen?concept={id}").as_str())
+    );
+    assert_eq!(outbox(dir.path()).len(), 3);
+    let cases = std::fs::read_dir(dir.path().join("store/cases"))
+        .expect("cases")
+        .count();
+    assert_eq!(cases, 1);
+    let filed = app
+        .store
+        .get_confirmed(&id)
+        .await
+        .expect("store")
+        .expect("filed");
+    assert_eq!(
+        filed.application.contact.role.as_deref(),
+        Some("Directeur klantrelaties"),
+        "the changed answers are what was sent"
+    );
+}
+
 #[tokio::test]
 async fn an_expired_draft_cannot_be_confirmed() {
     let dir = tempfile::tempdir().expect("dir");
@@ -1026,6 +1199,31 @@ impl Store for Down {
     async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
         down()
     }
+    async fn claim_mail(
+        &self,
+        _: &PendingMail,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn release_mail(&self, _: &PendingMail) -> Result<(), StoreError> {
+        down()
+    }
+    async fn sent_mails(&self, _: &Owner) -> Result<Vec<SentMail>, StoreError> {
+        down()
+    }
+    async fn sent_mail(&self, _: &str) -> Result<Option<SentMail>, StoreError> {
+        down()
+    }
+    async fn record_report(
+        &self,
+        _: &str,
+        _: &Report,
+        _: Option<&PendingMail>,
+    ) -> Result<Recorded, StoreError> {
+        down()
+    }
     async fn mail_sent(&self, _: &PendingMail, _: &str) -> Result<(), StoreError> {
         down()
     }
@@ -1208,6 +1406,24 @@ async fn local_journey() {
     journey::journey(&mut app, &dir.path().join("outbox")).await;
 }
 
+/// A request and the retry at the same moment on the local adapters:
+/// every mail once.
+#[tokio::test]
+async fn local_mails_go_out_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    journey::exactly_once(&mut app, &dir.path().join("outbox")).await;
+}
+
+/// SES's reports on the local adapters: kept with their mails, the
+/// secretariat told about bounces and complaints, each once.
+#[tokio::test]
+async fn local_mail_reports() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    journey::reports(&mut app, &dir.path().join("outbox")).await;
+}
+
 /// Two changes at once on the local adapters: one kept, one refused.
 #[tokio::test]
 async fn local_concurrent_changes() {
@@ -1274,7 +1490,7 @@ async fn the_applicants_page_acts_and_refuses_clearly() {
     assert_eq!(form.status(), 200);
     assert!(text(&form).contains("value=\"Voorbeeld Energie B.V.\""));
     assert!(text(&form).contains("Wijzigingen opslaan"));
-    let bad = cbt::sample::set(application_fields(), "kvk_nummer", "123");
+    let bad = set(application_fields(), "kvk_nummer", "123");
     let (ct, body) = multipart(&bad, None);
     let invalid = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
     assert_eq!(invalid.status(), 422);
@@ -1308,7 +1524,7 @@ async fn the_applicants_page_acts_and_refuses_clearly() {
     )
     .await
     .expect("paid");
-    let other = cbt::sample::set(application_fields(), "soort_organisatie", "non_profit");
+    let other = set(application_fields(), "soort_organisatie", "non_profit");
     let (ct, body) = multipart(&other, None);
     let tariff = handle(&app, post(format!("{page}/wijzigen"), &ct, body)).await;
     assert_eq!(tariff.status(), 409);
@@ -1600,7 +1816,7 @@ async fn an_address_gets_a_few_mails_a_day_over_all_forms() {
             .filter(|m| m.ends_with(&format!("-{kind}.eml")))
             .count()
     };
-    let contact = cbt::sample::urlencoded(&cbt::sample::set(
+    let contact = cbt::sample::urlencoded(&set(
         cbt::sample::contact_fields(),
         "email",
         "jan.devries@voorbeeld.nl",
@@ -1845,6 +2061,31 @@ impl Store for Strict {
     async fn mail_sent(&self, m: &PendingMail, id: &str) -> Result<(), StoreError> {
         self.0.mail_sent(m, id).await
     }
+    async fn claim_mail(
+        &self,
+        m: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.0.claim_mail(m, now, until).await
+    }
+    async fn release_mail(&self, m: &PendingMail) -> Result<(), StoreError> {
+        self.0.release_mail(m).await
+    }
+    async fn sent_mails(&self, o: &Owner) -> Result<Vec<SentMail>, StoreError> {
+        self.0.sent_mails(o).await
+    }
+    async fn sent_mail(&self, id: &str) -> Result<Option<SentMail>, StoreError> {
+        self.0.sent_mail(id).await
+    }
+    async fn record_report(
+        &self,
+        id: &str,
+        r: &Report,
+        n: Option<&PendingMail>,
+    ) -> Result<Recorded, StoreError> {
+        self.0.record_report(id, r, n).await
+    }
     async fn count_post(
         &self,
         key: &str,
@@ -1862,13 +2103,13 @@ async fn the_invoice_reference_takes_a_purchase_order_number() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
     let warning = "LET OP: ons IBAN is gewijzigd, betaal op NL12 EVIL 0123 4567 89";
-    let fields = cbt::sample::set(application_fields(), "factuur_extra", warning);
+    let fields = set(application_fields(), "factuur_extra", warning);
     let a = post_application(&app, &fields, Some(("b.pdf", PDF))).await;
     assert_eq!(a.status, 422);
     assert!(a
         .body
         .contains("Vul alleen een kenmerk in zoals een inkoopordernummer"));
-    let fields = cbt::sample::set(application_fields(), "factuur_extra", "PO 2026/0042");
+    let fields = set(application_fields(), "factuur_extra", "PO 2026/0042");
     assert_eq!(
         post_application(&app, &fields, Some(("b.pdf", PDF)))
             .await
@@ -1906,7 +2147,7 @@ async fn a_too_long_answer_is_echoed_at_its_maximum_length() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
     let quotes = "\"".repeat(900_000);
-    let fields = cbt::sample::set(application_fields(), "motivering", &quotes);
+    let fields = set(application_fields(), "motivering", &quotes);
     let a = post_application(&app, &fields, None).await;
     assert_eq!(a.status, 422);
     assert!(a.body.contains("hoogstens 2.000 tekens"));
@@ -1923,7 +2164,7 @@ async fn a_too_long_answer_is_echoed_at_its_maximum_length() {
 async fn an_encoded_word_in_a_name_is_refused() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
-    let body = cbt::sample::urlencoded(&cbt::sample::set(
+    let body = cbt::sample::urlencoded(&set(
         cbt::sample::contact_fields(),
         "naam",
         "=?utf-8?q?Eva=0D=0ABcc:_x@evil.example?=",

@@ -652,6 +652,13 @@ fn the_function_is_configured_as_the_code_expects() {
         (10..30).contains(&timeout),
         "Timeout {timeout} s: below CloudFront's 30 s"
     );
+    // A claim on a pending mail that runs out must belong to a sender
+    // that is gone, or two could send it.
+    let lease = cbt_function::outbox::MAIL_LEASE.num_seconds();
+    assert!(
+        u64::try_from(lease).is_ok_and(|l| l > timeout),
+        "MAIL_LEASE {lease} s must outlast the Timeout of {timeout} s"
+    );
 }
 
 /// The variables config.rs and bootstrap.rs read: the upper-case string

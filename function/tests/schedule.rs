@@ -195,7 +195,7 @@ async fn drafts_go_after_their_hours_with_their_uploads() {
         &cbt::sample::application_fields(),
         Some(("balanstest.pdf", cbt::sample::PDF)),
     );
-    let check = cbt_function::handle(
+    let posted = cbt_function::handle(
         &app,
         http::Request::post("/aanvraag")
             .header("content-type", ct)
@@ -203,13 +203,13 @@ async fn drafts_go_after_their_hours_with_their_uploads() {
             .expect("request"),
     )
     .await;
-    assert_eq!(check.status(), 200);
-    let page = String::from_utf8_lossy(check.body()).into_owned();
-    let id = page
-        .split("name=\"concept\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("draft")
+    assert_eq!(posted.status(), 303);
+    let id = posted
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| l.split("concept=").nth(1))
+        .expect("the check page's address")
         .to_string();
     let upload = format!("drafts/{id}/Balanstest_2026__def.pdf");
     let upload = if app.files.get(&upload).await.expect("files").is_some() {

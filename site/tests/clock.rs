@@ -18,7 +18,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{free_port, get, post, wait_for, Server};
+use common::{free_port, get, post, post_and_follow, wait_for, Server};
 
 fn faketime_available() -> bool {
     let found = Command::new("faketime")
@@ -65,7 +65,8 @@ fn new_years_night_in_amsterdam_under_faketime() {
         &cbt::sample::application_fields(),
         Some(("balanstest.pdf", cbt::sample::PDF)),
     );
-    let (status, check) = post(port, "/aanvraag", &content_type, &body).expect("check page");
+    let (status, check) =
+        post_and_follow(port, "/aanvraag", &content_type, &body).expect("check page");
     assert_eq!(status, 200, "{check}");
     let draft = check
         .split("name=\"concept\" value=\"")

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{free_port, get, post, wait_for, Server};
+use common::{free_port, get, post, post_and_follow, wait_for, Server};
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -228,7 +228,7 @@ fn post_sample(port: u16) -> (u16, String) {
         &cbt::sample::application_fields(),
         Some(("balanstest.pdf", cbt::sample::PDF)),
     );
-    post(port, "/aanvraag", &content_type, &body).expect("check page")
+    post_and_follow(port, "/aanvraag", &content_type, &body).expect("check page")
 }
 
 fn draft_of(check: &str) -> String {

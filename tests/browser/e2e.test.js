@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, newPage, closeBrowser, applyJourney, fillByLabels, contactMessage, application,
-  clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions, assertHeading, tinyPdf, applications,
+  clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions, assertHeading, tinyPdf, applications, answerRow,
   assertChallenge,
 } from './lib.js';
 
@@ -99,6 +99,76 @@ test('the applicant\'s own page: follow the link, add a document, withdraw (with
     assert.ok(withdrawn.some((n) => n.endsWith('-ingetrokken-secretariaat.eml')), `the secretariat's copy: ${withdrawn}`);
     assert.equal(applications().get(reference).state, 'ingetrokken');
     assert.equal(await page.getByRole('button', { name: 'Document toevoegen' }).count(), 0, 'nothing to add to a withdrawn case');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the check page has its own address: reload, Back and Forward send nothing twice', async () => {
+  const { context, page } = await newPage();
+  try {
+    await page.goto(BASE + '/aanvragen/');
+    await fillByLabels(page, application('prg'));
+    await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
+    await assertHeading(page, 'Controleer uw aanvraag');
+    const check = new URL(page.url());
+    assert.equal(check.pathname, '/aanvraag/controle', 'post, redirect, get');
+    // A reload asks the same page again, without "resend the form?".
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
+    await page.reload();
+    await assertHeading(page, 'Controleer uw aanvraag');
+    const before = listDir(outboxDir());
+    await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
+    await assertHeading(page, 'Uw aanvraag is ontvangen');
+    await newFiles(outboxDir(), before, 3);
+    // Back after sending: the confirmation again, nothing sent again.
+    await page.goBack();
+    await assertHeading(page, 'Uw aanvraag is ontvangen');
+    await page.goForward();
+    await assertHeading(page, 'Uw aanvraag is ontvangen');
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
+    assert.equal(sent.length, 3, `one application's mails: ${sent}`);
+    assert.equal(dialogs, 0, 'no resubmission prompt');
+  } finally {
+    await context.close();
+  }
+});
+
+test('two tabs: a change in one, the old check page in the other sends the changed answers once', async () => {
+  const { context, page } = await newPage();
+  try {
+    await page.goto(BASE + '/aanvragen/');
+    await fillByLabels(page, application('tabs'));
+    await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
+    await assertHeading(page, 'Controleer uw aanvraag');
+    // The second tab changes the job title.
+    const other = await context.newPage();
+    await other.goto(page.url());
+    await clickAndWait(other, answerRow(other, 'Functie').getByRole('link'));
+    await other.getByLabel('Functie', { exact: true }).fill('Hoofd marketing');
+    await clickAndWait(other, other.getByRole('button', { name: 'Controleer uw aanvraag' }));
+    await assertHeading(other, 'Controleer uw aanvraag');
+    // The first tab still shows the old answers, and sends: it is shown
+    // the current ones instead, and nothing went out.
+    const before = listDir(outboxDir());
+    await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
+    await assertHeading(page, 'Controleer uw aanvraag');
+    await page.getByText('Uw antwoorden zijn gewijzigd').waitFor();
+    await page.getByText('Hoofd marketing').waitFor();
+    assert.deepEqual(listDir(outboxDir()).filter((n) => !before.includes(n)), []);
+    await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
+    await assertHeading(page, 'Uw aanvraag is ontvangen');
+    // The second tab's send now leads to the same confirmation.
+    await clickAndWait(other, other.getByRole('button', { name: 'Aanvraag versturen' }));
+    await assertHeading(other, 'Uw aanvraag is ontvangen');
+    await newFiles(outboxDir(), before, 3);
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
+    assert.equal(sent.length, 3, `one application: ${sent}`);
+    const invoices = sent.filter((n) => n.endsWith('-factuur.eml'));
+    assert.equal(invoices.length, 1, 'one invoice');
   } finally {
     await context.close();
   }

@@ -24,8 +24,9 @@
 //! | invoice counter | `COUNTER#<year>` | `COUNTER` | `last` (N: the last number handed out) | none |
 //! | digest | `DIGEST#<YYYY-MM-DD>` | `DIGEST` | `data` (the digest's JSON) | none |
 //! | contact message | `CONTACT#<id>` | `CONTACT` | `data` (the [`ContactMessage`]) | the retention's end |
-//! | pending mail | `PENDING` | `<since>#<owner>#<kind>#<seq>` | `data` (the [`PendingMail`]), `owner`, `kind` | none |
-//! | sent mail | `SENT#<owner>` | `<kind>#<seq>` | `message_id`, `sent_at`, `owner`, `kind` | none |
+//! | pending mail | `PENDING` | `<since>#<owner>#<kind>#<seq>` | `data` (the [`PendingMail`]), `owner`, `kind`, `lease_until` (N, epoch ms: a sender's claim) | none |
+//! | sent mail | `SENT#<owner>` | `<kind>#<seq>` | `message_id`, `sent_at`, `owner`, `kind`, `data` (the [`SentMail`] with its reports) | a contact message's |
+//! | a mail's id | `MESSAGE#<mailer's id>` | `MESSAGE` | `sent_pk`, `sent_sk` (the sent mail's key) | a contact message's |
 //! | rate-limit count | `RATE#<key>` | `<window start, epoch seconds>` | `count` (N, via `ADD`) | as the handler sets it (window start + 2 h) |
 //!
 //! The global secondary index `gsi1` (`gsi1pk`, `gsi1sk`; all attributes)
@@ -54,8 +55,10 @@
 //!   condition fails, the draft was confirmed before; when the counter's
 //!   fails, another confirmation took the number: read the counter again
 //!   and retry (at most [`CONFIRM_ATTEMPTS`] times, with jittered backoff).
-//! - Marking a mail sent is one transaction too: delete the pending item,
-//!   put the sent item.
+//! - A sender claims a pending mail before sending it: `UpdateItem` that
+//!   sets `lease_until` if the item exists and no unexpired claim is on
+//!   it. Marking a mail sent is one transaction: delete the pending item
+//!   (and its claim with it), put the sent item.
 //! - Sending an application for its address check is one transaction: the
 //!   draft, on the condition that its `sends` is lower than the new one
 //!   (two clicks send the mails once), and its pending mails. Each address
@@ -145,6 +148,7 @@ pub fn owner_key(owner: &Owner) -> String {
         Owner::Contact(id) => format!("CONTACT#{id}"),
         Owner::Digest(date) => format!("DIGEST#{date}"),
         Owner::Draft(id) => format!("DRAFT#{id}"),
+        Owner::Delivery { message_id, report } => format!("DELIVERY#{message_id}#{report}"),
     }
 }
 
@@ -280,6 +284,28 @@ impl DynamoStore {
     }
 
     /// Every item of one partition.
+    /// The sent mail the mailer knows as `message_id`: its item and what
+    /// it holds.
+    async fn sent_item(&self, message_id: &str) -> Result<Option<(Item, SentMail)>, StoreError> {
+        let Some(pointer) = self
+            .get(&format!("MESSAGE#{message_id}"), "MESSAGE")
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (pk, sk) = (
+            string(&pointer, "sent_pk", "mail id")?,
+            string(&pointer, "sent_sk", "mail id")?,
+        );
+        match self.get(pk, sk).await? {
+            Some(item) => {
+                let mail = data::<SentMail>(&item, "sent mail")?;
+                Ok(Some((item, mail)))
+            }
+            None => Ok(None),
+        }
+    }
+
     async fn partition(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
@@ -728,6 +754,9 @@ impl Store for DynamoStore {
         );
         for item in self.partition(&sent).await? {
             let sk = string(&item, "sk", "sent mail")?.to_string();
+            if let Some(AttributeValue::S(id)) = item.get("message_id") {
+                self.delete(&format!("MESSAGE#{id}"), "MESSAGE").await?;
+            }
             self.delete(&sent, &sk).await?;
         }
         Ok(())
@@ -859,17 +888,97 @@ impl Store for DynamoStore {
         Ok(all)
     }
 
+    async fn claim_mail(
+        &self,
+        mail: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key("PENDING", &pending_sort_key(mail)?)))
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+            )
+            .update_expression("SET lease_until = :until")
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .expression_attribute_values(":until", n(until.timestamp_millis()))
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn release_mail(&self, mail: &PendingMail) -> Result<(), StoreError> {
+        let released = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key("PENDING", &pending_sort_key(mail)?)))
+            // Not on a mail that went meanwhile: REMOVE would make it anew.
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("REMOVE lease_until")
+            .send()
+            .await;
+        match released {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
     async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
         let owner = owner_key(&mail.owner);
         let kind = kind_key(mail.kind)?;
-        let mut sent = Self::key(&format!("SENT#{owner}"), &format!("{kind}#{}", mail.seq));
+        let (sent_pk, sent_sk) = (format!("SENT#{owner}"), format!("{kind}#{}", mail.seq));
+        let record = SentMail {
+            mail: mail.clone(),
+            message_id: message_id.to_string(),
+            sent_at: Utc::now(),
+            reports: Vec::new(),
+        };
+        let mut sent = Self::key(&sent_pk, &sent_sk);
         sent.insert("message_id".into(), s(message_id));
         sent.insert(
             "sent_at".into(),
-            s(Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)),
+            s(record.sent_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
         );
         sent.insert("owner".into(), s(owner));
         sent.insert("kind".into(), s(kind));
+        sent.insert("data".into(), s(to_json(&record)?));
+        // The mail service's reports name the mail by its id.
+        let mut pointer = Self::key(&format!("MESSAGE#{message_id}"), "MESSAGE");
+        pointer.insert("sent_pk".into(), s(&sent_pk));
+        pointer.insert("sent_sk".into(), s(&sent_sk));
+        // A contact message's mails (and the addresses their reports
+        // name) go when the message goes.
+        if let Owner::Contact(id) = &mail.owner {
+            if let Some(expires) = self
+                .get(&format!("CONTACT#{id}"), "CONTACT")
+                .await?
+                .and_then(|item| item.get("expires_at").cloned())
+            {
+                sent.insert("expires_at".into(), expires.clone());
+                pointer.insert("expires_at".into(), expires);
+            }
+        }
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key("PENDING", &pending_sort_key(mail)?)))
@@ -879,12 +988,87 @@ impl Store for DynamoStore {
             .transact_write_items()
             .set_transact_items(Some(vec![
                 self.put_op(sent, None)?,
+                self.put_op(pointer, None)?,
                 TransactWriteItem::builder().delete(delete).build(),
             ]))
             .send()
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn sent_mails(&self, owner: &Owner) -> Result<Vec<SentMail>, StoreError> {
+        let mut mine = self
+            .partition(&format!("SENT#{}", owner_key(owner)))
+            .await?
+            .iter()
+            .filter(|item| item.contains_key("data"))
+            .map(|item| data::<SentMail>(item, "sent mail"))
+            .collect::<Result<Vec<_>, _>>()?;
+        mine.sort_by(|a, b| {
+            (a.sent_at, a.mail.kind, a.mail.seq).cmp(&(b.sent_at, b.mail.kind, b.mail.seq))
+        });
+        Ok(mine)
+    }
+
+    async fn sent_mail(&self, message_id: &str) -> Result<Option<SentMail>, StoreError> {
+        Ok(self.sent_item(message_id).await?.map(|(_, mail)| mail))
+    }
+
+    async fn record_report(
+        &self,
+        message_id: &str,
+        report: &Report,
+        notice: Option<&PendingMail>,
+    ) -> Result<Recorded, StoreError> {
+        // Optimistic: the item is written only if it is as it was read, so
+        // two reports at once both end up in it. Reports on one mail are
+        // few; a handful of attempts is plenty.
+        for _ in 0..5 {
+            let Some((item, mut sent)) = self.sent_item(message_id).await? else {
+                return Ok(Recorded::Unknown);
+            };
+            if sent.reports.iter().any(|r| r.key == report.key) {
+                return Ok(Recorded::Again);
+            }
+            let (pk, sk) = (
+                string(&item, "pk", "sent mail")?.to_string(),
+                string(&item, "sk", "sent mail")?.to_string(),
+            );
+            let before = string(&item, "data", "sent mail")?.to_string();
+            sent.reports.push(report.clone());
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(&pk, &sk)))
+                .update_expression("SET #data = :after")
+                .condition_expression("#data = :before")
+                .expression_attribute_names("#data", "data")
+                .expression_attribute_values(":after", s(to_json(&sent)?))
+                .expression_attribute_values(":before", s(before))
+                .build()
+                .map_err(build_error)?;
+            let mut ops = vec![TransactWriteItem::builder().update(update).build()];
+            if let Some(notice) = notice {
+                ops.push(self.put_op(Self::pending_item(notice)?, None)?);
+            }
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(ops))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(Recorded::New(sent)),
+                Err(err) => match Self::cancellation_reasons(&err) {
+                    Some(reasons)
+                        if reasons.first().is_some_and(|c| {
+                            c == "ConditionalCheckFailed" || c == "TransactionConflict"
+                        }) => {}
+                    _ => return Err(unavailable(err)),
+                },
+            }
+        }
+        Err(StoreError::Conflict)
     }
 
     async fn count_post(

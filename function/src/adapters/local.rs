@@ -8,8 +8,8 @@
 //!   (draft -> reference), `counters` (the invoice counter per year),
 //!   `tokens` (personal links' hashes), `address_links` (the hashes of the
 //!   links that confirm a sent application's addresses) and
-//!   `address_confirmed` (which did), `digests`, `contacts`, `pending` and
-//!   `sent` mail, `ratelimit`;
+//!   `address_confirmed` (which did), `digests`, `contacts`, `pending`
+//!   mail (and `leases`, senders' claims on it), `sent` mail, `ratelimit`;
 //! - `uploads/`: the uploaded documents;
 //! - `outbox/`: every mail as a `.eml` file a person can open.
 //!
@@ -89,10 +89,17 @@ struct AddressConfirmed {
     expires: DateTime<Utc>,
 }
 
+/// A sender's claim on a pending mail (`leases/`, beside `pending/`).
 #[derive(Serialize, Deserialize)]
-struct SentMail {
-    mail: PendingMail,
-    message_id: String,
+struct Lease {
+    until: DateTime<Utc>,
+}
+
+/// Where the mail the mailer knows by an id is kept (`sent-ids/`).
+#[derive(Serialize, Deserialize)]
+struct SentIndex {
+    key: String,
+    owner: Owner,
 }
 
 /// A case as kept: with its nearest deadline, the index's sort key.
@@ -181,6 +188,9 @@ impl LocalStore {
             Owner::Contact(i) => ("contact", i.clone()),
             Owner::Digest(date) => ("digest", date.to_string()),
             Owner::Draft(i) => ("draft", i.clone()),
+            Owner::Delivery { message_id, report } => {
+                ("delivery", format!("{}-{report}", file_name(message_id)))
+            }
         };
         format!("{t}-{id}-{}-{}", mail.kind.template(), mail.seq)
     }
@@ -459,6 +469,8 @@ impl Store for LocalStore {
             .await?;
         self.purge::<SentMail>("sent", |m| m.mail.owner == owner)
             .await?;
+        self.purge::<SentIndex>("sent-ids", |i| i.owner == owner)
+            .await?;
         self.remove("cases", reference).await
     }
 
@@ -529,9 +541,24 @@ impl Store for LocalStore {
             .filter(|d| d.expires <= now)
             .filter_map(|d| d.document.map(|doc| doc.key))
             .collect();
+        // A contact message's mails (and the addresses their reports
+        // name) go with the message.
+        let gone: Vec<Owner> = self
+            .all::<ContactMessage>("contacts")
+            .await?
+            .into_iter()
+            .filter(|m| m.expires <= now)
+            .map(|m| Owner::Contact(m.id))
+            .collect();
         let items = self.purge::<Draft>("drafts", |d| d.expires <= now).await?
             + self
                 .purge::<ContactMessage>("contacts", |m| m.expires <= now)
+                .await?
+            + self
+                .purge::<SentMail>("sent", |m| gone.contains(&m.mail.owner))
+                .await?
+            + self
+                .purge::<SentIndex>("sent-ids", |i| gone.contains(&i.owner))
                 .await?
             + self
                 .purge::<RateCount>("ratelimit", |c| c.expires <= now)
@@ -553,19 +580,100 @@ impl Store for LocalStore {
         Ok(all)
     }
 
+    async fn claim_mail(
+        &self,
+        mail: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let _guard = self.lock.lock().await;
+        let key = Self::pending_key(mail);
+        if self.read::<PendingMail>("pending", &key).await?.is_none() {
+            return Ok(false);
+        }
+        if let Some(held) = self.read::<Lease>("leases", &key).await? {
+            if held.until > now {
+                return Ok(false);
+            }
+        }
+        self.write("leases", &key, &Lease { until }).await?;
+        Ok(true)
+    }
+
+    async fn release_mail(&self, mail: &PendingMail) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.remove("leases", &Self::pending_key(mail)).await
+    }
+
     async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
         let _guard = self.lock.lock().await;
         let key = Self::pending_key(mail);
+        self.remove("leases", &key).await?;
         self.write(
             "sent",
             &key,
             &SentMail {
                 mail: mail.clone(),
                 message_id: message_id.to_string(),
+                sent_at: Utc::now(),
+                reports: Vec::new(),
+            },
+        )
+        .await?;
+        self.write(
+            "sent-ids",
+            message_id,
+            &SentIndex {
+                key: key.clone(),
+                owner: mail.owner.clone(),
             },
         )
         .await?;
         self.remove("pending", &key).await
+    }
+
+    async fn sent_mails(&self, owner: &Owner) -> Result<Vec<SentMail>, StoreError> {
+        let mut mine: Vec<SentMail> = self
+            .all::<SentMail>("sent")
+            .await?
+            .into_iter()
+            .filter(|m| &m.mail.owner == owner)
+            .collect();
+        mine.sort_by(|a, b| {
+            (a.sent_at, a.mail.kind, a.mail.seq).cmp(&(b.sent_at, b.mail.kind, b.mail.seq))
+        });
+        Ok(mine)
+    }
+
+    async fn sent_mail(&self, message_id: &str) -> Result<Option<SentMail>, StoreError> {
+        match self.read::<SentIndex>("sent-ids", message_id).await? {
+            Some(index) => self.read("sent", &index.key).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn record_report(
+        &self,
+        message_id: &str,
+        report: &Report,
+        notice: Option<&PendingMail>,
+    ) -> Result<Recorded, StoreError> {
+        let _guard = self.lock.lock().await;
+        let Some(index) = self.read::<SentIndex>("sent-ids", message_id).await? else {
+            return Ok(Recorded::Unknown);
+        };
+        let Some(mut sent) = self.read::<SentMail>("sent", &index.key).await? else {
+            return Ok(Recorded::Unknown);
+        };
+        if sent.reports.iter().any(|r| r.key == report.key) {
+            return Ok(Recorded::Again);
+        }
+        sent.reports.push(report.clone());
+        if let Some(notice) = notice {
+            self.put_pending(std::slice::from_ref(notice)).await?;
+        }
+        self.write("sent", &index.key, &sent).await?;
+        Ok(Recorded::New(sent))
     }
 
     async fn count_post(

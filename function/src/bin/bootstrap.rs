@@ -18,8 +18,9 @@
 //!   retention, the mail retry); its report is the result, and an error is
 //!   a Lambda error, so the errors alarm fires.
 //! - an SNS notification (SES's bounce, complaint and delivery-delay events
-//!   of the configuration set) is counted in the log; what the function
-//!   does with them follows.
+//!   of the configuration set) is kept with the mail it is about, and a
+//!   bounce or complaint mailed to the secretariat
+//!   ([`cbt_function::delivery`]).
 //!
 //! Logs are JSON lines without colours; they carry no personal data (no
 //! form values, no addresses).
@@ -103,16 +104,6 @@ fn is_scheduled(event: &Value) -> bool {
         || event.get("source").and_then(Value::as_str) == Some("aws.events")
 }
 
-/// The number of SNS records in `event`, if it is an SNS notification (the
-/// SES events of the configuration set).
-fn sns_records(event: &Value) -> Option<usize> {
-    let records = event.get("Records")?.as_array()?;
-    records
-        .iter()
-        .all(|r| r.get("EventSource").and_then(Value::as_str) == Some("aws:sns"))
-        .then_some(records.len())
-}
-
 async fn invocation(app: &AwsApp, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let payload = event.payload;
     // The runtime's span around each invocation carries its request id.
@@ -145,12 +136,33 @@ async fn invocation(app: &AwsApp, event: LambdaEvent<Value>) -> Result<Value, Er
             }
         };
     }
-    if let Some(records) = sns_records(&payload) {
-        // Bounces, complaints and delays carry recipients' addresses: only
-        // their number is logged. Recording them is the core's to add; SES
-        // suppresses bounced and complaining addresses meanwhile.
-        tracing::info!(records, "mail events received (not handled yet)");
-        return Ok(Value::Null);
+    if let Some(reports) = cbt_function::delivery::reports_from_sns(&payload) {
+        return match reports {
+            Ok(reports) => match cbt_function::delivery::record(app, &reports).await {
+                Ok(tally) => {
+                    tracing::info!(
+                        kept = tally.kept,
+                        again = tally.again,
+                        unknown = tally.unknown,
+                        notices = tally.notices,
+                        "mail reports recorded"
+                    );
+                    serde_json::to_value(&tally).map_err(Error::from)
+                }
+                // Failed: Lambda invokes again with the same event, and
+                // what was kept is kept once.
+                Err(e) => {
+                    tracing::error!(error = %e, "recording mail reports failed");
+                    Err(format!("recording mail reports failed: {e}").into())
+                }
+            },
+            // The same event again would fail the same way: logged for the
+            // error alarm, not retried.
+            Err(e) => {
+                tracing::error!(error = %e, "an SNS event that is not SES's");
+                Ok(Value::Null)
+            }
+        };
     }
     Ok(event::handle_event(app, payload).await)
 }
@@ -306,19 +318,13 @@ mod tests {
     }
 
     #[test]
-    fn sns_notifications_are_told_from_other_events() {
-        let sns = serde_json::json!({"Records": [
-            {"EventSource": "aws:sns", "Sns": {"Message": "{}"}},
-            {"EventSource": "aws:sns", "Sns": {"Message": "{}"}}
-        ]});
-        assert_eq!(sns_records(&sns), Some(2));
-        let sqs = serde_json::json!({"Records": [{"eventSource": "aws:sqs"}]});
-        assert_eq!(sns_records(&sqs), None);
-        let http = serde_json::json!({"version": "2.0", "rawPath": "/contact"});
-        assert_eq!(sns_records(&http), None);
+    fn scheduled_events_are_told_from_others() {
         let scheduled =
             serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event"});
         assert!(is_scheduled(&scheduled));
-        assert_eq!(sns_records(&scheduled), None);
+        let http = serde_json::json!({"version": "2.0", "rawPath": "/contact"});
+        assert!(!is_scheduled(&http));
+        let sns = serde_json::json!({"Records": [{"EventSource": "aws:sns"}]});
+        assert!(!is_scheduled(&sns));
     }
 }

@@ -48,6 +48,7 @@ pub fn enquiry() -> Enquiry {
 pub fn draft(id: &str, at: DateTime<Utc>) -> Draft {
     Draft {
         id: id.to_string(),
+        version: 1,
         content: DraftContent::Complete {
             application: Box::new(application()),
         },
@@ -182,11 +183,155 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
         .find(|p| p.kind == MailKind::Invoice)
         .expect("invoice pending")
         .clone();
+    // A claim lets one sender at a time send it, until it runs out or is
+    // given back; a mail sent or never pending cannot be claimed.
+    let lease = Duration::minutes(2);
+    assert!(store
+        .claim_mail(&invoice, now, now + lease)
+        .await
+        .expect("claim"));
+    assert!(
+        !store
+            .claim_mail(&invoice, now, now + lease)
+            .await
+            .expect("claim"),
+        "held by the first"
+    );
+    let later = now + Duration::minutes(1);
+    assert!(!store
+        .claim_mail(&invoice, later, later + lease)
+        .await
+        .expect("claim"));
+    let expired = now + lease;
+    assert!(
+        store
+            .claim_mail(&invoice, expired, expired + lease)
+            .await
+            .expect("claim"),
+        "a claim that ran out is free again"
+    );
+    store.release_mail(&invoice).await.expect("release");
+    assert!(
+        store
+            .claim_mail(&invoice, expired, expired + lease)
+            .await
+            .expect("claim"),
+        "a claim given back is free again"
+    );
     store.mail_sent(&invoice, "msg-1").await.expect("sent");
     store
         .mail_sent(&invoice, "msg-1")
         .await
         .expect("marking twice is harmless");
+    assert!(
+        !store
+            .claim_mail(&invoice, expired, expired + lease)
+            .await
+            .expect("claim"),
+        "a sent mail is not claimed"
+    );
+    store
+        .release_mail(&invoice)
+        .await
+        .expect("releasing a sent mail is harmless");
+    let never = PendingMail {
+        seq: 99,
+        ..invoice.clone()
+    };
+    assert!(!store
+        .claim_mail(&never, now, now + lease)
+        .await
+        .expect("claim"));
+
+    // The sent mail, found by the mailer's id, takes the mail service's
+    // reports: each kept once, with the secretariat's notice pending.
+    let sent = store.sent_mails(&owner).await.expect("sent mails");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].mail.kind, MailKind::Invoice);
+    assert_eq!(sent[0].message_id, "msg-1");
+    assert!(sent[0].reports.is_empty());
+    let by_id = store
+        .sent_mail("msg-1")
+        .await
+        .expect("by id")
+        .expect("known");
+    assert_eq!(by_id.mail, invoice);
+    assert!(store
+        .sent_mail("msg-unknown")
+        .await
+        .expect("by id")
+        .is_none());
+    let report = Report {
+        key: format!("bounce#fb-{unique}#factuur@voorbeeld.nl"),
+        at: now,
+        problem: cbt::delivery::Problem::Bounced {
+            recipient: "factuur@voorbeeld.nl".into(),
+            kind: cbt::delivery::BounceKind::NoSuchAddress,
+            detail: "5.1.1".into(),
+        },
+    };
+    let notice = PendingMail {
+        owner: Owner::Delivery {
+            message_id: "msg-1".into(),
+            report: report.id(),
+        },
+        kind: MailKind::DeliveryProblem,
+        seq: 0,
+        since: now,
+    };
+    match store
+        .record_report("msg-1", &report, Some(&notice))
+        .await
+        .expect("report")
+    {
+        Recorded::New(kept) => assert_eq!(kept.reports, vec![report.clone()]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store
+            .record_report("msg-1", &report, Some(&notice))
+            .await
+            .expect("report"),
+        Recorded::Again,
+        "a report delivered twice is kept once"
+    );
+    assert_eq!(
+        store
+            .record_report("msg-unknown", &report, None)
+            .await
+            .expect("report"),
+        Recorded::Unknown
+    );
+    let delay = Report {
+        key: format!("delay#{unique}#factuur@voorbeeld.nl"),
+        at: now,
+        problem: cbt::delivery::Problem::Delayed {
+            recipient: "factuur@voorbeeld.nl".into(),
+            until: None,
+        },
+    };
+    assert!(matches!(
+        store
+            .record_report("msg-1", &delay, None)
+            .await
+            .expect("report"),
+        Recorded::New(_)
+    ));
+    let kept = store
+        .sent_mail("msg-1")
+        .await
+        .expect("by id")
+        .expect("known");
+    assert_eq!(kept.reports, vec![report, delay], "oldest first");
+    let notices: Vec<_> = store
+        .pending_mails()
+        .await
+        .expect("pending")
+        .into_iter()
+        .filter(|p| p.kind == MailKind::DeliveryProblem)
+        .collect();
+    assert_eq!(notices, vec![notice.clone()], "one notice, for the bounce");
+    store.mail_sent(&notice, "msg-notice").await.expect("sent");
     let mine = pending_of(owner.clone()).await;
     assert_eq!(mine.len(), 2);
     assert!(!mine.iter().any(|p| p.kind == MailKind::Invoice));

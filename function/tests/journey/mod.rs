@@ -124,7 +124,13 @@ pub async fn apply<S: Store, F: Files>(app: &mut App<S, Outbox, F>) -> (String, 
         &cbt::sample::application_fields(),
         Some(("balanstest.pdf", cbt::sample::PDF)),
     );
-    let check = handle(app, request(&site, "POST", "/aanvraag", Some(&ct), body)).await;
+    let posted = handle(app, request(&site, "POST", "/aanvraag", Some(&ct), body)).await;
+    assert_eq!(posted.status(), 303, "{}", text(&posted));
+    let check = handle(
+        app,
+        request(&site, "GET", &location(&posted), None, Vec::new()),
+    )
+    .await;
     assert_eq!(check.status(), 200, "{}", text(&check));
     let page = text(&check);
     let draft = page
@@ -597,6 +603,251 @@ pub async fn journey<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &P
 
 /// Two changes decided on the same version: one is kept, the other is a
 /// conflict; and through the page, a clear message.
+/// An SES event for `message_id` about `recipient`, as the configuration
+/// set publishes it (`tests/fixtures/ses-*.json` with our ids).
+pub fn ses_event(fixture: &str, message_id: &str, recipient: &str, feedback: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
+    std::fs::read_to_string(path)
+        .expect("fixture")
+        .replace(
+            "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000",
+            message_id,
+        )
+        .replace("recipient@example.com", recipient)
+        .replace(
+            "01000157c44f053b-61b59c11-9236-11e6-8f96-7be8aexample-000000",
+            feedback,
+        )
+}
+
+/// The mail service's reports: the invoice bounces (kept on its mail, the
+/// secretariat told once, however often SES says it), a delay is kept and
+/// told to nobody, a complaint about a contact message's
+/// acknowledgement is told, a bounce of the secretariat's own copy is an
+/// error for the operators, and a report on a mail we never sent changes
+/// nothing.
+pub async fn reports<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &Path) {
+    use cbt::mail::MailKind;
+    use cbt_function::delivery::{record, reports_from_ses};
+    use cbt_function::ports::Owner;
+    let (reference, _) = apply(app).await;
+    let owner = Owner::Application(reference.clone());
+    let sent = app.store.sent_mails(&owner).await.expect("sent");
+    let id_of = |kind: MailKind| {
+        sent.iter()
+            .find(|m| m.mail.kind == kind)
+            .map(|m| m.message_id.clone())
+            .expect("sent")
+    };
+    let (invoice, secretariat) = (
+        id_of(MailKind::Invoice),
+        id_of(MailKind::ApplicationSecretariat),
+    );
+    let invoice_to = app
+        .store
+        .get_case(&reference)
+        .await
+        .expect("store")
+        .expect("case")
+        .case
+        .application
+        .invoice
+        .email
+        .as_str()
+        .to_string();
+
+    let before = mails(outbox).len();
+    let bounce = reports_from_ses(&ses_event("ses-bounce.json", &invoice, &invoice_to, "fb-1"))
+        .expect("an SES event");
+    let tally = record(app, &bounce).await.expect("recorded");
+    assert_eq!((tally.kept, tally.notices), (1, 1), "{tally:?}");
+    let told: Vec<_> = mails(outbox).into_iter().skip(before).collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    let (kind, to, body) = &told[0];
+    assert_eq!(kind, "niet-bezorgd");
+    assert_eq!(to, &app.rules.site.secretariat.email);
+    assert!(body.contains(&format!("aanvraag {reference}")), "{body}");
+    assert!(
+        body.contains("Niet bezorgd: het adres bestaat niet."),
+        "{body}"
+    );
+    assert!(body.contains(&invoice_to), "{body}");
+    assert!(
+        body.contains("telefoon"),
+        "the other way to reach them: {body}"
+    );
+
+    // SES may deliver a report twice: kept once, told once.
+    let again = record(app, &bounce).await.expect("recorded");
+    assert_eq!((again.kept, again.again, again.notices), (0, 1, 0));
+    assert_eq!(mails(outbox).len(), before + 1);
+
+    // A delay is kept with the mail; nobody is mailed.
+    let delay = reports_from_ses(&ses_event(
+        "ses-delivery-delay.json",
+        &invoice,
+        &invoice_to,
+        "-",
+    ))
+    .expect("an SES event");
+    let tally = record(app, &delay).await.expect("recorded");
+    assert_eq!((tally.kept, tally.notices), (1, 0));
+    let kept = app
+        .store
+        .sent_mail(&invoice)
+        .await
+        .expect("store")
+        .expect("known");
+    assert_eq!(
+        kept.reports.len(),
+        2,
+        "the bounce and the delay, with the invoice"
+    );
+
+    // The secretariat's own copy bouncing is for the operators.
+    let own = reports_from_ses(&ses_event(
+        "ses-bounce.json",
+        &secretariat,
+        "x@cbt.example",
+        "fb-2",
+    ))
+    .expect("an SES event");
+    let tally = record(app, &own).await.expect("recorded");
+    assert_eq!((tally.kept, tally.notices), (1, 0));
+
+    // Someone else's mail.
+    let stranger = reports_from_ses(&ses_event(
+        "ses-bounce.json",
+        "not-ours",
+        "a@b.example",
+        "fb-3",
+    ))
+    .expect("an SES event");
+    let tally = record(app, &stranger).await.expect("recorded");
+    assert_eq!((tally.kept, tally.unknown), (0, 1));
+    assert_eq!(mails(outbox).len(), before + 1);
+
+    // A complaint about a contact message's acknowledgement.
+    let site = app.config.site_url.clone();
+    let posted = handle(
+        app,
+        request(
+            &site,
+            "POST",
+            "/contact",
+            Some("application/x-www-form-urlencoded"),
+            cbt::sample::urlencoded(&cbt::sample::contact_fields()).into_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(posted.status(), 303, "{}", text(&posted));
+    let pending = app.store.pending_mails().await.expect("pending");
+    assert!(pending.is_empty(), "{pending:?}");
+    let before = mails(outbox).len();
+    // The acknowledgement is the newest sent mail of a contact message.
+    let ack = mails(outbox)
+        .into_iter()
+        .rfind(|(kind, _, _)| kind == "contact-ontvangst")
+        .expect("acknowledged");
+    let contact_sent = contact_message_ids(app).await;
+    let ack_id = contact_sent
+        .iter()
+        .find(|m| m.mail.kind == MailKind::ContactAcknowledgement)
+        .map(|m| m.message_id.clone())
+        .expect("the acknowledgement's id");
+    let complaint = reports_from_ses(&ses_event("ses-complaint.json", &ack_id, &ack.1, "fb-4"))
+        .expect("an SES event");
+    let tally = record(app, &complaint).await.expect("recorded");
+    assert_eq!((tally.kept, tally.notices), (1, 1));
+    let told: Vec<_> = mails(outbox).into_iter().skip(before).collect();
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0]
+            .2
+            .contains("De ontvanger heeft de e-mail als ongewenst gemeld."),
+        "{}",
+        told[0].2
+    );
+    assert!(told[0].2.contains("contactbericht"), "{}", told[0].2);
+}
+
+/// The sent mails of the contact messages in the store.
+async fn contact_message_ids<S: Store, F: Files>(
+    app: &App<S, Outbox, F>,
+) -> Vec<cbt_function::ports::SentMail> {
+    // The handler does not tell the message's id; the outbox's file names
+    // carry the mailer's id, which the store maps back.
+    let mut out = Vec::new();
+    for (id, _) in outbox_ids(app) {
+        if let Some(sent) = app.store.sent_mail(&id).await.expect("store") {
+            if matches!(sent.mail.owner, cbt_function::ports::Owner::Contact(_)) {
+                out.push(sent);
+            }
+        }
+    }
+    out
+}
+
+/// The outbox's mails as (mailer's id, kind).
+fn outbox_ids<S, F>(app: &App<S, Outbox, F>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(app.mailer.dir())
+        .expect("outbox")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if let Some(stem) = name.strip_suffix(".eml") {
+            let kind = stem.splitn(3, '-').nth(2).unwrap_or_default().to_string();
+            out.push((format!("{stem}@outbox.local"), kind));
+        }
+    }
+    out
+}
+
+/// A filing whose mails failed, then six requests and six scheduled
+/// retries reaching its pending mails at the same moment: each of the
+/// three goes out once. (Without the claim every one of the twelve lists
+/// the same three pending mails before any is marked sent.)
+pub async fn exactly_once<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &Path) {
+    // An outbox inside a file cannot be written: every send fails.
+    let working = std::mem::replace(&mut app.mailer, Outbox::new("/dev/null"));
+    let (reference, _) = apply(app).await;
+    app.mailer = working;
+    let owner = cbt_function::ports::Owner::Application(reference.clone());
+    let pending = app.store.pending_mails().await.expect("pending");
+    assert_eq!(
+        pending.iter().filter(|p| p.owner == owner).count(),
+        3,
+        "the three mails wait"
+    );
+    let before = mails(outbox).len();
+    let app = &*app;
+    let requests = futures_util::future::join_all(
+        (0..6).map(|_| cbt_function::outbox::send_pending(app, &owner)),
+    );
+    let retries =
+        futures_util::future::join_all((0..6).map(|_| cbt_function::outbox::retry_pending(app)));
+    let (requests, retries) = tokio::join!(requests, retries);
+    let sent = requests.iter().sum::<usize>()
+        + retries
+            .into_iter()
+            .map(|r| r.expect("retry").sent)
+            .sum::<usize>();
+    assert_eq!(sent, 3, "each mail sent by one of the twelve");
+    let out: Vec<_> = mails(outbox).into_iter().skip(before).collect();
+    let mut kinds: Vec<&str> = out.iter().map(|(kind, _, _)| kind.as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        ["aanvraag-bevestiging", "aanvraag-secretariaat", "factuur"],
+        "each once"
+    );
+    let left = app.store.pending_mails().await.expect("pending");
+    assert!(!left.iter().any(|p| p.owner == owner), "{left:?}");
+}
+
 pub async fn concurrent<S: Store, F: Files>(app: &mut App<S, Outbox, F>) {
     let site = app.config.site_url.clone();
     let (reference, page) = apply(app).await;

@@ -100,6 +100,29 @@ pub fn post(port: u16, path: &str, content_type: &str, body: &[u8]) -> Option<(u
     Some((status, response))
 }
 
+/// Posts, and follows a 303 as a browser does (the application's post
+/// answers with the check page's address).
+pub fn post_and_follow(
+    port: u16,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Option<(u16, String)> {
+    let (status, response) = post(port, path, content_type, body)?;
+    if status != 303 {
+        return Some((status, response));
+    }
+    let location = response
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or_else(|| l.strip_prefix("Location: "))
+        })?
+        .trim()
+        .to_string();
+    get(port, &location)
+}
+
 pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
