@@ -422,6 +422,8 @@ async fn send_mails<S: Store, M: Mailer, F: Files>(
             Rendered::Ready(mail) => mail,
             Rendered::Waits => {
                 tracing::info!(kind = ?pending.kind, "waits for the malware scan");
+                // The next retry may look again at once.
+                release(app, &[pending]).await;
                 continue;
             }
             Rendered::Void => {

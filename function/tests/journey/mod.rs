@@ -118,6 +118,19 @@ const SECRETARIAT: &str = "aanvragen@balanstoetstelemarketing.nl";
 /// Files the sample application on 4 January 2027; its reference and the
 /// personal page's address (`/mijn-aanvraag/<secret>`).
 pub async fn apply<S: Store, F: Files>(app: &mut App<S, Outbox, F>) -> (String, String) {
+    let outbox = app.mailer.dir().to_path_buf();
+    let draft = send(app).await;
+    let reference = file(app, &draft, &outbox).await;
+    let confirmation = mails(&outbox)
+        .into_iter()
+        .rfind(|m| m.0 == "aanvraag-bevestiging")
+        .expect("the confirmation");
+    (reference, personal_link(&confirmation.2))
+}
+
+/// Posts the sample application on 4 January 2027, reads it back and
+/// sends it for its address check; its draft's id.
+pub async fn send<S: Store, F: Files>(app: &mut App<S, Outbox, F>) -> String {
     let site = app.config.site_url.clone();
     set_day(app, d(2027, 1, 4));
     let (ct, body) = cbt::sample::multipart(
@@ -156,23 +169,27 @@ pub async fn apply<S: Store, F: Files>(app: &mut App<S, Outbox, F>) -> (String, 
         None,
         "nothing is filed before the addresses confirm"
     );
-    let outbox = app.mailer.dir().to_path_buf();
+    draft
+}
+
+/// Confirms both addresses of sent draft `draft` from the mails in
+/// `outbox`, which files it; the case's reference.
+pub async fn file<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    draft: &str,
+    outbox: &Path,
+) -> String {
     assert_eq!(
-        confirm_addresses(app, &outbox).await,
+        confirm_addresses(app, outbox).await,
         2,
         "contact and invoice"
     );
-    let case = app
-        .store
-        .get_confirmed(&draft)
+    app.store
+        .get_confirmed(draft)
         .await
         .expect("store")
-        .expect("filed");
-    let confirmation = mails(&outbox)
-        .into_iter()
-        .rfind(|m| m.0 == "aanvraag-bevestiging")
-        .expect("the confirmation");
-    (case.reference, personal_link(&confirmation.2))
+        .expect("filed")
+        .reference
 }
 
 /// The links in the text of a mail that start with `prefix` and end in a
@@ -729,6 +746,34 @@ pub async fn reports<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &P
     assert_eq!((tally.kept, tally.unknown), (0, 1));
     assert_eq!(mails(outbox).len(), before + 1);
 
+    // A mail that asked to confirm an address belongs to no filed
+    // application: its bounce is kept, and the secretariat is not told
+    // (else a dead address typed into the form would mail it).
+    let mut address_checks = Vec::new();
+    for (id, kind) in outbox_ids(app) {
+        if kind == "adres-bevestigen" {
+            address_checks.push((id.clone(), app.store.sent_mail(&id).await.expect("store")));
+        }
+    }
+    let (check_id, check_sent) = address_checks.pop().expect("an address-check mail");
+    assert!(
+        matches!(
+            check_sent.map(|s| s.mail.owner),
+            Some(Owner::Draft(_))
+        ),
+        "kept as the sent application's"
+    );
+    let dead = reports_from_ses(&ses_event(
+        "ses-bounce.json",
+        &check_id,
+        CONTACT,
+        "fb-5",
+    ))
+    .expect("an SES event");
+    let tally = record(app, &dead).await.expect("recorded");
+    assert_eq!((tally.kept, tally.notices), (1, 0), "{tally:?}");
+    assert_eq!(mails(outbox).len(), before + 1, "nobody told");
+
     // A complaint about a contact message's acknowledgement.
     let site = app.config.site_url.clone();
     let posted = handle(
@@ -811,9 +856,11 @@ fn outbox_ids<S, F>(app: &App<S, Outbox, F>) -> Vec<(String, String)> {
 /// three goes out once. (Without the claim every one of the twelve lists
 /// the same three pending mails before any is marked sent.)
 pub async fn exactly_once<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &Path) {
-    // An outbox inside a file cannot be written: every send fails.
+    let draft = send(app).await;
+    // An outbox inside a file cannot be written: every send of the
+    // filing fails.
     let working = std::mem::replace(&mut app.mailer, Outbox::new("/dev/null"));
-    let (reference, _) = apply(app).await;
+    let reference = file(app, &draft, outbox).await;
     app.mailer = working;
     let owner = cbt_function::ports::Owner::Application(reference.clone());
     let pending = app.store.pending_mails().await.expect("pending");
