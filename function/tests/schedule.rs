@@ -266,11 +266,12 @@ async fn unconfirmed_applications_go_after_their_days() {
         Some(("balanstest.pdf", cbt::sample::PDF)),
     );
     let check = cbt_function::handle(&app, request("POST", "/aanvraag", &ct, body)).await;
-    let page = String::from_utf8_lossy(check.body()).into_owned();
-    let id = page
-        .split("name=\"concept\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
+    assert_eq!(check.status(), 303);
+    let id = check
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| l.split("concept=").nth(1))
         .expect("draft")
         .to_string();
     let form = "application/x-www-form-urlencoded";
