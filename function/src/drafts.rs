@@ -398,13 +398,19 @@ pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
             &["Vul het aanvraagformulier verder in; daarna ziet u uw antwoorden en kunt u de aanvraag versturen."],
         ));
     };
-    // Sent for its address check before ("Stuur de e-mail opnieuw" posts
-    // no version): the addresses still waiting get their mail again.
+    // Sent for its address check before: "Stuur de e-mail opnieuw" (which
+    // posts no version) mails the addresses still waiting again.
     // Otherwise, confirmed on a page that shows an older version (another
     // tab changed the answers since): read them back first.
     let shown = posted.get(VERSION).and_then(|v| v.parse::<u32>().ok());
-    if draft.check.is_none() && shown.is_some_and(|v| v != draft.version) {
-        return Ok(see_other(&format!("{}&{CHANGED}=1", check_location(&id))));
+    match (&draft.check, shown) {
+        // A check page sent again (another tab, Back): sent already, so
+        // the page that shows the check; only its own button mails again.
+        (Some(_), Some(_)) => return Ok(after),
+        (None, Some(v)) if v != draft.version => {
+            return Ok(see_other(&format!("{}&{CHANGED}=1", check_location(&id))));
+        }
+        _ => {}
     }
     let check = match &draft.check {
         Some(check) => check.again(),

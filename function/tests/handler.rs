@@ -932,6 +932,25 @@ async fn a_changed_draft_is_sent_once_and_as_changed() {
     assert_eq!(sent.status, 303);
     let mails = outbox(dir.path());
     assert_eq!(mails.len(), 2, "the address check's two: {mails:?}");
+    // The same check page sent again (the other tab, Back): the page that
+    // shows the check, and no mail again.
+    let twice = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/aanvraag/bevestig",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            format!("concept={id}&versie=2").as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(twice.status, 303);
+    assert_eq!(
+        twice.headers.get("location").map(String::as_str),
+        Some(format!("/aanvraag/ontvangen?concept={id}").as_str())
+    );
+    assert_eq!(outbox(dir.path()).len(), 2);
     let late_change = async || {
         invoke(
             &app,

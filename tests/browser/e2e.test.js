@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   BASE, newPage, closeBrowser, applyJourney, fillByLabels, contactMessage, application,
   clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions, assertHeading, tinyPdf, applications, answerRow,
-  assertChallenge,
+  assertChallenge, confirmAddresses,
 } from './lib.js';
 
 after(closeBrowser);
@@ -119,17 +119,19 @@ test('the check page has its own address: reload, Back and Forward send nothing 
     await page.reload();
     await assertHeading(page, 'Controleer uw aanvraag');
     const before = listDir(outboxDir());
+    const sentPage = 'Bevestig uw aanvraag via de e-mail';
     await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
-    await assertHeading(page, 'Uw aanvraag is ontvangen');
-    await newFiles(outboxDir(), before, 3);
-    // Back after sending: the confirmation again, nothing sent again.
+    await assertHeading(page, sentPage);
+    await newFiles(outboxDir(), before, 2);
+    // Back after sending: the page that shows the address check again,
+    // nothing sent again.
     await page.goBack();
-    await assertHeading(page, 'Uw aanvraag is ontvangen');
+    await assertHeading(page, sentPage);
     await page.goForward();
-    await assertHeading(page, 'Uw aanvraag is ontvangen');
+    await assertHeading(page, sentPage);
     await new Promise((r) => setTimeout(r, 300));
     const sent = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
-    assert.equal(sent.length, 3, `one application's mails: ${sent}`);
+    assert.equal(sent.length, 2, `the address check's two mails: ${sent}`);
     assert.equal(dialogs, 0, 'no resubmission prompt');
   } finally {
     await context.close();
@@ -153,22 +155,34 @@ test('two tabs: a change in one, the old check page in the other sends the chang
     // The first tab still shows the old answers, and sends: it is shown
     // the current ones instead, and nothing went out.
     const before = listDir(outboxDir());
+    const appsBefore = new Set(applications().keys());
     await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
     await assertHeading(page, 'Controleer uw aanvraag');
     await page.getByText('Uw antwoorden zijn gewijzigd').waitFor();
     await page.getByText('Hoofd marketing').waitFor();
     assert.deepEqual(listDir(outboxDir()).filter((n) => !before.includes(n)), []);
+    const sentPage = 'Bevestig uw aanvraag via de e-mail';
     await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
-    await assertHeading(page, 'Uw aanvraag is ontvangen');
-    // The second tab's send now leads to the same confirmation.
+    await assertHeading(page, sentPage);
+    // The second tab's send now leads to the same page, and mails nothing.
     await clickAndWait(other, other.getByRole('button', { name: 'Aanvraag versturen' }));
-    await assertHeading(other, 'Uw aanvraag is ontvangen');
-    await newFiles(outboxDir(), before, 3);
+    await assertHeading(other, sentPage);
+    await newFiles(outboxDir(), before, 2);
     await new Promise((r) => setTimeout(r, 300));
-    const sent = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
+    const checks = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
+    assert.equal(checks.length, 2, `the address check's two mails: ${checks}`);
+    // Both addresses confirm: one application, one invoice.
+    await confirmAddresses(page, checks);
+    const filed = [...before, ...checks];
+    await newFiles(outboxDir(), filed, 3);
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = listDir(outboxDir()).filter((n) => !filed.includes(n) && n.endsWith('.eml'));
     assert.equal(sent.length, 3, `one application: ${sent}`);
     const invoices = sent.filter((n) => n.endsWith('-factuur.eml'));
     assert.equal(invoices.length, 1, 'one invoice');
+    const created = [...applications().entries()].filter(([k]) => !appsBefore.has(k));
+    assert.equal(created.length, 1, 'one application filed');
+    assert.equal(created[0][1].application.contact.role, 'Hoofd marketing', 'the changed answers were sent');
   } finally {
     await context.close();
   }
