@@ -757,19 +757,11 @@ pub async fn reports<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &P
     }
     let (check_id, check_sent) = address_checks.pop().expect("an address-check mail");
     assert!(
-        matches!(
-            check_sent.map(|s| s.mail.owner),
-            Some(Owner::Draft(_))
-        ),
+        matches!(check_sent.map(|s| s.mail.owner), Some(Owner::Draft(_))),
         "kept as the sent application's"
     );
-    let dead = reports_from_ses(&ses_event(
-        "ses-bounce.json",
-        &check_id,
-        CONTACT,
-        "fb-5",
-    ))
-    .expect("an SES event");
+    let dead = reports_from_ses(&ses_event("ses-bounce.json", &check_id, CONTACT, "fb-5"))
+        .expect("an SES event");
     let tally = record(app, &dead).await.expect("recorded");
     assert_eq!((tally.kept, tally.notices), (1, 0), "{tally:?}");
     assert_eq!(mails(outbox).len(), before + 1, "nobody told");
