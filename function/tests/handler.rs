@@ -1983,6 +1983,7 @@ async fn pages_pass_the_origin_secret_and_a_limit_and_odd_ids_are_404() {
     for (method, path, query) in [
         ("GET", "/aanvraag/ontvangen", format!("concept={long}")),
         ("HEAD", "/aanvraag/ontvangen", format!("concept={long}")),
+        ("GET", "/aanvraag/controle", format!("concept={long}")),
         ("GET", "/aanvraag/wijzigen", "concept=%00%01".to_string()),
         ("GET", &format!("/mijn-aanvraag/{long}"), String::new()),
         ("GET", &format!("/aanvraag/adres/{long}"), String::new()),
@@ -1998,6 +1999,20 @@ async fn pages_pass_the_origin_secret_and_a_limit_and_odd_ids_are_404() {
             "",
             &browser_headers("application/x-www-form-urlencoded"),
             format!("concept={long}").as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 404);
+    // A change posted to an odd draft id: the same.
+    let (ct, body) = multipart(&application_fields(), Some(("b.pdf", PDF)));
+    let a = invoke(
+        &strict,
+        url_event(
+            "POST",
+            "/aanvraag",
+            &format!("concept={long}"),
+            &browser_headers(&ct),
+            &body,
         ),
     )
     .await;
