@@ -154,13 +154,13 @@ pub fn wait_for(deadline: Duration, mut ok: impl FnMut() -> bool) -> bool {
 /// `outbox`, in the order the mails were written: the links a person
 /// would follow. Quoted-printable soft line breaks are undone first.
 pub fn links_in_outbox(outbox: &Path, prefix: &str) -> Vec<String> {
-    let mut names: Vec<_> = std::fs::read_dir(outbox)
+    let mut names: Vec<_> = fs::read_dir(outbox)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     names.sort();
     let mut found = Vec::new();
     for path in names {
-        let raw = std::fs::read_to_string(&path).unwrap_or_default();
+        let raw = fs::read_to_string(&path).unwrap_or_default();
         let text = raw.replace("=\r\n", "").replace("=\n", "");
         for piece in text.split(prefix).skip(1) {
             let secret: String = piece
