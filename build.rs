@@ -69,7 +69,11 @@ fn run() -> Result<bool, Box<dyn Error>> {
         writeln!(generated, "    ({rel:?}, include_str!({path:?})),")?;
     }
     generated.push_str("];\n");
-    for (constant, name) in [("STYLESHEET", "style.css"), ("FOCUS_SCRIPT", "focus.js")] {
+    for (constant, name) in [
+        ("STYLESHEET", "style.css"),
+        ("FOCUS_SCRIPT", "focus.js"),
+        ("CHALLENGE_SCRIPT", "challenge.js"),
+    ] {
         let path = templates.join("assets").join(name);
         println!("cargo:rerun-if-changed={}", path.display());
         let url = match fs::read(&path) {

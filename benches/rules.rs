@@ -58,6 +58,8 @@ fn benches(c: &mut Criterion) {
         number,
         date,
         documents: &submission.documents,
+        scan: follow_up::DocumentScan::Clean,
+        document_keys: Vec::new(),
         link: None,
     };
     let invoice = follow_up::invoice(&rules, &filed).expect("invoice");
@@ -121,6 +123,8 @@ fn benches(c: &mut Criterion) {
                 number,
                 date,
                 documents: &s.documents,
+                scan: follow_up::DocumentScan::Clean,
+                document_keys: Vec::new(),
                 link: None,
             };
             follow_up::application(&rules, &templates, &filed, &from)

@@ -540,6 +540,11 @@ pub enum Refusal {
     /// decides the amount, which is paid.
     #[error("De soort organisatie en het land van het factuuradres bepalen het bedrag van de factuur, en dat is al betaald. Neem contact op met het secretariaat om dit te wijzigen.")]
     TariffAfterPayment,
+    /// The contact person's or the invoice's e-mail address would change:
+    /// those addresses confirmed the application (the address check), and
+    /// a new one has not. The CBT's choice: the secretariat changes them.
+    #[error("Het e-mailadres van de contactpersoon en dat voor de factuur kunt u hier niet wijzigen: beide hebben de aanvraag bevestigd. Neem contact op met het secretariaat om een adres te wijzigen.")]
+    AddressChanged,
     /// The completion's deadline has passed.
     #[error("Aanvullen kon tot en met {}. Neem contact op met het secretariaat.", dutch_date(*due))]
     CompletionClosed {
@@ -761,6 +766,17 @@ impl Case {
             } => {
                 if let Some(until) = deadlines.amend_until.filter(|u| today > *u) {
                     return Err(Refusal::ChangeWindowClosed { until });
+                }
+                // Mail goes to these addresses, and each confirmed the
+                // application before it was filed: a new one has not, and
+                // would receive the case's mails unasked.
+                let same = |a: &crate::formats::Email, b: &crate::formats::Email| {
+                    a.as_str().eq_ignore_ascii_case(b.as_str())
+                };
+                if !same(&application.contact.email, &self.application.contact.email)
+                    || !same(&application.invoice.email, &self.application.invoice.email)
+                {
+                    return Err(Refusal::AddressChanged);
                 }
                 // The amount changes with the tariff, and with where the
                 // customer is (the VAT): either makes the invoice wrong.

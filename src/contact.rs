@@ -44,3 +44,11 @@ impl Enquiry {
         })
     }
 }
+
+/// The kenmerk of a contact message, as both mails name it: `CBT-C-` and
+/// the first eight characters of its random id, enough to find it among a
+/// year of messages and short enough to read out on the phone.
+pub fn reference(id: &str) -> String {
+    let short: String = id.chars().take(8).collect();
+    format!("CBT-C-{}", short.to_ascii_uppercase())
+}

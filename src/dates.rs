@@ -24,6 +24,27 @@ pub fn local_hour(instant: DateTime<Utc>) -> u32 {
     instant.with_timezone(&Amsterdam).hour()
 }
 
+/// The instant the day `date` starts in Amsterdam (midnight there; on a
+/// day whose midnight the clock skips, the first instant of the day).
+pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Amsterdam
+        .from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(
+            || Utc.from_utc_datetime(&date.and_time(chrono::NaiveTime::MIN)),
+            |t| t.with_timezone(&Utc),
+        )
+}
+
+/// The time on the clock in Amsterdam at `instant`: `09:05`.
+pub fn local_time(instant: DateTime<Utc>) -> String {
+    instant
+        .with_timezone(&Amsterdam)
+        .format("%H:%M")
+        .to_string()
+}
+
 /// `30 november 2026`, as Dutch texts write a date.
 pub fn dutch_date(date: NaiveDate) -> String {
     const MONTHS: [&str; 12] = [
@@ -89,6 +110,18 @@ mod tests {
         assert_eq!(local_hour(utc(2027, 1, 15, 7, 0)), 8);
         assert_eq!(local_hour(utc(2027, 7, 15, 6, 0)), 8);
         assert_eq!(local_hour(utc(2027, 7, 15, 5, 59)), 7);
+    }
+
+    #[test]
+    fn a_day_starts_at_midnight_in_amsterdam() {
+        assert_eq!(start_of_day(date(2026, 12, 1)), utc(2026, 11, 30, 23, 0));
+        assert_eq!(start_of_day(date(2027, 7, 15)), utc(2027, 7, 14, 22, 0));
+    }
+
+    #[test]
+    fn the_time_on_the_clock_in_amsterdam() {
+        assert_eq!(local_time(utc(2027, 1, 15, 8, 5)), "09:05");
+        assert_eq!(local_time(utc(2027, 7, 15, 22, 30)), "00:30");
     }
 
     #[test]

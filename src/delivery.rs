@@ -162,6 +162,10 @@ pub fn mail_name(kind: MailKind) -> &'static str {
         MailKind::LinkResent => "de persoonlijke link",
         MailKind::Digest => "het dagoverzicht",
         MailKind::DeliveryProblem => "de melding van een onbezorgde e-mail",
+        MailKind::ContactAddressCheck => {
+            "de vraag om het adres van de contactpersoon te bevestigen"
+        }
+        MailKind::InvoiceAddressCheck => "de vraag om het factuuradres te bevestigen",
     }
 }
 

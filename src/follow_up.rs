@@ -37,7 +37,7 @@ pub enum FollowUpError {
 }
 
 /// An application as filed: numbered and dated.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Filed<'a> {
     /// What was applied for.
     pub application: &'a Application,
@@ -48,8 +48,39 @@ pub struct Filed<'a> {
     /// The balancing test and the documents with it, with their bytes
     /// when a mail attaches them.
     pub documents: &'a [Document],
+    /// What the malware scan said of them together: the secretariat's mail
+    /// attaches them only when that allows ([`DocumentScan::attach`]), and
+    /// says which.
+    pub scan: DocumentScan,
+    /// Where the documents are kept, for the secretariat when they are not
+    /// attached.
+    pub document_keys: Vec<&'a str>,
     /// The applicant's personal link, for the confirmation.
     pub link: Option<&'a str>,
+}
+
+/// What the malware scan of an uploaded document came to, as the
+/// secretariat's mail says it: GuardDuty in AWS, a stand-in locally.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "detail", rename_all = "snake_case")]
+pub enum DocumentScan {
+    /// Scanned, nothing found: attached.
+    Clean,
+    /// The store does not scan (switched off): attached, and said so.
+    NotScanned,
+    /// No result after waiting this many minutes: not attached.
+    Pending(i64),
+    /// A threat found: not attached.
+    Threat,
+    /// The scan could not judge it (its status as given): not attached.
+    Failed(String),
+}
+
+impl DocumentScan {
+    /// Whether the document may go with the mail.
+    pub fn attach(&self) -> bool {
+        matches!(self, DocumentScan::Clean | DocumentScan::NotScanned)
+    }
 }
 
 /// The invoice of a filed application, dated the day it was filed.
@@ -99,6 +130,9 @@ struct ApplicationContext<'a> {
     iban: String,
     documents: &'a [Document],
     registration: String,
+    document_keys: &'a [&'a str],
+    scan: &'a DocumentScan,
+    attached: bool,
     link: Option<&'a str>,
 }
 
@@ -139,6 +173,9 @@ pub fn application(
         iban: crate::formats::format_iban(&invoice.supplier.iban),
         documents: filed.documents,
         registration: application.registration(),
+        document_keys: &filed.document_keys,
+        scan: &filed.scan,
+        attached: !filed.documents.is_empty() && filed.scan.attach(),
         link: filed.link,
     };
     let context = Context::from_serialize(&ctx)
@@ -176,6 +213,7 @@ pub fn application(
     let document = filed
         .documents
         .iter()
+        .filter(|_| filed.scan.attach())
         .map(|d| Attachment {
             filename: d.filename.clone(),
             content_type: d.kind.mime().to_string(),
@@ -211,23 +249,50 @@ fn secretariat(rules: &Rules) -> Result<Address, MailError> {
 struct ContactContext<'a> {
     site: &'a crate::SiteConfig,
     received_on: String,
+    received_at: String,
+    reference: &'a str,
+    /// The sender's name for the acknowledgement's greeting, when short.
+    name: Option<&'a str>,
+    acknowledged: bool,
     enquiry: &'a Enquiry,
     rows: Vec<summary::Row>,
 }
 
-/// The two mails of a contact message received on `date` (in Amsterdam):
-/// the notification to the secretariat (the reply goes to the sender) and
-/// the acknowledgement.
+/// A contact message as it came in.
+#[derive(Debug, Clone, Copy)]
+pub struct Received<'a> {
+    /// What it says.
+    pub enquiry: &'a Enquiry,
+    /// When it came in.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Its kenmerk ([`crate::contact::reference`]).
+    pub reference: &'a str,
+    /// Whether the sender gets the acknowledgement (not when their address
+    /// had as many mails from the site that day as it may).
+    pub acknowledged: bool,
+}
+
+/// The two mails of a contact message: the notification to the
+/// secretariat, with everything the sender wrote (the reply goes to the
+/// sender), and the acknowledgement to the address typed into the form,
+/// which says what came in (the form, the date and time, the kenmerk) and
+/// nothing the sender wrote but a short name: anyone can type anyone's
+/// address, and the commission's domain must not carry their words to it.
+/// Dates and times in Amsterdam.
 pub fn contact(
     rules: &Rules,
     templates: &Templates,
-    enquiry: &Enquiry,
-    date: NaiveDate,
+    received: &Received<'_>,
     from: &Address,
 ) -> Result<Vec<Message>, MailError> {
+    let enquiry = received.enquiry;
     let ctx = ContactContext {
         site: &rules.site,
-        received_on: date.to_string(),
+        received_on: crate::dates::local_date(received.at).to_string(),
+        received_at: crate::dates::local_time(received.at),
+        reference: received.reference,
+        name: crate::address_check::short_name(&enquiry.name),
+        acknowledged: received.acknowledged,
         enquiry,
         rows: summary::rows(&rules.forms.contact, &enquiry.answers, &[]),
     };
@@ -235,6 +300,10 @@ pub fn contact(
         .map_err(|e| MailError::Template(crate::templates::TemplateError::from_tera(&e)))?;
     let secretariat = secretariat(rules)?;
     let sender = Address::typed(&enquiry.email, Some(&enquiry.name));
+    let acknowledged = Address::typed(
+        &enquiry.email,
+        crate::address_check::short_name(&enquiry.name),
+    );
     let notification = mail::render(
         templates,
         MailKind::ContactSecretariat,
@@ -242,7 +311,7 @@ pub fn contact(
         Envelope {
             from: from.clone(),
             to: vec![secretariat.clone()],
-            reply_to: Some(sender.clone()),
+            reply_to: Some(sender),
             attachments: Vec::new(),
         },
     )?;
@@ -252,7 +321,7 @@ pub fn contact(
         &context,
         Envelope {
             from: from.clone(),
-            to: vec![sender],
+            to: vec![acknowledged],
             reply_to: Some(secretariat),
             attachments: Vec::new(),
         },

@@ -15,6 +15,7 @@
 
 #![deny(missing_docs)]
 
+pub mod address_check;
 pub mod advice;
 pub mod application;
 pub mod case;

@@ -20,7 +20,11 @@ fn base(rules: &Rules, path: &str, title: &str) -> Context {
     ctx.insert("config", &rules.site);
     ctx.insert(
         "assets",
-        &serde_json::json!({ "stylesheet": crate::embedded::STYLESHEET, "focus_script": crate::embedded::FOCUS_SCRIPT }),
+        &serde_json::json!({
+            "stylesheet": crate::embedded::STYLESHEET,
+            "focus_script": crate::embedded::FOCUS_SCRIPT,
+            "challenge_script": crate::embedded::CHALLENGE_SCRIPT,
+        }),
     );
     ctx.insert("current_path", path);
     ctx.insert("canonical", &format!("{}{}", rules.site.base(), path));
@@ -97,11 +101,15 @@ pub struct CheckPage<'a> {
     /// The answers were changed in another tab since the page the
     /// applicant confirmed: say so.
     pub changed_meanwhile: bool,
+    /// The application mails to two addresses (contact and invoice), so
+    /// two addresses must confirm before it is filed.
+    pub two_addresses: bool,
 }
 
 /// "Check your answers": every answer with a change link, what this
 /// applicant will pay (the VAT by where it is), and the button that sends
-/// the application, which creates the obligation to pay.
+/// the application (which starts the address check; filing it creates the
+/// obligation to pay).
 pub fn check_answers(
     rules: &Rules,
     templates: &Templates,
@@ -119,7 +127,115 @@ pub fn check_answers(
         &rules.unconfirmed_in(crate::invoice::INVOICE_READS),
     );
     ctx.insert("changed_meanwhile", &page.changed_meanwhile);
+    ctx.insert("two_addresses", &page.two_addresses);
     templates.render("controle.html", &ctx)
+}
+
+/// One address on the page that waits for the address check.
+#[derive(Debug, Serialize)]
+pub struct Waiting<'a> {
+    /// The address, as the applicant typed it.
+    pub email: &'a str,
+    /// What it is for, in words.
+    pub role: &'static str,
+    /// Whether it confirmed already.
+    pub confirmed: bool,
+}
+
+/// The role of an address in words; `two` when the contact person and the
+/// invoice have an address each.
+pub fn role_words(role: crate::address_check::AddressRole, two: bool) -> &'static str {
+    use crate::address_check::AddressRole;
+    match (role, two) {
+        (AddressRole::Contact, false) => "het e-mailadres van de contactpersoon en voor de factuur",
+        (AddressRole::Contact, true) => "het e-mailadres van de contactpersoon",
+        (AddressRole::Invoice, _) => "het e-mailadres voor de factuur",
+    }
+}
+
+/// "Confirm by mail": the page after the applicant sent the application,
+/// until it is filed. Shows only what the applicant typed themselves.
+pub fn sent_page(
+    rules: &Rules,
+    templates: &Templates,
+    draft_id: &str,
+    addresses: &[Waiting<'_>],
+    until: chrono::DateTime<chrono::Utc>,
+    resent: bool,
+) -> Result<String, TemplateError> {
+    let mut ctx = base(
+        rules,
+        "/aanvraag/ontvangen",
+        "Bevestig uw aanvraag via de e-mail",
+    );
+    ctx.insert("draft_id", draft_id);
+    ctx.insert("addresses", addresses);
+    ctx.insert("until_on", &crate::dates::local_date(until));
+    ctx.insert("until_at", &crate::dates::local_time(until));
+    ctx.insert("resent", &resent);
+    templates.render("verstuurd.html", &ctx)
+}
+
+/// What the page behind an address link says.
+#[derive(Debug, Serialize)]
+pub struct AddressPage<'a> {
+    /// Where its button posts.
+    pub action: &'a str,
+    /// The address asked.
+    pub email: &'a str,
+    /// Its role, in words.
+    pub role: &'static str,
+    /// It is the invoice address (and not also the contact's).
+    pub role_is_invoice: bool,
+    /// Two addresses must confirm.
+    pub two_addresses: bool,
+    /// When the application was sent.
+    pub sent: chrono::DateTime<chrono::Utc>,
+    /// Until when it may be confirmed.
+    pub until: chrono::DateTime<chrono::Utc>,
+    /// The organisation's KvK number, or its country: nothing the sender
+    /// wrote.
+    pub registration: &'a str,
+    /// The invoice's total, in cents.
+    pub total: i64,
+    /// This address confirmed.
+    pub done: bool,
+    /// The other address is still to confirm: the invoice address.
+    pub waiting_for_invoice: bool,
+    /// Filed: the case's reference.
+    pub reference: Option<&'a str>,
+}
+
+/// The page behind an address link: what was sent and a button that
+/// confirms it (a link in a mail is opened by scanners too, so opening it
+/// confirms nothing); after the confirmation, what happens next. Shows
+/// nothing the sender wrote: the organisation by its KvK number.
+pub fn address_page(
+    rules: &Rules,
+    templates: &Templates,
+    page: &AddressPage<'_>,
+) -> Result<String, TemplateError> {
+    let title = if page.role_is_invoice {
+        "Bevestig het factuuradres"
+    } else {
+        "Bevestig de aanvraag"
+    };
+    let mut ctx = base(rules, "/aanvraag/adres", title);
+    ctx.insert("action", page.action);
+    ctx.insert("email", page.email);
+    ctx.insert("role", page.role);
+    ctx.insert("role_is_invoice", &page.role_is_invoice);
+    ctx.insert("two_addresses", &page.two_addresses);
+    ctx.insert("sent_on", &crate::dates::local_date(page.sent));
+    ctx.insert("sent_at", &crate::dates::local_time(page.sent));
+    ctx.insert("until_on", &crate::dates::local_date(page.until));
+    ctx.insert("until_at", &crate::dates::local_time(page.until));
+    ctx.insert("registration", page.registration);
+    ctx.insert("total", &page.total);
+    ctx.insert("done", &page.done);
+    ctx.insert("waiting_for_invoice", &page.waiting_for_invoice);
+    ctx.insert("reference", &page.reference);
+    templates.render("adres.html", &ctx)
 }
 
 /// What the confirmation page says happens next.

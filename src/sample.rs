@@ -284,3 +284,58 @@ pub fn json(fields: &[(&str, &str)], document: Option<(&str, &[u8])>) -> serde_j
     }
     serde_json::Value::Object(object)
 }
+
+/// A ZIP of `entries`, stored without compression: enough for the checks,
+/// which read only the directory's names.
+pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in entries {
+        let offset = u32::try_from(out.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        let name_len = u16::try_from(name.len()).unwrap_or(u16::MAX);
+        let mut common = Vec::new();
+        common.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        common.extend_from_slice(&0u16.to_le_bytes()); // flags
+        common.extend_from_slice(&0u16.to_le_bytes()); // method: stored
+        common.extend_from_slice(&[0, 0, 0x21, 0]); // time, date
+        common.extend_from_slice(&0u32.to_le_bytes()); // crc (not checked)
+        common.extend_from_slice(&len.to_le_bytes());
+        common.extend_from_slice(&len.to_le_bytes());
+        common.extend_from_slice(&name_len.to_le_bytes());
+        common.extend_from_slice(&0u16.to_le_bytes()); // extra length
+        out.extend_from_slice(b"PK\x03\x04");
+        out.extend_from_slice(&common);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        central.extend_from_slice(b"PK\x01\x02");
+        central.extend_from_slice(&20u16.to_le_bytes()); // made by
+        central.extend_from_slice(&common);
+        central.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let count = u16::try_from(entries.len()).unwrap_or(u16::MAX);
+    let directory_offset = u32::try_from(out.len()).unwrap_or(u32::MAX);
+    let directory_len = u32::try_from(central.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06");
+    out.extend_from_slice(&[0, 0, 0, 0]); // disks
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&directory_len.to_le_bytes());
+    out.extend_from_slice(&directory_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // comment length
+    out
+}
+
+/// A Word document with macros, saved under a `.docx` name: what a
+/// `.docm` is inside.
+pub fn docm() -> Vec<u8> {
+    zip(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", b"<w:document/>"),
+        ("word/vbaProject.bin", b"\xd0\xcf\x11\xe0"),
+    ])
+}

@@ -226,7 +226,7 @@ pub fn check(def: &FormDef, posted: &Posted) -> Result<Checked, Rejected> {
             let raw = posted.get(&field.name).unwrap_or("");
             let cleaned = formats::clean_text(raw);
             if !cleaned.is_empty() {
-                entered.insert(field.name.clone(), cleaned.clone());
+                entered.insert(field.name.clone(), echoed(field, &cleaned));
             }
             if cleaned.is_empty() {
                 if required(field, &values, posted) {
@@ -272,6 +272,26 @@ fn required(field: &Field, values: &BTreeMap<String, String>, posted: &Posted) -
         (None, Some((name, wanted))) => other(name).is_none_or(|v| v != wanted),
         (None, None) => field.required,
     }
+}
+
+/// The most characters of a value handed back when no `max_length` says
+/// it: more than any real answer of that kind.
+fn echo_limit(field: &Field) -> usize {
+    match (field.max_length, field.kind) {
+        (Some(max), _) => max as usize,
+        (None, FieldType::Email) => 320,
+        (None, FieldType::Textarea) => 10_000,
+        (None, FieldType::Text) => 1_000,
+        (None, _) => 100,
+    }
+}
+
+/// What is handed back of an entered value: at most the field's length.
+/// A form shown again must not answer a 4 MB post of `"` with 26 MB of
+/// `&quot;` (past Lambda's 6 MB response limit: an error on demand); what
+/// is cut off was too long anyway, and the error says so.
+fn echoed(field: &Field, value: &str) -> String {
+    value.chars().take(echo_limit(field)).collect()
 }
 
 fn too_long(field: &Field, value: &str) -> bool {
@@ -327,7 +347,17 @@ fn check_value(
 ) -> Result<String, &'static str> {
     let dutch_address = country.is_none_or(|c| c.code == countries::NETHERLANDS);
     let v = match field.kind {
-        FieldType::Text => formats::one_line(value).map_err(format_code)?,
+        FieldType::Text => {
+            let v = formats::one_line(value).map_err(format_code)?;
+            // A one-line answer may become a header (a name as the display
+            // name of an address, a subject): an RFC 2047 encoded word in
+            // it would be decoded by mail programs into whatever it hides,
+            // line breaks and direction overrides included.
+            if formats::has_encoded_word(&v) {
+                return Err(ENCODED_WORD);
+            }
+            v
+        }
         FieldType::Country => countries::parse(value)
             .map(|c| c.code.to_string())
             .ok_or("invalid")?,
@@ -336,6 +366,7 @@ fn check_value(
         FieldType::Tel => formats::normalize_phone(value).map_err(format_code)?,
         FieldType::Kvk => formats::normalize_kvk(value).map_err(format_code)?,
         FieldType::VatId => check_vat_id(value, country)?,
+        FieldType::Reference => formats::normalize_reference(value).map_err(format_code)?,
         FieldType::Postcode if dutch_address => {
             formats::normalize_postcode_nl(value).map_err(format_code)?
         }
@@ -423,6 +454,9 @@ fn check_file(field: &Field, file: &PostedFile) -> Result<Document, &'static str
     if !field.accept.iter().any(|ext| ext == kind.extension()) {
         return Err("wrong_type");
     }
+    if formats::has_macros(&file.bytes) {
+        return Err(MACROS);
+    }
     Ok(Document {
         field: field.name.clone(),
         filename: safe_filename(&file.filename, kind),
@@ -475,6 +509,16 @@ pub fn safe_filename(name: &str, kind: DocumentKind) -> String {
     format!("{clean}.{}", kind.extension())
 }
 
+/// The code of a one-line answer holding `=?`, the start of an encoded
+/// word. Not among [`Field::codes`]: the form definitions need not name a
+/// message for it, the sentence below says it for every field (a
+/// definition's own `messages.encoded_word` goes first).
+pub const ENCODED_WORD: &str = "encoded_word";
+
+/// The code of a document with macros (a `.docm` saved as `.docx`): not
+/// among [`Field::codes`] either, with its own sentence below.
+pub const MACROS: &str = "macros";
+
 /// The field's message for `code`. Every code a field can give has a
 /// message in its definition (the data check requires it: `Field::codes`);
 /// the plain sentence is for a definition made in code without one.
@@ -483,7 +527,14 @@ fn error(field: &Field, code: &'static str) -> FieldError {
         .messages
         .get(code)
         .cloned()
-        .unwrap_or_else(|| format!("“{}” is niet goed ingevuld", field.label));
+        .unwrap_or_else(|| match code {
+            ENCODED_WORD => format!(
+                "“{}” mag de tekencombinatie “=?” niet bevatten",
+                field.label
+            ),
+            MACROS => "Het bestand bevat macro’s. Sla het op zonder macro’s, als PDF, DOCX of ODT, en kies het opnieuw".to_string(),
+            _ => format!("“{}” is niet goed ingevuld", field.label),
+        });
     FieldError {
         field: field.name.clone(),
         code,

@@ -51,6 +51,10 @@ pub fn values(rules: &Rules) -> BTreeMap<String, String> {
         plural(r.drafts_hours, "uur", "uur"),
     );
     v.insert(
+        "bewaren.onbevestigd".into(),
+        plural(r.unconfirmed_days, "dag", "dagen"),
+    );
+    v.insert(
         "bewaren.contactberichten".into(),
         plural(r.contact_messages_days, "dag", "dagen"),
     );

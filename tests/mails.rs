@@ -54,6 +54,8 @@ fn follow_up(rules: &Rules, s: &Submission) -> FollowUp {
         number: NUMBER,
         date: date(),
         documents: &s.documents,
+        scan: cbt::follow_up::DocumentScan::Clean,
+        document_keys: vec!["applications/0123/1-Balanstest_2026__def.pdf"],
         link: Some("https://www.balanstoetstelemarketing.nl/mijn-aanvraag/0123456789abcdef"),
     };
     cbt::follow_up::application(rules, &templates, &filed, &from()).expect("follow-up")
@@ -139,8 +141,13 @@ fn contact_mails_match_their_golden_files() {
     let s = submission(&posted, &rules.forms.contact);
     let enquiry = Enquiry::from_submission(&s).expect("typed");
     let templates = Templates::embedded().expect("templates");
-    let mails =
-        cbt::follow_up::contact(&rules, &templates, &enquiry, date(), &from()).expect("mails");
+    let received = cbt::follow_up::Received {
+        enquiry: &enquiry,
+        at: received_at(),
+        reference: &cbt::contact::reference("9f3c0a1b2c3d4e5f"),
+        acknowledged: true,
+    };
+    let mails = cbt::follow_up::contact(&rules, &templates, &received, &from()).expect("mails");
     assert_eq!(mails.len(), 2);
     assert_eq!(mails[0].kind, MailKind::ContactSecretariat);
     assert_eq!(
@@ -152,6 +159,190 @@ fn contact_mails_match_their_golden_files() {
     for m in &mails {
         golden(&format!("{}.txt", m.kind.template()), &as_golden(m));
         golden(&format!("{}.html", m.kind.template()), &m.html);
+    }
+    // The acknowledgement names what came in, and nothing the sender
+    // wrote but the name; the secretariat's copy keeps everything.
+    assert!(
+        mails[1].text.contains("CBT-C-9F3C0A1B"),
+        "{}",
+        mails[1].text
+    );
+    assert!(mails[0]
+        .text
+        .contains("Geldt de termijn ook voor oud-leden?"));
+    assert!(mails[0].text.contains("CBT-C-9F3C0A1B"));
+    for typed in [&enquiry.message, &enquiry.subject] {
+        assert!(!mails[1].text.contains(typed.as_str()), "{typed}");
+        assert!(!mails[1].html.contains(typed.as_str()), "{typed}");
+        assert!(!mails[1].subject().contains(typed.as_str()), "{typed}");
+    }
+}
+
+fn received_at() -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 30, 9, 41, 0)
+        .single()
+        .expect("time")
+}
+
+/// The abuse the acknowledgement once carried: a contact message with a
+/// stranger's address and 5,600 characters of the sender's choosing. What
+/// reaches the stranger is the fixed text, the time, the kenmerk, and a
+/// name only when it is short; the secretariat's copy has it all, and says
+/// when no acknowledgement went out.
+#[test]
+fn a_contact_acknowledgement_carries_no_text_of_the_sender() {
+    let rules = rules();
+    let templates = Templates::embedded().expect("templates");
+    let words =
+        "LET OP: uw account wordt afgesloten, bel 0900-1234 of ga naar https://evil.example/login ";
+    let long_name = format!("{} {}", "Geachte klant,", words);
+    let posted = with(
+        with(
+            with(cbt::sample::contact(), "bericht", &words.repeat(50)),
+            "onderwerp",
+            "Uw betaling is mislukt",
+        ),
+        "naam",
+        &long_name,
+    );
+    let s = submission(&posted, &rules.forms.contact);
+    let enquiry = Enquiry::from_submission(&s).expect("typed");
+    for acknowledged in [true, false] {
+        let received = cbt::follow_up::Received {
+            enquiry: &enquiry,
+            at: received_at(),
+            reference: "CBT-C-00000001",
+            acknowledged,
+        };
+        let mails = cbt::follow_up::contact(&rules, &templates, &received, &from()).expect("mails");
+        let ack = &mails[1];
+        for part in [ack.text.as_str(), ack.html.as_str(), ack.subject()] {
+            for typed in [
+                "LET OP",
+                "0900",
+                "evil.example",
+                "mislukt",
+                "Geachte klant,",
+            ] {
+                assert!(!part.contains(typed), "{typed} in {part}");
+            }
+        }
+        assert!(
+            ack.text.starts_with("Geachte heer, mevrouw,"),
+            "{}",
+            ack.text
+        );
+        assert_eq!(
+            ack.to[0].name, None,
+            "a long name is no display name either"
+        );
+        assert!(
+            mails[0].text.contains("evil.example"),
+            "the secretariat's copy keeps all"
+        );
+        assert_eq!(
+            mails[0].text.contains("kreeg geen ontvangstbevestiging"),
+            !acknowledged
+        );
+    }
+}
+
+/// The mails of the address check: to the contact person (who is also
+/// the invoice address, or not) and to another invoice address.
+#[test]
+fn address_check_mails_match_their_golden_files() {
+    use cbt::address_check::{mail, AddressCheck, AddressRole, Ask};
+    let rules = rules();
+    let templates = Templates::embedded().expect("templates");
+    let s = submission(&application(), &rules.forms.application);
+    let application = Application::from_submission(&s, &rules.fees).expect("typed");
+    let check = AddressCheck::new(&application, received_at(), &rules.retention);
+    assert_eq!(check.roles, [AddressRole::Contact, AddressRole::Invoice]);
+    let link = "https://www.balanstoetstelemarketing.nl/aanvraag/adres/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    for role in check.roles.clone() {
+        let ask = Ask {
+            application: &application,
+            role,
+            check: &check,
+            total: cbt::Cents(445_280),
+            link,
+        };
+        let m = mail(&rules, &templates, &ask, &from()).expect("renders");
+        assert_eq!(m.kind, role.mail());
+        assert_eq!(&m.to[0].email, role.email(&application));
+        assert!(m.text.contains(link) && m.html.contains(link));
+        assert!(m.text.contains("7 december 2026 om 10:41"), "{}", m.text);
+        golden(&format!("{}.txt", m.kind.template()), &as_golden(&m));
+        golden(&format!("{}.html", m.kind.template()), &m.html);
+    }
+    // One address for both: one mail, that says so.
+    let mut one = application;
+    one.invoice.email = one.contact.email.clone();
+    let check = AddressCheck::new(&one, received_at(), &rules.retention);
+    assert_eq!(check.roles, [AddressRole::Contact]);
+    let ask = Ask {
+        application: &one,
+        role: AddressRole::Contact,
+        check: &check,
+        total: cbt::Cents(445_280),
+        link,
+    };
+    let m = mail(&rules, &templates, &ask, &from()).expect("renders");
+    assert!(
+        m.text.contains("en als het adres voor de factuur"),
+        "{}",
+        m.text
+    );
+}
+
+/// What a stranger whose address was typed into an application receives:
+/// no organisation name, answers, reference or other address of the
+/// sender's choosing; the contact person's name only when it is short.
+#[test]
+fn an_address_check_carries_no_text_of_the_sender() {
+    use cbt::address_check::{mail, AddressCheck, Ask};
+    let rules = rules();
+    let templates = Templates::embedded().expect("templates");
+    let words = "LET OP ons IBAN is gewijzigd betaal op NL12EVIL0123456789";
+    let posted = with(
+        with(
+            with(
+                with(application(), "organisatie_naam", words),
+                "motivering",
+                &format!("{words}\n").repeat(30),
+            ),
+            "contact_naam",
+            &format!("Jan {words}"),
+        ),
+        "factuur_naam",
+        words,
+    );
+    let s = submission(&posted, &rules.forms.application);
+    let application = Application::from_submission(&s, &rules.fees).expect("typed");
+    let check = AddressCheck::new(&application, received_at(), &rules.retention);
+    for role in check.roles.clone() {
+        let ask = Ask {
+            application: &application,
+            role,
+            check: &check,
+            total: cbt::Cents(445_280),
+            link: "https://www.balanstoetstelemarketing.nl/aanvraag/adres/x",
+        };
+        let m = mail(&rules, &templates, &ask, &from()).expect("renders");
+        for part in [m.text.as_str(), m.html.as_str(), m.subject()] {
+            for typed in [
+                "IBAN",
+                "NL12EVIL",
+                "PO-12345",
+                "crediteuren@",
+                "jan.devries@",
+            ] {
+                assert!(!part.contains(typed), "{role:?}: {typed} in {part}");
+            }
+        }
+        assert!(m.to[0].name.is_none());
     }
 }
 
@@ -587,6 +778,8 @@ fn case_mails_match_their_golden_files() {
                 | MailKind::ApplicationSecretariat
                 | MailKind::ContactSecretariat
                 | MailKind::ContactAcknowledgement
+                | MailKind::ContactAddressCheck
+                | MailKind::InvoiceAddressCheck
         );
         assert!(
             !by_case || seen.contains(&kind),
@@ -742,8 +935,13 @@ fn no_mail_or_pdf_says_what_was_reworded() {
     let s = submission(&cbt::sample::contact(), &rules.forms.contact);
     let enquiry = Enquiry::from_submission(&s).expect("typed");
     let templates = Templates::embedded().expect("templates");
-    let contact =
-        cbt::follow_up::contact(&rules, &templates, &enquiry, date(), &from()).expect("mails");
+    let received = cbt::follow_up::Received {
+        enquiry: &enquiry,
+        at: received_at(),
+        reference: "CBT-C-00000001",
+        acknowledged: true,
+    };
+    let contact = cbt::follow_up::contact(&rules, &templates, &received, &from()).expect("mails");
     for m in contact {
         texts.push((
             format!("{:?}", m.kind),

@@ -95,6 +95,12 @@ const INVALID: &[(&str, &str, &str)] = &[
     ("factuur_email", "factuur@", "invalid"),
     ("btw_nummer", "NL123456789B90", "invalid"),
     ("factuur_extra", "PO\n123", "one_line"),
+    (
+        "factuur_extra",
+        "LET OP: ons IBAN is gewijzigd, betaal op NL12 EVIL 0123 4567 89",
+        "invalid",
+    ),
+    ("factuur_extra", "PO 2026 / 0042", "invalid"),
     ("akkoord_factuur", "", "required"),
     ("akkoord_factuur", "nee", "invalid"),
     ("relatie", "oud_abonnees", "invalid"),
@@ -417,6 +423,18 @@ fn the_document_is_judged_by_its_bytes() {
     posted.files.clear();
     assert_eq!(rejected(&posted).errors[0].code, "required");
 
+    // A .docm saved as .docx: a Word document, with macros.
+    let mut posted = application();
+    posted.files[0].bytes = cbt::sample::docm();
+    posted.files[0].filename = "balanstest.docx".into();
+    let r = rejected(&posted);
+    assert_eq!(r.errors[0].code, "macros");
+    assert_eq!(
+        r.errors[0].message,
+        "Het bestand bevat macro’s. Sla het op zonder macro’s, als PDF, DOCX of ODT, en kies het opnieuw"
+    );
+    assert!(r.documents.is_empty(), "a document with macros is not kept");
+
     // What a browser sends when no file was chosen.
     let mut posted = application();
     posted.files[0] = PostedFile {
@@ -608,6 +626,77 @@ fn the_contact_form() {
     assert!(r.errors.iter().any(|e| e.field == "bericht"
         && e.code == "too_long"
         && e.message == "Uw bericht mag maximaal 5.000 tekens lang zijn"));
+}
+
+/// A field too long comes back cut to its own maximum: a 4.4 MB post of
+/// `"` once came back as 26 MB of `&quot;`, past Lambda's 6 MB response.
+#[test]
+fn what_is_handed_back_is_at_most_a_fields_length() {
+    let quotes = "\"".repeat(4_400_000);
+    let r = rejected(&with(application(), "motivering", &quotes));
+    assert_eq!(r.errors[0].code, "too_long");
+    assert_eq!(r.entered["motivering"].chars().count(), 2000);
+    // A field without max_length has a bound of its kind.
+    let r = rejected(&with(application(), "contact_email", &quotes));
+    assert_eq!(r.errors[0].code, "invalid");
+    assert_eq!(r.entered["contact_email"].chars().count(), 320);
+    let r = rejected(&with(application(), "kvk_nummer", &quotes));
+    assert_eq!(r.entered["kvk_nummer"].chars().count(), 100);
+    // What fits is handed back whole.
+    let r = rejected(&with(application(), "kvk_nummer", "12"));
+    assert_eq!(r.entered["kvk_nummer"], "12");
+}
+
+/// An RFC 2047 encoded word in a one-line answer would be decoded by mail
+/// programs (into CR/LF and direction overrides) wherever the answer
+/// becomes a header: refused in every one-line field, with a message even
+/// where the form definition names none.
+#[test]
+fn encoded_words_are_refused_in_one_line_answers() {
+    let word = "=?utf-8?q?Eva=0D=0ABcc:_x@evil.example?=";
+    for field in ["contact_naam", "factuur_naam", "organisatie_naam"] {
+        let r = rejected(&with(application(), field, word));
+        assert_eq!(r.errors.len(), 1, "{field}");
+        assert_eq!(r.errors[0].code, "encoded_word", "{field}");
+        assert!(
+            r.errors[0]
+                .message
+                .contains("mag de tekencombinatie “=?” niet bevatten"),
+            "{}",
+            r.errors[0].message
+        );
+    }
+    let r = rejected(&with(application(), "contact_naam", "Eva =? de Vries"));
+    assert_eq!(
+        r.errors[0].message,
+        "“Naam” mag de tekencombinatie “=?” niet bevatten"
+    );
+    // An equals sign or a question mark alone is fine.
+    valid(&with(application(), "contact_naam", "Eva = de Vries?"));
+    let form = rules().forms.contact;
+    let posted = Posted {
+        fields: [
+            ("naam", word),
+            ("email", "els@voorbeeld.nl"),
+            ("onderwerp", "=?iso-8859-1?q?x?="),
+            ("bericht", "Een =? in de tekst zelf is geen kop."),
+            ("akkoord_privacy", "on"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        files: vec![],
+    };
+    let r = check(&form, &posted).expect_err("refused");
+    let codes: Vec<(&str, &str)> = r
+        .errors
+        .iter()
+        .map(|e| (e.field.as_str(), e.code))
+        .collect();
+    assert_eq!(
+        codes,
+        [("naam", "encoded_word"), ("onderwerp", "encoded_word")]
+    );
 }
 
 mod no_input_panics {

@@ -1,6 +1,7 @@
 //! Memory and time of the intake over the local adapters: 1,000 complete
-//! applications (post, check, draft, confirm, number, store, three mails
-//! with the invoice PDF) through the real handler. Prints a table.
+//! applications (post, check, draft; send, two address-check mails; both
+//! addresses confirm: number, store, three mails with the invoice PDF)
+//! through the real handler. Prints a table.
 //!
 //! Run: `cargo bench -p cbt-function --bench intake`.
 
@@ -40,6 +41,27 @@ fn body() -> (String, Vec<u8>) {
     cbt::sample::multipart(&cbt::sample::application_fields(), Some(("b.pdf", &pdf)))
 }
 
+/// The address-check links in the newest `count` mails of the outbox.
+fn newest_links(outbox: &std::path::Path, count: usize) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(outbox)
+        .expect("outbox")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .rev()
+        .take(count)
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(p).ok()?.replace("=\r\n", "");
+            let rest = text.split("/aanvraag/adres/").nth(1)?;
+            let secret: String = rest.chars().take(64).collect();
+            Some(format!("/aanvraag/adres/{secret}"))
+        })
+        .collect()
+}
+
 fn main() {
     let n: usize = std::env::var("CBT_BENCH_APPLICATIONS")
         .ok()
@@ -50,6 +72,8 @@ fn main() {
         ("MAIL_FROM", "noreply@balanstoetstelemarketing.nl"),
         ("SITE_URL", "https://www.balanstoetstelemarketing.nl"),
         ("RATE_LIMIT_PER_HOUR", "1000000"),
+        ("RATE_LIMIT_UNSOLVED_PER_HOUR", "1000000"),
+        ("MAILS_PER_ADDRESS_PER_DAY", "1000000"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -105,6 +129,13 @@ fn main() {
                 .body(Bytes::from(format!("concept={id}")))
                 .expect("request");
             assert_eq!(handle(&app, req).await.status(), 303);
+            for link in newest_links(&dir.path().join("outbox"), 2) {
+                let req = Request::post(link.as_str())
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Bytes::new())
+                    .expect("request");
+                assert_eq!(handle(&app, req).await.status(), 303);
+            }
             confirmed += t.elapsed();
         }
     });
@@ -112,8 +143,8 @@ fn main() {
     let mails = std::fs::read_dir(dir.path().join("outbox"))
         .map(|d| d.count())
         .unwrap_or(0);
-    assert_eq!(mails, 3 * n);
-    println!("| applications | wall s | per application (post + confirm) | post | confirm (number, store, 3 mails, PDF) | peak RSS MiB (before) |");
+    assert_eq!(mails, 5 * n);
+    println!("| applications | wall s | per application (post + confirm) | post | send and confirm (2 address checks; number, store, 3 mails, PDF) | peak RSS MiB (before) |");
     println!("|---:|---:|---:|---:|---:|---:|");
     println!(
         "| {n} | {:.2} | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} ({:.1}) |",

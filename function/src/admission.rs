@@ -1,15 +1,17 @@
-//! The checks every post passes before its body is read: where it comes
-//! from (the origin secret CloudFront adds, the browser's `Origin`), how
-//! large it is, and how often its sender posted this hour. Then the body,
-//! read once ([`read_body`]).
+//! The checks every request passes before it is answered: where it comes
+//! from (the origin secret CloudFront adds, the browser's `Origin` for a
+//! post), how large it is, and how often its visitor asked this hour
+//! ([`crate::limits`]); for a post, then the body, read once, and its
+//! challenge ([`crate::challenge`]): a post without a solved one counts
+//! against the stricter limit.
 
 use bytes::Bytes;
-use chrono::{Duration, Timelike};
 use http::{header, HeaderMap, Request, StatusCode};
 
 use crate::body::{self, BodyError};
 use crate::config::Config;
 use crate::handler::App;
+use crate::limits;
 use crate::ports::{Files, Mailer, Store};
 use crate::responses::Failure;
 use cbt::validate::Posted;
@@ -28,11 +30,36 @@ fn foreign() -> Failure {
     )
 }
 
-/// Admits `req`, or says why not.
-pub(crate) async fn admit<S: Store, M: Mailer, F: Files>(
+/// The visitor a request comes from, as the limits count it: CloudFront's
+/// report of the viewer's address when the request proved it came through
+/// CloudFront, else the address the layer in front reports.
+pub(crate) fn visitor(config: &Config, headers: &HeaderMap) -> String {
+    let address = match &config.origin_secret {
+        Some(_) => viewer_address(headers).unwrap_or_else(|| source_ip(headers)),
+        None => source_ip(headers),
+    };
+    limits::visitor_key(&address)
+}
+
+/// Admits a page request (`GET`, `HEAD`): it must come through CloudFront
+/// like a post, and counts against the visitor's page limit. A 5,000
+/// character draft id must not reach the store at all, let alone for free.
+pub(crate) async fn admit_page<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     req: &Request<Bytes>,
 ) -> Result<(), Failure> {
+    if !origin_verified(&app.config, req.headers()) {
+        return Err(foreign());
+    }
+    limits::page(app, &visitor(&app.config, req.headers())).await
+}
+
+/// Admits a post and reads its body, or says why not: the origin, the
+/// size, the visitor's limits, the body, the challenge.
+pub(crate) async fn admit<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    req: Request<Bytes>,
+) -> Result<Posted, Failure> {
     if !origin_verified(&app.config, req.headers()) {
         return Err(foreign());
     }
@@ -47,35 +74,19 @@ pub(crate) async fn admit<S: Store, M: Mailer, F: Files>(
     if req.body().len() > app.config.max_body_bytes {
         return Err(too_large(app));
     }
-    let now = app.clock.now();
-    let window = now
-        .with_minute(0)
-        .and_then(|t| t.with_second(0))
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(now);
-    let address = match &app.config.origin_secret {
-        Some(_) => viewer_address(req.headers()).unwrap_or_else(|| source_ip(req.headers())),
-        None => source_ip(req.headers()),
-    };
-    let count = app
-        .store
-        .count_post(
-            &format!("ip#{address}"),
-            window,
-            window + Duration::hours(2),
-        )
+    let visitor = visitor(&app.config, req.headers());
+    // Every post counts before its body is read: a visitor over the limit
+    // costs no parsing.
+    limits::post(app, &visitor).await?;
+    let posted = read_body(app, req).await?;
+    let challenge = crate::challenge::settle(app, posted.get(crate::challenge::FIELD))
         .await
         .map_err(Failure::unavailable)?;
-    if count > app.config.rate_limit_per_hour {
-        tracing::warn!(count, "rate limit reached");
-        return Err(Failure::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "U heeft te veel formulieren verstuurd",
-            &["Probeer het over een uur opnieuw, of mail naar het secretariaat."],
-        ));
+    if let Err(why) = challenge {
+        tracing::info!(?why, "a post without a solved challenge");
+        limits::post_unsolved(app, &visitor).await?;
     }
-    Ok(())
+    Ok(posted)
 }
 
 fn too_large<S, M, F>(app: &App<S, M, F>) -> Failure {
@@ -139,10 +150,7 @@ pub fn source_ip(headers: &HeaderMap) -> String {
 }
 
 /// The posted form, or a page saying what was wrong with the body.
-pub(crate) async fn read_body<S, M, F>(
-    app: &App<S, M, F>,
-    req: Request<Bytes>,
-) -> Result<Posted, Failure> {
+async fn read_body<S, M, F>(app: &App<S, M, F>, req: Request<Bytes>) -> Result<Posted, Failure> {
     let (parts, bytes) = req.into_parts();
     body::parse(&parts.headers, bytes, app.config.max_body_bytes)
         .await

@@ -16,7 +16,7 @@ use cbt::pages::{CaseView, Notice};
 use cbt::validate::{check, check_upload, Checked, Posted, PostedFile};
 use http::{header, HeaderValue, Request, Response, StatusCode};
 
-use crate::admission::{admit, read_body};
+use crate::admission::admit;
 use crate::cases::{act_on, by_token, ActError};
 use crate::drafts::query_value;
 use crate::handler::{random_id, App};
@@ -40,7 +40,7 @@ const LINKS_PER_DAY: usize = 3;
 pub(crate) const SECRET_REFERRER_POLICY: &str = "strict-origin";
 
 /// Marks a response as one that carries a personal link's secret.
-fn private(mut response: Response<Bytes>) -> Response<Bytes> {
+pub(crate) fn private(mut response: Response<Bytes>) -> Response<Bytes> {
     let headers = response.headers_mut();
     headers.insert(
         header::REFERRER_POLICY,
@@ -89,15 +89,17 @@ pub(crate) async fn handle<S: Store, M: Mailer, F: Files>(
     secret: &str,
     page: CasePage,
 ) -> Result<Response<Bytes>, Failure> {
-    if req.method() == http::Method::POST {
-        admit(app, &req).await?;
-    }
+    let query = req.uri().query().unwrap_or("").to_string();
+    let posted = if req.method() == http::Method::POST {
+        admit(app, req).await?
+    } else {
+        Posted::default()
+    };
     let record = by_token(app, secret)
         .await
         .map_err(Failure::unavailable)?
         .ok_or_else(unknown_link)?;
     let base = format!("{CASE_PREFIX}/{secret}");
-    let query = req.uri().query().unwrap_or("").to_string();
     let response = match page {
         CasePage::Overview => overview(app, &record, &base, done_notice(&query), StatusCode::OK)?,
         CasePage::Invoice => {
@@ -119,19 +121,10 @@ pub(crate) async fn handle<S: Store, M: Mailer, F: Files>(
             download(app, &doc.key, &doc.filename, doc.kind.mime()).await?
         }
         CasePage::ChangeForm => change_form(app, &record, &base, None)?,
-        CasePage::Change => {
-            let posted = read_body(app, req).await?;
-            change(app, record, &base, posted).await?
-        }
-        CasePage::AddDocument => {
-            let posted = read_body(app, req).await?;
-            add_document(app, record, &base, &posted).await?
-        }
+        CasePage::Change => change(app, record, &base, posted).await?,
+        CasePage::AddDocument => add_document(app, record, &base, &posted).await?,
         CasePage::Finish => act(app, record, &base, &Action::FinishChanges, "klaar").await?,
-        CasePage::Complete => {
-            let posted = read_body(app, req).await?;
-            complete(app, record, &base, &posted).await?
-        }
+        CasePage::Complete => complete(app, record, &base, &posted).await?,
         CasePage::WithdrawForm => html_response(
             StatusCode::OK,
             cbt::pages::withdraw_page(
@@ -144,7 +137,6 @@ pub(crate) async fn handle<S: Store, M: Mailer, F: Files>(
             .map_err(Failure::unavailable)?,
         ),
         CasePage::Withdraw => {
-            let posted = read_body(app, req).await?;
             if posted.get("bevestig") != Some("ja") {
                 see_other(&format!("{base}/intrekken"))
             } else {
@@ -484,8 +476,7 @@ pub(crate) async fn resend<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     req: Request<Bytes>,
 ) -> Result<Response<Bytes>, Failure> {
-    admit(app, &req).await?;
-    let posted = read_body(app, req).await?;
+    let posted = admit(app, req).await?;
     let same_answer = see_other("/mijn-aanvraag/link?verstuurd=1");
     if posted.get("website").is_some_and(|v| !v.trim().is_empty()) {
         return Ok(same_answer);
@@ -525,7 +516,11 @@ pub(crate) async fn resend<S: Store, M: Mailer, F: Files>(
         .iter()
         .filter(|e| e.change == cbt::case::Change::LinkSent && e.at > day_ago)
         .count();
-    if matches && recent < LINKS_PER_DAY {
+    // The daily limit of mails to one address counts these too.
+    if matches
+        && recent < LINKS_PER_DAY
+        && crate::limits::may_mail(app, record.case.application.contact.email.as_str()).await?
+    {
         match act_on(app, record, &Action::SendLink, Actor::Applicant).await {
             Ok(_) | Err(ActError::Refused(Refusal::Invalid(_)) | ActError::Conflict) => {}
             Err(e) => {

@@ -13,8 +13,16 @@ pub struct Config {
     pub site_url: String,
     /// Origins whose posts are accepted (the site's own).
     pub allowed_origins: Vec<String>,
-    /// Posts per source IP per hour.
+    /// Posts per visitor (an IPv4 address, an IPv6 /64) per hour.
     pub rate_limit_per_hour: u32,
+    /// Posts per visitor per hour without a solved challenge (no
+    /// JavaScript, or a script): fewer ([`crate::challenge`]).
+    pub rate_limit_unsolved_per_hour: u32,
+    /// The function's pages per visitor per hour.
+    pub rate_limit_pages_per_hour: u32,
+    /// Mails a day (in Amsterdam) to one address typed into a form, over
+    /// all forms ([`crate::limits`]).
+    pub mails_per_address_per_day: u32,
     /// The largest request body accepted, in bytes. Default 4.5 MB: Lambda
     /// takes 6 MB, and a Function URL base64-encodes a form post (4/3).
     pub max_body_bytes: usize,
@@ -143,6 +151,18 @@ impl Config {
             site_url,
             allowed_origins,
             rate_limit_per_hour: small("RATE_LIMIT_PER_HOUR", number("RATE_LIMIT_PER_HOUR", 10)?)?,
+            rate_limit_unsolved_per_hour: small(
+                "RATE_LIMIT_UNSOLVED_PER_HOUR",
+                number("RATE_LIMIT_UNSOLVED_PER_HOUR", 5)?,
+            )?,
+            rate_limit_pages_per_hour: small(
+                "RATE_LIMIT_PAGES_PER_HOUR",
+                number("RATE_LIMIT_PAGES_PER_HOUR", 120)?,
+            )?,
+            mails_per_address_per_day: small(
+                "MAILS_PER_ADDRESS_PER_DAY",
+                number("MAILS_PER_ADDRESS_PER_DAY", 4)?,
+            )?,
             max_body_bytes: usize::try_from(number("MAX_BODY_BYTES", 4_500_000)?).map_err(
                 |_| ConfigError::Invalid {
                     name: "MAX_BODY_BYTES",
@@ -216,6 +236,9 @@ mod tests {
         assert_eq!(c.site_url, "https://www.cbt.nl");
         assert_eq!(c.allowed_origins, ["https://www.cbt.nl"]);
         assert_eq!(c.rate_limit_per_hour, 10);
+        assert_eq!(c.rate_limit_unsolved_per_hour, 5);
+        assert_eq!(c.rate_limit_pages_per_hour, 120);
+        assert_eq!(c.mails_per_address_per_day, 4);
         assert_eq!(
             Config::from_vars(&vars(&[("SITE_URL", "https://x.nl")])),
             Err(ConfigError::Missing("MAIL_FROM"))
@@ -235,6 +258,9 @@ mod tests {
         for (name, value) in [
             ("RATE_LIMIT_PER_HOUR", "veel"),
             ("RATE_LIMIT_PER_HOUR", "0"),
+            ("RATE_LIMIT_UNSOLVED_PER_HOUR", "0"),
+            ("RATE_LIMIT_PAGES_PER_HOUR", "veel"),
+            ("MAILS_PER_ADDRESS_PER_DAY", "-3"),
             ("ALLOWED_ORIGINS", "www.cbt.nl"),
             ("MAIL_FROM", "a@b.nl, c@d.nl"),
             ("SITE_URL", "cbt.nl"),

@@ -239,7 +239,15 @@ pub async fn record<S: Store, M: Mailer, F: Files>(
             continue;
         };
         let kind = sent.mail.kind;
-        let notify = report.problem.needs_the_secretariat() && !to_the_secretariat(kind);
+        // A mail that asks to confirm an address belongs to an application
+        // that is not filed: the secretariat has nothing to act on (the
+        // applicant sees on the waiting page that nothing confirmed), and
+        // a notice for it would let anyone who types a dead address mail
+        // the secretariat. The report is kept all the same. The CBT's
+        // decision: the seed says nothing about it.
+        let unfiled = matches!(sent.mail.owner, Owner::Draft(_));
+        let notify =
+            report.problem.needs_the_secretariat() && !to_the_secretariat(kind) && !unfiled;
         if report.problem.needs_the_secretariat() && to_the_secretariat(kind) {
             tracing::error!(
                 message_id,
@@ -333,7 +341,7 @@ pub(crate) async fn notice<S: Store, M, F>(
                 received: cbt::dates::dutch_date(cbt::dates::local_date(message.received)),
             }
         }
-        Owner::Digest(_) | Owner::Delivery { .. } => return Err(gone()),
+        Owner::Digest(_) | Owner::Delivery { .. } | Owner::Draft(_) => return Err(gone()),
     };
     Ok(Notice::new(
         sent.mail.kind,

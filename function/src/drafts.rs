@@ -1,11 +1,14 @@
-//! The application, from the post to the confirmation: a checked post
-//! becomes a draft (24 hours) that the applicant reads back; confirming it
-//! files it ([`ToFile`]: numbered, stored and mailed in one step); the
-//! confirmation page reads the filing.
+//! The application, from the post to the filing: a checked post becomes a
+//! draft (24 hours) that the applicant reads back; sending it starts the
+//! address check ([`crate::addresses`]: a mail with a link to each address
+//! the application mails to); once every address confirmed, [`file`] files
+//! it ([`ToFile`]: numbered, stored and mailed in one step). The page after
+//! sending shows the check until it is done, then the filing.
 //!
 //! Uploads are kept under `drafts/<draft id>/` (the bucket's lifecycle rule
-//! empties it after a day or two) and move to `applications/<draft id>/`
-//! when the draft is filed.
+//! empties it after a day or two), move to `unconfirmed/<draft id>/` when
+//! the draft is sent (kept as long as an unconfirmed application, by a rule
+//! of its own), and to `applications/<draft id>/` when it is filed.
 
 use bytes::Bytes;
 use cbt::application::Application;
@@ -17,12 +20,13 @@ use chrono::Duration;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use serde_json::json;
 
-use crate::admission::{admit, read_body};
-use crate::cases::{is_token, mint_link, token_hash};
+use crate::admission::admit;
+use crate::cases::{is_token, token_hash};
 use crate::handler::{random_id, App};
 use crate::outbox::{send_pending, APPLICATION_MAILS};
-use crate::ports::{Draft, DraftContent, Files, Mailer, Owner, Store, ToFile};
+use crate::ports::{pending, Draft, DraftContent, Files, Mailer, Owner, Store, ToFile};
 use crate::responses::{html_response, json_response, reject, see_other, Failure, Fault, Wants};
+use cbt::address_check::AddressCheck;
 
 /// The query parameter and form field that carry a draft's id.
 const DRAFT: &str = "concept";
@@ -38,6 +42,31 @@ pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// Whether `id` has the shape of a draft's id ([`random_id`]: 32 hex
+/// digits); nothing else is looked up.
+fn is_draft_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// A draft id as given: none is an expired draft (410), one of another
+/// shape a page that does not exist (404), and neither reaches the store
+/// or the log.
+fn draft_id(given: Option<&str>) -> Result<String, Failure> {
+    match given {
+        None => Err(expired()),
+        Some(id) if is_draft_id(id) => Ok(id.to_string()),
+        Some(_) => Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Pagina niet gevonden",
+            &["Deze pagina bestaat niet (meer)."],
+        )),
+    }
 }
 
 /// 410, not 404: CloudFront shows the site's own 404 page for every 404 of
@@ -92,6 +121,8 @@ async fn keep_draft<S: Store, M: Mailer, F: Files>(
         created: previous.map_or(now, |d| d.created),
         // A change gives the applicant the whole time again.
         expires: now + Duration::hours(i64::from(app.rules.retention.drafts_hours)),
+        check: None,
+        confirmed: Vec::new(),
     };
     app.store
         .put_draft(&draft)
@@ -112,28 +143,29 @@ pub(crate) async fn post<S: Store, M: Mailer, F: Files>(
     req: Request<Bytes>,
     wants: Wants,
 ) -> Result<Response<Bytes>, Failure> {
-    admit(app, &req).await?;
     let changing = req.uri().query().and_then(|q| query_value(q, DRAFT));
-    let mut posted = read_body(app, req).await?;
+    let mut posted = admit(app, req).await?;
     let form = &app.rules.forms.application;
     // A draft being changed: its document counts as chosen unless a new one is.
     let previous = match changing {
         Some(id) => app
             .store
-            .get_draft(&id, app.clock.now())
+            .get_draft(&draft_id(Some(&id))?, app.clock.now())
             .await
             .map_err(Failure::unavailable)?,
         None => None,
     };
     // Sent already (from another tab): a change now would change nothing
-    // that is filed. The confirmation says where changes go from here.
+    // that is sent or filed. The page after sending says where changes go
+    // from here.
     if let Some(d) = &previous {
-        if app
-            .store
-            .get_confirmed(&d.id)
-            .await
-            .map_err(Failure::unavailable)?
-            .is_some()
+        if d.check.is_some()
+            || app
+                .store
+                .get_confirmed(&d.id)
+                .await
+                .map_err(Failure::unavailable)?
+                .is_some()
         {
             return Ok(see_other(&format!("/aanvraag/ontvangen?{DRAFT}={}", d.id)));
         }
@@ -231,7 +263,8 @@ pub(crate) async fn check_page<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     query: &str,
 ) -> Result<Response<Bytes>, Failure> {
-    let id = query_value(query, DRAFT).ok_or_else(expired)?;
+    let id = draft_id(query_value(query, DRAFT).as_deref())?;
+    let received = see_other(&format!("/aanvraag/ontvangen?{DRAFT}={id}"));
     if app
         .store
         .get_confirmed(&id)
@@ -239,7 +272,7 @@ pub(crate) async fn check_page<S: Store, M: Mailer, F: Files>(
         .map_err(Failure::unavailable)?
         .is_some()
     {
-        return Ok(see_other(&format!("/aanvraag/ontvangen?{DRAFT}={id}")));
+        return Ok(received);
     }
     let draft = app
         .store
@@ -247,6 +280,10 @@ pub(crate) async fn check_page<S: Store, M: Mailer, F: Files>(
         .await
         .map_err(Failure::unavailable)?
         .ok_or_else(expired)?;
+    if draft.check.is_some() {
+        // Sent for its address check: the page that shows it.
+        return Ok(received);
+    }
     let DraftContent::Complete { application } = &draft.content else {
         // Not complete yet: the form, with what was entered.
         return Ok(see_other(&format!("/aanvraag/wijzigen?{DRAFT}={id}")));
@@ -268,6 +305,7 @@ pub(crate) async fn check_page<S: Store, M: Mailer, F: Files>(
             version: draft.version,
             due: &due,
             changed_meanwhile: query_value(query, CHANGED).is_some(),
+            two_addresses: cbt::address_check::roles(application).len() > 1,
         },
     )
     .map_err(Failure::unavailable)?;
@@ -313,7 +351,7 @@ pub(crate) async fn change<S: Store, M: Mailer, F: Files>(
     query: &str,
     wants: Wants,
 ) -> Result<Response<Bytes>, Failure> {
-    let id = query_value(query, DRAFT).ok_or_else(expired)?;
+    let id = draft_id(query_value(query, DRAFT).as_deref())?;
     let draft = app
         .store
         .get_draft(&id, app.clock.now())
@@ -342,71 +380,38 @@ pub(crate) async fn change<S: Store, M: Mailer, F: Files>(
     Ok(html_response(StatusCode::OK, page))
 }
 
-/// `POST /aanvraag/bevestig`: files the draft and sends its mails; twice
-/// is harmless (the second finds the first filing).
+/// `POST /aanvraag/bevestig`: the applicant sends the application. It
+/// starts the address check: the draft is kept as sent, and each address
+/// it mails to gets a mail with a link that confirms it. Nothing is
+/// numbered or invoiced yet. Sent again ("Stuur de e-mail opnieuw"), the
+/// addresses still to confirm get a new mail, within the daily limit of
+/// mails to an address. Twice at once sends once.
 pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     req: Request<Bytes>,
     wants: Wants,
 ) -> Result<Response<Bytes>, Failure> {
-    admit(app, &req).await?;
-    let posted = read_body(app, req).await?;
-    let id = posted.get(DRAFT).map(str::to_string).ok_or_else(expired)?;
+    let posted = admit(app, req).await?;
+    let id = draft_id(posted.get(DRAFT))?;
     let now = app.clock.now();
-    let Some(draft) = app
+    let after = sent_response(&id, false, wants);
+    // Filed before: the page says so.
+    if app
+        .store
+        .get_confirmed(&id)
+        .await
+        .map_err(Failure::unavailable)?
+        .is_some()
+    {
+        return Ok(after);
+    }
+    let draft = app
         .store
         .get_draft(&id, now)
         .await
         .map_err(Failure::unavailable)?
-    else {
-        // Confirmed before and since expired: still show its confirmation.
-        return match app
-            .store
-            .get_confirmed(&id)
-            .await
-            .map_err(Failure::unavailable)?
-        {
-            Some(case) => {
-                let link = mint_link(app, &case.reference)
-                    .await
-                    .map_err(Failure::unavailable)?;
-                Ok(confirmed_response(&id, link_secret(&link), wants))
-            }
-            None => Err(expired()),
-        };
-    };
-    // Confirmed on a page that shows an older version (another tab
-    // changed the answers since): read them back first. Filed before:
-    // the store answers with that filing below.
-    let shown = posted.get(VERSION).and_then(|v| v.parse::<u32>().ok());
-    if shown.is_some_and(|v| v != draft.version)
-        && app
-            .store
-            .get_confirmed(&id)
-            .await
-            .map_err(Failure::unavailable)?
-            .is_none()
-    {
-        return Ok(see_other(&format!("{}&{CHANGED}=1", check_location(&id))));
-    }
-    let draft = keep_document(app, draft).await?;
-    // What the invoice asks, its VAT by where the customer is.
-    let invoiced = match &draft.content {
-        DraftContent::Complete { application } => {
-            cbt::invoice::due(&app.rules, application).map(|d| d.total)
-        }
-        DraftContent::Incomplete { .. } => None,
-    };
-    let to_file = invoiced.and_then(|invoiced| {
-        ToFile::new(
-            &draft,
-            now,
-            invoiced,
-            app.rules.periods.payment_term_days,
-            &APPLICATION_MAILS,
-        )
-    });
-    let Some(to_file) = to_file else {
+        .ok_or_else(expired)?;
+    let DraftContent::Complete { application } = &draft.content else {
         return Err(Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "draft_incomplete",
@@ -414,31 +419,112 @@ pub(crate) async fn confirm<S: Store, M: Mailer, F: Files>(
             &["Vul het aanvraagformulier verder in; daarna ziet u uw antwoorden en kunt u de aanvraag versturen."],
         ));
     };
+    // Sent for its address check before: "Stuur de e-mail opnieuw" (which
+    // posts no version) mails the addresses still waiting again.
+    // Otherwise, confirmed on a page that shows an older version (another
+    // tab changed the answers since): read them back first.
+    let shown = posted.get(VERSION).and_then(|v| v.parse::<u32>().ok());
+    match (&draft.check, shown) {
+        // A check page sent again (another tab, Back): sent already, so
+        // the page that shows the check; only its own button mails again.
+        (Some(_), Some(_)) => return Ok(after),
+        (None, Some(v)) if v != draft.version => {
+            return Ok(see_other(&format!("{}&{CHANGED}=1", check_location(&id))));
+        }
+        _ => {}
+    }
+    let check = match &draft.check {
+        Some(check) => check.again(),
+        None => AddressCheck::new(application, now, &app.rules.retention),
+    };
+    let waiting = check.waiting(&draft.confirmed);
+    if waiting.is_empty() {
+        // Every address confirmed, and the filing did not finish (the
+        // store failed then): file it now.
+        file(app, draft).await?;
+        return Ok(after);
+    }
+    // Each address gets no more mails a day than the limit, whoever asks.
+    for role in &waiting {
+        let email = role.email(application);
+        if !crate::limits::may_mail(app, email.as_str()).await? {
+            return Err(Failure {
+                paragraphs: vec![
+                    format!("Naar {email} zijn vandaag al zoveel e-mails van deze website gestuurd als wij per dag naar één adres sturen. Probeer het morgen opnieuw, of mail het secretariaat op {}.", app.rules.site.secretariat.email),
+                ],
+                ..Failure::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "address_limited",
+                    "Wij kunnen nu geen e-mail naar dit adres sturen",
+                    &[],
+                )
+            });
+        }
+    }
+    let sends = check.sends;
+    let again = draft.check.is_some();
+    let mut sent = keep_document(app, draft, "unconfirmed").await?;
+    sent.expires = check.until;
+    sent.check = Some(check);
+    let kinds: Vec<_> = waiting.iter().map(|r| r.mail()).collect();
+    let owner = Owner::Draft(id.clone());
+    let mails = pending(&owner, &kinds, sends, now);
+    if app
+        .store
+        .submit_draft(&sent, &mails)
+        .await
+        .map_err(Failure::unavailable)?
+    {
+        tracing::info!(sends, "application sent for its address check");
+        send_pending(app, &owner).await;
+    }
+    Ok(sent_response(&id, again, wants))
+}
+
+/// Files a draft whose addresses all confirmed: numbered, stored and
+/// mailed in one step ([`Store::confirm`]); filing it again finds the
+/// first filing and sends nothing.
+pub(crate) async fn file<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    draft: Draft,
+) -> Result<cbt::case::Case, Failure> {
+    let now = app.clock.now();
+    let draft = keep_document(app, draft, "applications").await?;
+    // What the invoice asks, its VAT by where the customer is.
+    let invoiced = match &draft.content {
+        DraftContent::Complete { application } => {
+            cbt::invoice::due(&app.rules, application).map(|d| d.total)
+        }
+        DraftContent::Incomplete { .. } => None,
+    };
+    let to_file = invoiced
+        .and_then(|invoiced| {
+            ToFile::new(
+                &draft,
+                now,
+                invoiced,
+                app.rules.periods.payment_term_days,
+                &APPLICATION_MAILS,
+            )
+        })
+        .ok_or_else(|| Failure::unavailable(Fault::DraftIncomplete(draft.id.clone())))?;
     let confirmed = app
         .store
         .confirm(&to_file)
         .await
         .map_err(Failure::unavailable)?;
-    let reference = confirmed.case.reference;
     if confirmed.created {
-        tracing::info!(reference = %reference, "application filed");
-        send_pending(app, &Owner::Application(reference.clone())).await;
+        tracing::info!(reference = %confirmed.case.reference, "application filed");
+        send_pending(app, &Owner::Application(confirmed.case.reference.clone())).await;
     }
-    // The confirmation page shows a personal link of its own; the mail
-    // carries another. A second confirmation gets a new one too.
-    let link = mint_link(app, &reference)
-        .await
-        .map_err(Failure::unavailable)?;
-    Ok(confirmed_response(&id, link_secret(&link), wants))
+    Ok(confirmed.case)
 }
 
-/// The secret at the end of a personal link.
-fn link_secret(link: &str) -> &str {
-    link.rsplit('/').next().unwrap_or_default()
-}
-
-fn confirmed_response(draft_id: &str, secret: &str, wants: Wants) -> Response<Bytes> {
-    let location = format!("/aanvraag/ontvangen?{DRAFT}={draft_id}&{KEY}={secret}");
+/// Where the applicant goes after sending: the page that shows the
+/// address check, and later the filing.
+fn sent_response(draft_id: &str, again: bool, wants: Wants) -> Response<Bytes> {
+    let again = if again { "&opnieuw=1" } else { "" };
+    let location = format!("/aanvraag/ontvangen?{DRAFT}={draft_id}{again}");
     match wants {
         Wants::Json => {
             let mut r = json_response(StatusCode::SEE_OTHER, &json!({ "location": location }));
@@ -451,35 +537,54 @@ fn confirmed_response(draft_id: &str, secret: &str, wants: Wants) -> Response<By
     }
 }
 
-/// Copies a complete draft's documents from `drafts/` to
-/// `applications/<draft id>/`, where filed applications keep them, and
-/// returns the draft pointing there. Keyed by the draft, so a second
-/// confirmation copies to the same place.
+/// Copies a complete draft's documents to `<prefix>/<draft id>/`
+/// (`unconfirmed` when it is sent, `applications` when it is filed), where
+/// a rule of the bucket keeps them as long as such an application is kept,
+/// and returns the draft pointing there. Keyed by the draft, so doing it
+/// again copies to the same place.
 async fn keep_document<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     mut draft: Draft,
+    prefix: &str,
 ) -> Result<Draft, Failure> {
     if !matches!(draft.content, DraftContent::Complete { .. }) {
         return Ok(draft);
     }
     for doc in &mut draft.documents {
-        if let Some(rest) = doc.key.strip_prefix("drafts/") {
-            let rest = rest.to_string();
-            let bytes = app
+        // `<n>-<name>`, or `<name>` for a draft kept before drafts took
+        // several documents.
+        let name = doc.key.rsplit('/').next().unwrap_or(&doc.filename);
+        let key = format!("{prefix}/{}/{name}", draft.id);
+        if doc.key == key {
+            continue;
+        }
+        match app
+            .files
+            .get(&doc.key)
+            .await
+            .map_err(Failure::unavailable)?
+        {
+            Some(bytes) => app
                 .files
-                .get(&doc.key)
-                .await
-                .map_err(Failure::unavailable)?
-                .ok_or_else(|| Failure::unavailable(Fault::DocumentGone(doc.key.clone())))?;
-            // `rest` is `<draft id>/<n>-<name>`, or `<draft id>/<name>`
-            // for a draft kept before drafts took several documents.
-            let key = format!("applications/{rest}");
-            app.files
                 .put(&key, &bytes, doc.kind.mime())
                 .await
-                .map_err(Failure::unavailable)?;
-            doc.key = key;
+                .map_err(Failure::unavailable)?,
+            // Moved already by the same step a moment ago (a double
+            // click): the copy is there.
+            None if app
+                .files
+                .get(&key)
+                .await
+                .map_err(Failure::unavailable)?
+                .is_some() => {}
+            None => return Err(Failure::unavailable(Fault::DocumentGone(doc.key.clone()))),
         }
+        // The old copy goes now, not when its prefix's rule or the purge
+        // would find it (the purge knows only the draft's keys).
+        if let Err(e) = app.files.delete(&doc.key).await {
+            tracing::warn!(error = %e, "the document's old copy stays until its prefix expires");
+        }
+        doc.key = key;
     }
     Ok(draft)
 }
@@ -490,9 +595,9 @@ pub(crate) async fn received<S: Store, M: Mailer, F: Files>(
     query: &str,
     wants: Wants,
 ) -> Result<Response<Bytes>, Failure> {
-    let id = query_value(query, DRAFT).ok_or_else(expired)?;
+    let given = query_value(query, DRAFT);
     // The honeypot's answer: looks like a success, reveals nothing.
-    if id == "0" {
+    if given.as_deref() == Some("0") {
         let page = cbt::pages::message(
             &app.rules,
             &app.templates,
@@ -502,12 +607,15 @@ pub(crate) async fn received<S: Store, M: Mailer, F: Files>(
         .map_err(Failure::unavailable)?;
         return Ok(html_response(StatusCode::OK, page));
     }
-    let case = app
+    let id = draft_id(given.as_deref())?;
+    let Some(case) = app
         .store
         .get_confirmed(&id)
         .await
         .map_err(Failure::unavailable)?
-        .ok_or_else(expired)?;
+    else {
+        return waiting_page(app, &id, query, wants).await;
+    };
     let payment_due = case
         .submitted_on
         .checked_add_days(chrono::Days::new(u64::from(
@@ -555,4 +663,49 @@ pub(crate) async fn received<S: Store, M: Mailer, F: Files>(
         HeaderValue::from_static(crate::applicant::SECRET_REFERRER_POLICY),
     );
     Ok(response)
+}
+
+/// The page of a sent application that waits for its address check.
+async fn waiting_page<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    id: &str,
+    query: &str,
+    wants: Wants,
+) -> Result<Response<Bytes>, Failure> {
+    let draft = app
+        .store
+        .get_draft(id, app.clock.now())
+        .await
+        .map_err(Failure::unavailable)?
+        .ok_or_else(expired)?;
+    let (Some(check), DraftContent::Complete { application }) = (&draft.check, &draft.content)
+    else {
+        return Err(expired());
+    };
+    let two = check.roles.len() > 1;
+    let addresses: Vec<cbt::pages::Waiting<'_>> = check
+        .roles
+        .iter()
+        .map(|role| cbt::pages::Waiting {
+            email: role.email(application).as_str(),
+            role: cbt::pages::role_words(*role, two),
+            confirmed: draft.confirmed.contains(role),
+        })
+        .collect();
+    if wants == Wants::Json {
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({ "status": "waiting_for_addresses", "addresses": addresses, "until": check.until }),
+        ));
+    }
+    let page = cbt::pages::sent_page(
+        &app.rules,
+        &app.templates,
+        id,
+        &addresses,
+        check.until,
+        query_value(query, "opnieuw").is_some(),
+    )
+    .map_err(Failure::unavailable)?;
+    Ok(html_response(StatusCode::OK, page))
 }

@@ -14,8 +14,9 @@ use bytes::Bytes;
 use cbt::templates::Templates;
 use cbt::Rules;
 use chrono::{DateTime, Utc};
-use http::{Request, Response};
+use http::{Method, Request, Response};
 
+use crate::admission::admit_page;
 pub use crate::admission::{source_ip, SOURCE_IP_HEADER};
 use crate::config::Config;
 pub use crate::outbox::{
@@ -24,7 +25,7 @@ pub use crate::outbox::{
 use crate::ports::{Files, Mailer, Store};
 use crate::responses::{moved, Failure, Fault, Wants};
 use crate::routes::{route, Route};
-use crate::{applicant, contact, drafts};
+use crate::{addresses, applicant, contact, drafts};
 
 /// Where the time comes from: the system, or a fixed moment in tests.
 #[derive(Debug, Clone)]
@@ -78,22 +79,40 @@ pub async fn handle<S: Store, M: Mailer, F: Files>(
 ) -> Response<Bytes> {
     let wants = Wants::from_headers(req.headers());
     let query = req.uri().query().unwrap_or("").to_string();
-    let result = match route(req.method(), req.uri().path()) {
+    // HEAD is answered as GET is, without the body.
+    let head = req.method() == Method::HEAD;
+    let mut req = req;
+    if head {
+        *req.method_mut() = Method::GET;
+    }
+    let routed = route(req.method(), req.uri().path());
+    // Pages pass the same door as posts: the origin secret and a limit.
+    let admitted = match (&routed, req.method()) {
+        (Ok(_), &Method::GET) => admit_page(app, &req).await,
+        _ => Ok(()),
+    };
+    let result = match admitted.and(routed) {
         Ok(Route::PostApplication) => drafts::post(app, req, wants).await,
         Ok(Route::Confirm) => drafts::confirm(app, req, wants).await,
         Ok(Route::Check) => drafts::check_page(app, &query).await,
         Ok(Route::Change) => drafts::change(app, &query, wants).await,
         Ok(Route::Received) => drafts::received(app, &query, wants).await,
         Ok(Route::PostContact) => contact::post(app, req, wants).await,
-        Ok(Route::Thanks) => Ok(contact::thanks(app, wants)),
+        Ok(Route::Thanks) => Ok(contact::thanks(app, &query, wants)),
         Ok(Route::FormPage(page)) => Ok(moved(page)),
         Ok(Route::ResendForm) => applicant::resend_form(app, &query),
         Ok(Route::Resend) => applicant::resend(app, req).await,
         Ok(Route::Case { secret, page }) => applicant::handle(app, req, &secret, page).await,
+        Ok(Route::AddressPage { secret }) => addresses::page(app, &secret).await,
+        Ok(Route::ConfirmAddress { secret }) => addresses::confirm(app, req, &secret).await,
         Err(failure) => Err(failure),
     };
-    result.unwrap_or_else(|failure| {
+    let mut response = result.unwrap_or_else(|failure| {
         failure.log();
         failure.respond(app, wants)
-    })
+    });
+    if head {
+        *response.body_mut() = Bytes::new();
+    }
+    response
 }

@@ -4,9 +4,10 @@
 //! the mails.
 //!
 //! - [`handler`]: the core, a plain async function from request to
-//!   response over the [`ports`], by concern: [`routes`], [`admission`],
-//!   [`drafts`], [`contact`], [`outbox`] (mail and its retry),
-//!   [`responses`];
+//!   response over the [`ports`], by concern: [`routes`], [`admission`]
+//!   (with [`limits`] and [`challenge`]), [`drafts`], [`addresses`] (the
+//!   address check before filing), [`contact`], [`outbox`] (mail and its
+//!   retry), [`responses`];
 //! - [`event`]: the Lambda event (payload format 2.0) to and from a
 //!   request, decoding base64 bodies with care;
 //! - [`body`]: form-urlencoded, multipart and JSON bodies;
@@ -28,16 +29,19 @@
 )]
 
 pub mod adapters;
+pub mod addresses;
 pub mod admission;
 pub mod applicant;
 pub mod body;
 pub mod cases;
+pub mod challenge;
 pub mod config;
 pub mod contact;
 pub mod delivery;
 pub mod drafts;
 pub mod event;
 pub mod handler;
+pub mod limits;
 pub mod mime;
 pub mod outbox;
 pub mod ports;

@@ -14,7 +14,9 @@ use chrono::{DateTime, Utc};
 
 use crate::cases::mint_link;
 use crate::handler::App;
-use crate::ports::{CaseRecord, Files, FilesError, Mailer, Owner, PendingMail, Store, StoreError};
+use crate::ports::{
+    CaseRecord, Files, FilesError, Mailer, Owner, PendingMail, Scan, Store, StoreError,
+};
 
 /// The mails of an application when it is filed, in the order they go out.
 pub const APPLICATION_MAILS: [MailKind; 3] = [
@@ -58,6 +60,10 @@ pub enum OutboxError {
     Digest(String),
 }
 
+/// The message id kept for a mail that was not sent because what it
+/// belonged to is gone (an unconfirmed application, deleted).
+pub const VOID: &str = "niet-verstuurd: verlopen";
+
 /// The key under which the invoice PDF as sent is kept.
 pub fn invoice_key(filename: &str) -> String {
     format!("invoices/{filename}")
@@ -71,12 +77,28 @@ pub fn advice_key(reference: &str) -> String {
     )
 }
 
+/// How long the secretariat's mail of a new application waits for the
+/// malware scan of its document; then it goes without the document, and
+/// says so. Under the pending-mail alarm's hour, and two retry runs long.
+pub const SCAN_WAIT_MINUTES: i64 = 30;
+
+/// What becomes of one pending mail now.
+enum Rendered {
+    /// The message, ready to send (boxed: the others carry nothing).
+    Ready(Box<Message>),
+    /// Not yet: it waits (for a malware scan) and stays pending.
+    Waits,
+    /// Never: what it belonged to is gone for good (an application that
+    /// was never confirmed, deleted after its period). It is marked done.
+    Void,
+}
+
 /// Renders the pending `mails` of one owner from what is stored.
 async fn render<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     owner: &Owner,
     mails: &[&PendingMail],
-) -> Result<Vec<(PendingMail, Message)>, OutboxError> {
+) -> Result<Vec<(PendingMail, Rendered)>, OutboxError> {
     let from = Address::new(&app.config.mail_from, Some(&app.rules.site.title))?;
     let mut out = Vec::new();
     match owner {
@@ -87,8 +109,26 @@ async fn render<S: Store, M: Mailer, F: Files>(
                 .await?
                 .ok_or_else(|| OutboxError::OwnerGone(reference.clone()))?;
             for mail in mails {
-                let message = render_case_mail(app, &record, mail, &from).await?;
-                out.push((PendingMail::clone(mail), message));
+                let rendered = render_case_mail(app, &record, mail, &from).await?;
+                out.push((PendingMail::clone(mail), rendered));
+            }
+        }
+        Owner::Draft(id) => {
+            let draft = app.store.get_draft(id, app.clock.now()).await?;
+            for mail in mails {
+                let role = cbt::address_check::AddressRole::ALL
+                    .into_iter()
+                    .find(|r| r.mail() == mail.kind);
+                let rendered = match (&draft, role) {
+                    (Some(draft), Some(role)) => {
+                        match crate::addresses::mail(app, draft, role, &from).await? {
+                            Some(message) => Rendered::Ready(Box::new(message)),
+                            None => Rendered::Void,
+                        }
+                    }
+                    _ => Rendered::Void,
+                };
+                out.push((PendingMail::clone(mail), rendered));
             }
         }
         Owner::Contact(id) => {
@@ -97,16 +137,24 @@ async fn render<S: Store, M: Mailer, F: Files>(
                 .get_contact(id, app.clock.now())
                 .await?
                 .ok_or_else(|| OutboxError::OwnerGone(format!("contactbericht {id}")))?;
+            let reference = cbt::contact::reference(&message.id);
             let rendered = cbt::follow_up::contact(
                 &app.rules,
                 &app.templates,
-                &message.enquiry,
-                cbt::dates::local_date(message.received),
+                &cbt::follow_up::Received {
+                    enquiry: &message.enquiry,
+                    at: message.received,
+                    reference: &reference,
+                    acknowledged: message.acknowledged,
+                },
                 &from,
             )?;
             for mail in mails {
                 if let Some(m) = rendered.iter().find(|m| m.kind == mail.kind) {
-                    out.push((PendingMail::clone(mail), m.clone()));
+                    out.push((
+                        PendingMail::clone(mail),
+                        Rendered::Ready(Box::new(m.clone())),
+                    ));
                 }
             }
         }
@@ -115,7 +163,10 @@ async fn render<S: Store, M: Mailer, F: Files>(
             let message =
                 cbt::case_mail::delivery_problem(&app.rules, &app.templates, &notice, &from)?;
             for mail in mails {
-                out.push((PendingMail::clone(mail), message.clone()));
+                out.push((
+                    PendingMail::clone(mail),
+                    Rendered::Ready(Box::new(message.clone())),
+                ));
             }
         }
         Owner::Digest(date) => {
@@ -128,7 +179,10 @@ async fn render<S: Store, M: Mailer, F: Files>(
                 serde_json::from_str(&text).map_err(|_| OutboxError::Digest(date.to_string()))?;
             let message = cbt::case_mail::digest(&app.rules, &app.templates, &digest, &from)?;
             for mail in mails {
-                out.push((PendingMail::clone(mail), message.clone()));
+                out.push((
+                    PendingMail::clone(mail),
+                    Rendered::Ready(Box::new(message.clone())),
+                ));
             }
         }
     }
@@ -142,8 +196,19 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
     record: &CaseRecord,
     mail: &PendingMail,
     from: &Address,
-) -> Result<Message, OutboxError> {
+) -> Result<Rendered, OutboxError> {
     let case = &record.case;
+    // The secretariat's mail of a new application waits for the document's
+    // malware scan (or says why it goes without it).
+    let scan = match (mail.kind, case.documents.first()) {
+        (MailKind::ApplicationSecretariat, Some(doc)) => {
+            match document_scan(app, &doc.key, mail.since).await? {
+                Some(scan) => scan,
+                None => return Ok(Rendered::Waits),
+            }
+        }
+        _ => cbt::follow_up::DocumentScan::NotScanned,
+    };
     let link = if mail.kind.carries_link() {
         Some(mint_link(app, &case.reference).await?)
     } else {
@@ -173,6 +238,8 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
             number: case.invoice_number,
             date: case.submitted_on,
             documents: &documents,
+            scan,
+            document_keys: case.documents.iter().map(|d| d.key.as_str()).collect(),
             link: link.as_deref(),
         };
         let follow_up = cbt::follow_up::application(&app.rules, &app.templates, &filed, from)?;
@@ -180,6 +247,7 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
             .mails
             .into_iter()
             .find(|m| m.kind == mail.kind)
+            .map(|m| Rendered::Ready(Box::new(m)))
             .ok_or_else(|| OutboxError::OwnerGone(format!("{} {:?}", case.reference, mail.kind)));
     }
     let event: &Event = record
@@ -213,7 +281,7 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
         }
         _ => Vec::new(),
     };
-    Ok(cbt::case_mail::render(
+    Ok(Rendered::Ready(Box::new(cbt::case_mail::render(
         &app.rules,
         &app.templates,
         cbt::case_mail::Occasion {
@@ -224,7 +292,31 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
             attachments,
         },
         from,
-    )?)
+    )?)))
+}
+
+/// What the malware scan of the document under `key` says for a mail
+/// pending since `since`: `None` while the scan is pending and the mail
+/// may still wait ([`SCAN_WAIT_MINUTES`]).
+async fn document_scan<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    key: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<cbt::follow_up::DocumentScan>, OutboxError> {
+    use cbt::follow_up::DocumentScan;
+    let waited = (app.clock.now() - since).num_minutes();
+    Ok(Some(match app.files.scan(key).await? {
+        Scan::Clean => DocumentScan::Clean,
+        Scan::NotScanned => DocumentScan::NotScanned,
+        Scan::Threat => {
+            tracing::warn!(key, "the malware scan found a threat in an upload");
+            DocumentScan::Threat
+        }
+        Scan::Failed(status) => DocumentScan::Failed(status),
+        Scan::Pending if waited < SCAN_WAIT_MINUTES => return Ok(None),
+        Scan::Pending => DocumentScan::Pending(waited),
+        Scan::Missing => return Err(OutboxError::DocumentGone(key.to_string())),
+    }))
 }
 
 /// The advice letter of a case that has its advice.
@@ -315,7 +407,22 @@ async fn send_mails<S: Store, M: Mailer, F: Files>(
         }
     };
     let mut sent = 0;
-    'mails: for (pending, mail) in &rendered {
+    'mails: for (pending, rendered) in &rendered {
+        let mail = match rendered {
+            Rendered::Ready(mail) => mail,
+            Rendered::Waits => {
+                tracing::info!(kind = ?pending.kind, "waits for the malware scan");
+                // The next retry may look again at once.
+                release(app, &[pending]).await;
+                continue;
+            }
+            Rendered::Void => {
+                if let Err(e) = app.store.mail_sent(pending, VOID).await {
+                    tracing::error!(error = %e, "a mail of something gone could not be set aside");
+                }
+                continue;
+            }
+        };
         // What goes out is kept as sent: the invoice (7 years, with the
         // case) and the advice letter. A later change of fee, supplier
         // details or template must not change a copy. No copy, no mail:

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use cbt::address_check::{AddressCheck, AddressRole};
 use cbt::application::Application;
 use cbt::case::{Case, CaseDocument, Change, Event, State};
 use cbt::contact::Enquiry;
@@ -37,6 +38,15 @@ pub struct Draft {
     pub created: DateTime<Utc>,
     /// After this the draft is gone (DynamoDB TTL; the local store checks it).
     pub expires: DateTime<Utc>,
+    /// Once the applicant sent it: the address check it waits for
+    /// ([`cbt::address_check`]). Its `until` is then the draft's `expires`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<AddressCheck>,
+    /// The roles whose addresses have confirmed: the store fills this in
+    /// from what [`Store::confirm_address`] kept, never from the draft
+    /// itself (two addresses may confirm at the same moment).
+    #[serde(skip)]
+    pub confirmed: Vec<AddressRole>,
 }
 
 /// `null`, one document (a draft stored before drafts kept several) or a
@@ -249,6 +259,20 @@ pub struct Token {
     pub created: DateTime<Utc>,
 }
 
+/// The link that confirms one address of a sent application: only its
+/// hash is kept, like a personal link's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressLink {
+    /// SHA-256 of the link's secret, hex.
+    pub hash: String,
+    /// The draft it confirms for.
+    pub draft_id: String,
+    /// Whose address.
+    pub role: AddressRole,
+    /// It works until the draft expires.
+    pub expires: DateTime<Utc>,
+}
+
 /// A contact message, kept for the retention period only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactMessage {
@@ -260,6 +284,15 @@ pub struct ContactMessage {
     pub enquiry: Enquiry,
     /// When it is deleted.
     pub expires: DateTime<Utc>,
+    /// Whether the sender gets an acknowledgement: not when the address
+    /// had as many mails from the site that day as it may.
+    #[serde(default = "acknowledged")]
+    pub acknowledged: bool,
+}
+
+/// Messages kept before the acknowledgement could be left out had one.
+fn acknowledged() -> bool {
+    true
 }
 
 /// Whose mail it is.
@@ -272,6 +305,8 @@ pub enum Owner {
     Contact(String),
     /// The secretariat's daily digest, by its date.
     Digest(NaiveDate),
+    /// A sent application awaiting its address check, by its draft's id.
+    Draft(String),
     /// The secretariat's notice of a mail service's report.
     Delivery {
         /// The mailer's id of the mail the report is about.
@@ -388,7 +423,8 @@ pub trait Store: Send + Sync {
     /// Keeps a draft until it expires.
     fn put_draft(&self, draft: &Draft) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The draft, if it exists and has not expired at `now`.
+    /// The draft, if it exists and has not expired at `now`, with the
+    /// roles that confirmed its addresses.
     fn get_draft(
         &self,
         id: &str,
@@ -403,6 +439,42 @@ pub trait Store: Send + Sync {
         &self,
         to_file: &ToFile,
     ) -> impl Future<Output = Result<Confirmed, StoreError>> + Send;
+
+    /// Keeps `draft`, sent for its address check, with `mails` pending,
+    /// all or nothing, if the draft kept before had its mails asked for
+    /// fewer times than `draft.check` says (or was not sent): true when
+    /// this call kept it. Two clicks on "send" send the mails once.
+    fn submit_draft(
+        &self,
+        draft: &Draft,
+        mails: &[PendingMail],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Keeps the hash of a link that confirms an address.
+    fn put_address_link(
+        &self,
+        link: &AddressLink,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The address link with `hash`, if it exists and has not expired at
+    /// `now`.
+    fn address_link(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<AddressLink>, StoreError>> + Send;
+
+    /// Keeps that the address of `role` confirmed the draft `draft_id` at
+    /// `at` (until `expires`, with the draft); a second confirmation of a
+    /// role changes nothing. [`Store::get_draft`] then lists the role in
+    /// [`Draft::confirmed`].
+    fn confirm_address(
+        &self,
+        draft_id: &str,
+        role: AddressRole,
+        at: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The case a draft became, if it was confirmed.
     fn get_confirmed(
@@ -569,6 +641,28 @@ pub trait Files: Send + Sync {
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>, FilesError>> + Send;
     /// Deletes the file under `key`; no file is fine.
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), FilesError>> + Send;
+    /// What the malware scan says of the file under `key`.
+    fn scan(&self, key: &str) -> impl Future<Output = Result<Scan, FilesError>> + Send;
+}
+
+/// What a malware scan says of a stored file. In AWS, GuardDuty Malware
+/// Protection for S3 tags every new object with its result; locally a
+/// stand-in knows only the EICAR test file (the README says so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scan {
+    /// Scanned: nothing found.
+    Clean,
+    /// Scanned: a threat found.
+    Threat,
+    /// Not scanned yet.
+    Pending,
+    /// The scan could not judge it (GuardDuty's `UNSUPPORTED`,
+    /// `ACCESS_DENIED`, `FAILED`), with the status as given.
+    Failed(String),
+    /// This store does not scan (GuardDuty switched off).
+    NotScanned,
+    /// No file under that key.
+    Missing,
 }
 
 // Every port through an `Arc` as well: `serve` makes the function again
@@ -581,6 +675,28 @@ impl<T: Store> Store for std::sync::Arc<T> {
     }
     async fn get_draft(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
         T::get_draft(self, id, now).await
+    }
+    async fn submit_draft(&self, draft: &Draft, mails: &[PendingMail]) -> Result<bool, StoreError> {
+        T::submit_draft(self, draft, mails).await
+    }
+    async fn put_address_link(&self, link: &AddressLink) -> Result<(), StoreError> {
+        T::put_address_link(self, link).await
+    }
+    async fn address_link(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AddressLink>, StoreError> {
+        T::address_link(self, hash, now).await
+    }
+    async fn confirm_address(
+        &self,
+        draft_id: &str,
+        role: AddressRole,
+        at: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        T::confirm_address(self, draft_id, role, at, expires).await
     }
     async fn confirm(&self, to_file: &ToFile) -> Result<Confirmed, StoreError> {
         T::confirm(self, to_file).await
@@ -690,5 +806,8 @@ impl<T: Files> Files for std::sync::Arc<T> {
     }
     async fn delete(&self, key: &str) -> Result<(), FilesError> {
         T::delete(self, key).await
+    }
+    async fn scan(&self, key: &str) -> Result<Scan, FilesError> {
+        T::scan(self, key).await
     }
 }

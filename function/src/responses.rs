@@ -58,6 +58,10 @@ pub enum Fault {
     /// A document a draft points at is gone.
     #[error("het document {0} van een concept is weg")]
     DocumentGone(String),
+    /// A draft whose addresses confirmed cannot be filed: it is not
+    /// complete, or its tariff is not in the fees.
+    #[error("het concept {0} is bevestigd maar kan niet worden ingediend")]
+    DraftIncomplete(String),
     /// A case could not be changed.
     #[error("aanvraag: {0}")]
     Case(#[from] crate::cases::ActError),

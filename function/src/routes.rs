@@ -32,6 +32,17 @@ pub enum Route {
     /// `POST /mijn-aanvraag/link`: send a new link, if reference and
     /// address belong together (the answer is the same either way).
     Resend,
+    /// `GET /aanvraag/adres/<secret>`: what an address is asked to
+    /// confirm, with the button.
+    AddressPage {
+        /// The address link's secret.
+        secret: String,
+    },
+    /// `POST /aanvraag/adres/<secret>`: the address confirms.
+    ConfirmAddress {
+        /// The address link's secret.
+        secret: String,
+    },
     /// `/mijn-aanvraag/<secret>/...`: the applicant's own page of a case.
     Case {
         /// The personal link's secret.
@@ -127,8 +138,23 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
 /// every post, the pages shown after one, and the applicant's own pages.
 /// `cbt-site serve` asks this, so a new route needs no change there.
 pub fn answers(method: &Method, path: &str) -> bool {
+    // HEAD is answered as GET is.
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
     method == Method::POST
         || matches!(route(method, path), Ok(r) if !matches!(r, Route::FormPage(_)))
+}
+
+fn not_allowed() -> Failure {
+    Failure::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Deze pagina kan zo niet worden opgevraagd",
+        &["Gebruik het formulier op de site."],
+    )
 }
 
 /// The route of `method` on `path` (a trailing slash does not count).
@@ -143,6 +169,18 @@ pub fn route(method: &Method, path: &str) -> Result<Route, Failure> {
             known_path = true;
         }
     }
+    if let Some(secret) = path
+        .strip_prefix(crate::addresses::PREFIX)
+        .and_then(|r| r.strip_prefix('/'))
+        .filter(|r| !r.is_empty() && !r.contains('/'))
+    {
+        let secret = secret.to_string();
+        return match *method {
+            Method::GET => Ok(Route::AddressPage { secret }),
+            Method::POST => Ok(Route::ConfirmAddress { secret }),
+            _ => Err(not_allowed()),
+        };
+    }
     if let Some(rest) = path
         .strip_prefix(CASE_PREFIX)
         .and_then(|r| r.strip_prefix('/'))
@@ -154,12 +192,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, Failure> {
         known_path = !CASE_METHODS.contains(method);
     }
     Err(if known_path {
-        Failure::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Deze pagina kan zo niet worden opgevraagd",
-            &["Gebruik het formulier op de site."],
-        )
+        not_allowed()
     } else {
         Failure::new(
             StatusCode::NOT_FOUND,
@@ -192,10 +225,12 @@ mod tests {
             (Method::GET, "/contact/"),
             (Method::GET, "/"),
             (Method::GET, "/veelgestelde-vragen/"),
-            (Method::HEAD, "/aanvraag/ontvangen"),
+            (Method::HEAD, "/contact/"),
         ] {
             assert!(!answers(&method, path), "{method} {path}");
         }
+        // HEAD as GET.
+        assert!(answers(&Method::HEAD, "/aanvraag/ontvangen"));
     }
 
     #[test]
@@ -270,5 +305,38 @@ mod tests {
             status(&Method::DELETE, &format!("/mijn-aanvraag/{secret}")),
             Some(StatusCode::METHOD_NOT_ALLOWED)
         );
+    }
+
+    #[test]
+    fn the_address_links() {
+        let secret = "cd".repeat(32);
+        let path = format!("/aanvraag/adres/{secret}");
+        assert_eq!(
+            route(&Method::GET, &path).ok(),
+            Some(Route::AddressPage {
+                secret: secret.clone()
+            })
+        );
+        assert_eq!(
+            route(&Method::POST, &format!("{path}/")).ok(),
+            Some(Route::ConfirmAddress { secret })
+        );
+        assert!(answers(&Method::GET, &path));
+        let status = |m: &Method, p: &str| route(m, p).err().map(|f| f.status);
+        assert_eq!(
+            status(&Method::PUT, &path),
+            Some(StatusCode::METHOD_NOT_ALLOWED)
+        );
+        for unknown in [
+            "/aanvraag/adres",
+            "/aanvraag/adres/",
+            &format!("{path}/meer"),
+        ] {
+            assert_eq!(
+                status(&Method::GET, unknown),
+                Some(StatusCode::NOT_FOUND),
+                "{unknown}"
+            );
+        }
     }
 }

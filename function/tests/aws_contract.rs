@@ -183,6 +183,106 @@ async fn dynamo_store_keeps_the_contract() {
     );
 }
 
+#[tokio::test]
+async fn dynamo_store_keeps_the_address_check_contract() {
+    let config = moto().await;
+    let table = unique("cbt-address-check");
+    create_table(&config, &table).await;
+    let store = DynamoStore::new(&config, &table);
+    contract::address_check_contract(&store, "aws").await;
+    // The layout: the draft's count of sends, each confirmation an item of
+    // the draft's partition, a link an item of its own, all with the
+    // draft's TTL.
+    let item = |pk: String, sk: &str| {
+        let client = store.client.clone();
+        let table = table.clone();
+        let sk = sk.to_string();
+        async move {
+            client
+                .get_item()
+                .table_name(table)
+                .key("pk", AttributeValue::S(pk))
+                .key("sk", AttributeValue::S(sk))
+                .send()
+                .await
+                .expect("get item")
+                .item
+                .unwrap_or_default()
+        }
+    };
+    let draft = item("DRAFT#aws-a1".into(), "DRAFT").await;
+    assert_eq!(draft.get("sends"), Some(&AttributeValue::N("2".into())));
+    let expires = draft.get("expires_at").cloned().expect("TTL");
+    for role in ["contact", "invoice"] {
+        let confirmed = item("DRAFT#aws-a1".into(), &format!("ADDRESS#{role}")).await;
+        assert_eq!(confirmed.get("expires_at"), Some(&expires), "{role}");
+    }
+    let link = item("ADDRLINK#aws-hash-contact".into(), "ADDRLINK").await;
+    assert_eq!(link.get("expires_at"), Some(&expires));
+}
+
+/// GuardDuty's tag on the object is the scan's verdict; moto does not
+/// scan, so the test tags as GuardDuty does.
+#[tokio::test]
+async fn s3_files_keep_the_scan_contract_by_guardduty_tags() {
+    use cbt_function::adapters::aws::SCAN_TAG;
+    use cbt_function::ports::{Files as _, Scan};
+    let config = moto().await;
+    let bucket = unique("cbt-scanned");
+    let files = create_bucket(&config, &bucket).await;
+    let tag = |key: String, value: &'static str| {
+        let client = files.client.clone();
+        let bucket = bucket.clone();
+        async move {
+            let tagging = aws_sdk_s3::types::Tagging::builder()
+                .tag_set(
+                    aws_sdk_s3::types::Tag::builder()
+                        .key(SCAN_TAG)
+                        .value(value)
+                        .build()
+                        .expect("tag"),
+                )
+                .build()
+                .expect("tagging");
+            client
+                .put_object_tagging()
+                .bucket(bucket)
+                .key(key)
+                .tagging(tagging)
+                .send()
+                .await
+                .expect("tag the object");
+        }
+    };
+    contract::scan_contract(&files, "aws", async |key: &str, threat: bool| {
+        tag(
+            key.to_string(),
+            if threat {
+                "THREATS_FOUND"
+            } else {
+                "NO_THREATS_FOUND"
+            },
+        )
+        .await;
+    })
+    .await;
+    // Not tagged yet: pending. Another status: failed, as given.
+    let key = "applications/aws/nog-niet.pdf".to_string();
+    files
+        .put(&key, b"%PDF-1.4", "application/pdf")
+        .await
+        .expect("put");
+    assert_eq!(files.scan(&key).await.expect("scan"), Scan::Pending);
+    tag(key.clone(), "UNSUPPORTED").await;
+    assert_eq!(
+        files.scan(&key).await.expect("scan"),
+        Scan::Failed("UNSUPPORTED".into())
+    );
+    // A bucket GuardDuty does not scan says so, without asking S3.
+    let unscanned = files.clone().unscanned();
+    assert_eq!(unscanned.scan(&key).await.expect("scan"), Scan::NotScanned);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dynamo_store_numbers_50_concurrent_confirmations_without_gaps() {
     let config = moto().await;

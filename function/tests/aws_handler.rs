@@ -30,11 +30,13 @@ use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
 /// A mailer that fails its first `failures` sends, and records what went
-/// out (kind and the mail service's id).
+/// out (kind and the mail service's id), and the text of every mail it was
+/// given (to follow the address check's links).
 struct Flaky<M> {
     inner: M,
     failures: AtomicUsize,
     sent: Mutex<Vec<(MailKind, String)>>,
+    texts: Mutex<Vec<(MailKind, String)>>,
 }
 
 impl<M> Flaky<M> {
@@ -43,11 +45,40 @@ impl<M> Flaky<M> {
             inner,
             failures: AtomicUsize::new(failures),
             sent: Mutex::new(Vec::new()),
+            texts: Mutex::new(Vec::new()),
         }
     }
 
     fn sent(&self) -> Vec<(MailKind, String)> {
         self.sent.lock().expect("lock").clone()
+    }
+
+    /// The address-check links in the mails that went out.
+    fn address_links(&self) -> Vec<String> {
+        self.texts
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(kind, _)| {
+                matches!(
+                    kind,
+                    MailKind::ContactAddressCheck | MailKind::InvoiceAddressCheck
+                )
+            })
+            .flat_map(|(_, text)| journey::links(text, "/aanvraag/adres/"))
+            .collect()
+    }
+}
+
+/// Presses the button behind every address-check link `mailer` sent.
+async fn confirm_addresses<M: Mailer>(app: &TestApp<Flaky<M>>) {
+    for path in app.mailer.address_links() {
+        let response = handle(
+            app,
+            request("POST", &path, Some("application/x-www-form-urlencoded"), ""),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
     }
 }
 
@@ -61,6 +92,10 @@ impl<M: Mailer> Mailer for Flaky<M> {
             return Err(SendError("the mail service is down (test)".into()));
         }
         let id = self.inner.send(message).await?;
+        self.texts
+            .lock()
+            .expect("lock")
+            .push((message.kind, message.text.clone()));
         self.sent
             .lock()
             .expect("lock")
@@ -79,8 +114,12 @@ async fn app<M>(config: &SdkConfig, table: &str, mailer: M) -> TestApp<M> {
     let vars: BTreeMap<String, String> = [
         ("MAIL_FROM", format!("noreply@{SENDER_DOMAIN}")),
         ("SITE_URL", format!("https://www.{SENDER_DOMAIN}")),
-        // Every test post comes from one address.
+        // Every test post comes from one address, without the browser's
+        // proof of work, and many go to one mailbox.
         ("RATE_LIMIT_PER_HOUR", "100000".to_string()),
+        ("RATE_LIMIT_UNSOLVED_PER_HOUR", "100000".to_string()),
+        ("RATE_LIMIT_PAGES_PER_HOUR", "100000".to_string()),
+        ("MAILS_PER_ADDRESS_PER_DAY", "100000".to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -91,7 +130,10 @@ async fn app<M>(config: &SdkConfig, table: &str, mailer: M) -> TestApp<M> {
         config: Config::from_vars(&vars).expect("config"),
         store: DynamoStore::new(config, table),
         mailer,
-        files: S3Files::new(config, bucket),
+        // moto does not scan: as with EnableMalwareProtection=false, the
+        // secretariat's mail goes at once and says so. The wait for
+        // GuardDuty's tag has a test of its own.
+        files: S3Files::new(config, bucket).unscanned(),
         clock: Clock::System,
     }
 }
@@ -240,7 +282,14 @@ async fn fifty_parallel_confirmations_get_fifty_numbers_without_gaps_and_one_inv
     let config = moto().await;
     let table = unique("cbt-handler");
     create_table(&config, &table).await;
-    let app = Arc::new(app(&config, &table, SesMailer::new(&config, None)).await);
+    let app = Arc::new(
+        app(
+            &config,
+            &table,
+            Flaky::new(SesMailer::new(&config, None), 0),
+        )
+        .await,
+    );
     let invoice_email = format!("{}@voorbeeld.nl", unique("crediteuren"));
     let body = application(&invoice_email, "jan.devries@voorbeeld.nl");
 
@@ -270,6 +319,28 @@ async fn fifty_parallel_confirmations_get_fifty_numbers_without_gaps_and_one_inv
             String::from_utf8_lossy(response.body())
         );
     }
+    // Nothing is numbered until the addresses confirm; then all at once.
+    assert_eq!(
+        app.store.get_confirmed(&drafts[0]).await.expect("store"),
+        None
+    );
+    let links = app.mailer.address_links();
+    assert_eq!(links.len(), 100, "a contact and an invoice address each");
+    let mut presses = Vec::new();
+    for path in links {
+        let app = app.clone();
+        presses.push(tokio::spawn(async move {
+            handle(
+                app.as_ref(),
+                request("POST", &path, Some("application/x-www-form-urlencoded"), ""),
+            )
+            .await
+            .status()
+        }));
+    }
+    for p in presses {
+        assert_eq!(p.await.expect("press"), StatusCode::SEE_OTHER);
+    }
 
     let mut numbers = Vec::new();
     for draft in &drafts {
@@ -290,17 +361,24 @@ async fn fifty_parallel_confirmations_get_fifty_numbers_without_gaps_and_one_inv
         app.store.pending_mails().await.expect("pending"),
         Vec::new()
     );
-    // Exactly one invoice mail per number, to the invoice address.
+    // Exactly one invoice mail per number, to the invoice address (which
+    // had its address check first, without an invoice).
     let mut invoices: HashMap<String, usize> = HashMap::new();
+    let mut checks = 0;
     for mail in moto_raw_mails()
         .iter()
         .filter(|m| m["destinations"].to_string().contains(&invoice_email))
     {
         let raw = mail["raw_data"].as_str().expect("raw mail");
         let files = invoice_files(raw);
+        if files.is_empty() {
+            checks += 1;
+            continue;
+        }
         assert_eq!(files.len(), 1, "one invoice attached: {files:?}");
         *invoices.entry(files[0].clone()).or_default() += 1;
     }
+    assert_eq!(checks, 50, "one address check per application");
     let expected: HashMap<String, usize> = (1..=50u32)
         .map(|seq| (format!("factuur-{year}-{seq:04}.pdf"), 1))
         .collect();
@@ -313,7 +391,7 @@ async fn fifty_parallel_confirmations_get_fifty_numbers_without_gaps_and_one_inv
         .iter()
         .filter(|m| m["destinations"].to_string().contains(&invoice_email))
         .count();
-    assert_eq!(again, 50);
+    assert_eq!(again, 100);
 }
 
 #[tokio::test]
@@ -324,7 +402,7 @@ async fn mail_that_fails_stays_pending_until_the_retry_sends_it_once() {
     let app = app(
         &config,
         &table,
-        Flaky::new(SesMailer::new(&config, None), 2),
+        Flaky::new(SesMailer::new(&config, None), 0),
     )
     .await;
     let body = application(
@@ -334,11 +412,10 @@ async fn mail_that_fails_stays_pending_until_the_retry_sends_it_once() {
 
     let draft = post_application(&app, &body).await;
     let response = confirm(&app, &draft).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "stored is success, mail or not"
-    );
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // The filing's first two mails fail.
+    app.mailer.failures.store(2, Ordering::SeqCst);
+    confirm_addresses(&app).await;
     let application = app
         .store
         .get_confirmed(&draft)
@@ -356,7 +433,11 @@ async fn mail_that_fails_stays_pending_until_the_retry_sends_it_once() {
         .map(|p| p.kind)
         .collect();
     assert_eq!(pending.len(), 2, "the two failed mails wait: {pending:?}");
-    assert_eq!(app.mailer.sent().len(), 1);
+    assert_eq!(
+        app.mailer.sent().len(),
+        3,
+        "two address checks, one of the filing"
+    );
 
     let report = retry_pending(&app).await.expect("retry");
     assert_eq!(
@@ -381,7 +462,9 @@ async fn mail_that_fails_stays_pending_until_the_retry_sends_it_once() {
         vec![
             MailKind::ApplicationConfirmation,
             MailKind::Invoice,
-            MailKind::ApplicationSecretariat
+            MailKind::ApplicationSecretariat,
+            MailKind::ContactAddressCheck,
+            MailKind::InvoiceAddressCheck,
         ]
     );
     let moto_ids: Vec<String> = moto_raw_mails()
@@ -929,4 +1012,113 @@ async fn concurrent_changes_over_the_wire() {
     )
     .await;
     journey::concurrent(&mut app).await;
+}
+
+#[path = "abuse/mod.rs"]
+mod abuse;
+
+/// Issue 15's abuse run on DynamoDB and S3 (moto), every limit at its
+/// default, behind CloudFront's secret; the mails in a local outbox.
+#[tokio::test]
+async fn abuse_run_over_the_wire() {
+    let config = moto().await;
+    let table = unique("cbt-abuse");
+    create_table(&config, &table).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(
+        &config,
+        &table,
+        cbt_function::adapters::local::Outbox::new(dir.path()),
+    )
+    .await;
+    let vars: BTreeMap<String, String> = [
+        ("MAIL_FROM", format!("noreply@{SENDER_DOMAIN}")),
+        (
+            "SITE_URL",
+            "https://www.balanstoetstelemarketing.nl".to_string(),
+        ),
+        ("ORIGIN_VERIFY_SECRET", abuse::SECRET.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    app.config = Config::from_vars(&vars).expect("config");
+    let figures = abuse::run(&app, &dir.path().join("outbox")).await;
+    println!("abuse run, DynamoDB and S3 on moto: {figures:#?}");
+    abuse::holds(&figures, app.config.mails_per_address_per_day);
+}
+
+/// With GuardDuty on, the secretariat's mail of a new application waits
+/// for the tag on the document (moto does not scan: the test tags as
+/// GuardDuty does), and then goes with the document.
+#[tokio::test]
+async fn the_secretariats_mail_waits_for_guardduty_s_tag() {
+    use cbt_function::adapters::aws::SCAN_TAG;
+    let config = moto().await;
+    let table = unique("cbt-scan");
+    create_table(&config, &table).await;
+    let mut app = app(
+        &config,
+        &table,
+        Flaky::new(SesMailer::new(&config, None), 0),
+    )
+    .await;
+    app.files.scanned = true;
+    let body = application(
+        &format!("{}@voorbeeld.nl", unique("crediteuren")),
+        &format!("{}@voorbeeld.nl", unique("jan")),
+    );
+    let draft = post_application(&app, &body).await;
+    assert_eq!(confirm(&app, &draft).await.status(), StatusCode::SEE_OTHER);
+    confirm_addresses(&app).await;
+    let case = app
+        .store
+        .get_confirmed(&draft)
+        .await
+        .expect("store")
+        .expect("filed");
+    let kinds = |app: &TestApp<Flaky<SesMailer>>| {
+        app.mailer
+            .sent()
+            .iter()
+            .map(|(k, _)| *k)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        !kinds(&app).contains(&MailKind::ApplicationSecretariat),
+        "it waits"
+    );
+    assert_eq!(retry_pending(&app).await.expect("retry").sent, 0, "still");
+    let key = case.documents[0].key.clone();
+    app.files
+        .client
+        .put_object_tagging()
+        .bucket(&app.files.bucket)
+        .key(&key)
+        .tagging(
+            aws_sdk_s3::types::Tagging::builder()
+                .tag_set(
+                    aws_sdk_s3::types::Tag::builder()
+                        .key(SCAN_TAG)
+                        .value("NO_THREATS_FOUND")
+                        .build()
+                        .expect("tag"),
+                )
+                .build()
+                .expect("tagging"),
+        )
+        .send()
+        .await
+        .expect("tag");
+    assert_eq!(retry_pending(&app).await.expect("retry").sent, 1);
+    let text = app
+        .mailer
+        .texts
+        .lock()
+        .expect("lock")
+        .iter()
+        .find(|(k, _)| *k == MailKind::ApplicationSecretariat)
+        .map(|(_, t)| t.clone())
+        .expect("sent");
+    assert!(text.contains("Scan op malware: niets gevonden."), "{text}");
 }

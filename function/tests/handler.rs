@@ -39,6 +39,9 @@ fn config() -> Config {
         ("MAIL_FROM", "noreply@balanstoetstelemarketing.nl"),
         ("SITE_URL", SITE),
         ("RATE_LIMIT_PER_HOUR", "10"),
+        // The tests post without the browser's proof of work unless they
+        // test it; the stricter limit for that has tests of its own.
+        ("RATE_LIMIT_UNSOLVED_PER_HOUR", "10"),
         ("MAX_BODY_BYTES", "1000000"),
     ]
     .iter()
@@ -177,6 +180,15 @@ async fn get_page<M: Mailer>(app: &LocalApp<M>, path: &str, query: &str) -> Answ
     .await
 }
 
+/// The kind of an outbox file: `<stamp>-<n>-<kind>.eml`.
+fn kind_of(name: &str) -> String {
+    name.trim_end_matches(".eml")
+        .splitn(3, '-')
+        .nth(2)
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn outbox(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir.join("outbox"))
         .map(|d| {
@@ -236,25 +248,119 @@ async fn an_application_from_form_to_invoice() {
         "the applicant's own name for the kept file, at its field"
     );
 
-    // Confirm: numbered, stored, mailed, and sent on to the confirmation.
+    // Send: nothing is numbered or invoiced yet; each address gets a mail
+    // with a link to confirm, and the page says so.
     let done = confirm(&app, &id).await;
     assert_eq!(done.status, 303);
     let location = done.headers.get("location").expect("location").clone();
-    let prefix = format!("/aanvraag/ontvangen?concept={id}&sleutel=");
-    let secret = location
-        .strip_prefix(&prefix)
-        .unwrap_or_else(|| panic!("{location}"))
-        .to_string();
-    assert_eq!(secret.len(), 64, "256 bits, as hex: {secret}");
-    let mails = outbox(dir.path());
-    assert_eq!(mails.len(), 3, "{mails:?}");
-    for kind in ["aanvraag-bevestiging", "factuur", "aanvraag-secretariaat"] {
-        assert_eq!(
-            mails.iter().filter(|m| m.contains(kind)).count(),
-            1,
-            "{kind}: {mails:?}"
+    assert_eq!(location, format!("/aanvraag/ontvangen?concept={id}"));
+    assert_eq!(app.store.get_confirmed(&id).await.expect("store"), None);
+    assert_eq!(
+        outbox(dir.path())
+            .iter()
+            .map(|m| kind_of(m))
+            .collect::<Vec<_>>(),
+        ["adres-bevestigen", "factuuradres-bevestigen"]
+    );
+    let waiting = get_page(&app, "/aanvraag/ontvangen", &format!("concept={id}")).await;
+    assert_eq!(waiting.status, 200);
+    for expected in [
+        "Bevestig uw aanvraag via de e-mail",
+        "jan.devries@voorbeeld.nl",
+        "crediteuren@voorbeeld.nl",
+        "7 december 2026 om 11:00",
+        "Stuur de e-mail opnieuw",
+    ] {
+        assert!(
+            waiting.body.contains(expected),
+            "{expected}: {}",
+            waiting.body
         );
     }
+    assert!(app
+        .files
+        .get(&format!(
+            "unconfirmed/{id}/1-Balanstest_2027__definitief.pdf"
+        ))
+        .await
+        .expect("files")
+        .is_some());
+    // Sent again (the page's button): every address still waiting gets a
+    // new mail, and the page says so.
+    let again = confirm(&app, &id).await;
+    assert_eq!(
+        again.headers.get("location").map(String::as_str),
+        Some(format!("/aanvraag/ontvangen?concept={id}&opnieuw=1").as_str())
+    );
+    assert_eq!(outbox(dir.path()).len(), 4, "asked again");
+    let waiting = get_page(
+        &app,
+        "/aanvraag/ontvangen",
+        &format!("concept={id}&opnieuw=1"),
+    )
+    .await;
+    assert!(waiting
+        .body
+        .contains("Wij hebben de e-mail opnieuw gestuurd"));
+
+    // The contact person confirms: the invoice address is still asked.
+    let outbox_dir = dir.path().join("outbox");
+    let mails = journey::mails(&outbox_dir);
+    let contact_link = journey::links(&mails[0].2, "/aanvraag/adres/")
+        .pop()
+        .expect("a link");
+    let page = get_page(&app, &contact_link, "").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Ja, ik bevestig") && page.body.contains("12345678"));
+    assert!(
+        !page.body.contains("Voorbeeld Energie"),
+        "the page shows nothing the sender wrote but addresses"
+    );
+    assert_eq!(
+        page.headers.get("referrer-policy").map(String::as_str),
+        Some("strict-origin")
+    );
+    let post = |path: String| {
+        let app = &app;
+        async move {
+            invoke(
+                app,
+                url_event(
+                    "POST",
+                    &path,
+                    "",
+                    &browser_headers("application/x-www-form-urlencoded"),
+                    b"",
+                ),
+            )
+            .await
+        }
+    };
+    assert_eq!(post(contact_link.clone()).await.status, 303);
+    assert_eq!(app.store.get_confirmed(&id).await.expect("store"), None);
+    let page = get_page(&app, &contact_link, "").await;
+    assert!(
+        page.body
+            .contains("Wij wachten nog op de bevestiging via het e-mailadres voor de factuur"),
+        "{}",
+        page.body
+    );
+    // The invoice address confirms: filed, numbered, mailed.
+    assert_eq!(journey::confirm_addresses(&app, &outbox_dir).await, 1);
+    let filed: Vec<String> = outbox(dir.path())
+        .iter()
+        .skip(4)
+        .map(|m| kind_of(m))
+        .collect();
+    assert_eq!(
+        filed,
+        ["aanvraag-bevestiging", "factuur", "aanvraag-secretariaat"]
+    );
+    let page = get_page(&app, &contact_link, "").await;
+    assert!(page.body.contains("CBT-2026-0001"), "{}", page.body);
+    // A link opened again, or pressed again, changes nothing.
+    assert_eq!(post(contact_link.clone()).await.status, 303);
+    assert_eq!(outbox(dir.path()).len(), 7);
     let application = app
         .store
         .get_confirmed(&id)
@@ -279,8 +385,15 @@ async fn an_application_from_form_to_invoice() {
         .expect("the invoice as sent is kept");
     assert!(invoice.starts_with(b"%PDF-"));
 
-    // The confirmation page, with the personal link; without the secret
-    // (or with another case's) it points to the mail instead.
+    // The confirmation page, with the personal link only for its secret;
+    // without it (or with another case's) it points to the mail instead.
+    let confirmation = journey::mails(&outbox_dir)
+        .into_iter()
+        .find(|m| m.0 == "aanvraag-bevestiging")
+        .expect("confirmation");
+    let secret = journey::personal_link(&confirmation.2)
+        .trim_start_matches("/mijn-aanvraag/")
+        .to_string();
     let page = get_page(
         &app,
         "/aanvraag/ontvangen",
@@ -314,15 +427,16 @@ async fn an_application_from_form_to_invoice() {
     .await;
     assert!(!forged.body.contains(&"ab".repeat(32)));
 
-    // Confirming again: the same reference, nothing sent twice.
+    // Sending again after the filing: the same reference, nothing sent.
     let again = confirm(&app, &id).await;
     assert_eq!(again.status, 303);
-    assert_eq!(outbox(dir.path()).len(), 3);
+    assert_eq!(outbox(dir.path()).len(), 7);
 
     // The next application gets the next number.
     let check = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
     let id2 = draft_id(&check.body);
     confirm(&app, &id2).await;
+    journey::confirm_addresses(&app, &outbox_dir).await;
     assert_eq!(
         app.store
             .get_confirmed(&id2)
@@ -349,14 +463,17 @@ async fn new_year_in_amsterdam_starts_the_new_series() {
         )
     };
     // One application in 2026 first: the counter of 2026 is at 1.
+    let outbox_dir = dir.path().join("outbox");
     app.clock = at(2026, 12, 31, 22, 59);
     let check = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
     let first = draft_id(&check.body);
     confirm(&app, &first).await;
+    journey::confirm_addresses(&app, &outbox_dir).await;
     app.clock = at(2026, 12, 31, 23, 30);
     let check = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
     let id = draft_id(&check.body);
     assert_eq!(confirm(&app, &id).await.status, 303);
+    journey::confirm_addresses(&app, &outbox_dir).await;
 
     let filing = |id: String| {
         let store = &app.store;
@@ -677,15 +794,25 @@ async fn every_refusal_is_a_dutch_page_or_json() {
     let a = invoke(&app, url_event("PUT", "/contact", "", &[], b"")).await;
     assert_eq!(a.status, 405);
     // An unknown or expired draft.
-    let a = confirm(&app, "onbekend").await;
+    let unknown = "0123456789abcdef0123456789abcdef";
+    let a = confirm(&app, unknown).await;
     assert_eq!(a.status, 410);
     assert!(a.body.contains("verlopen of onbekend"));
     let a = invoke(
         &app,
-        url_event("GET", "/aanvraag/ontvangen", "concept=onbekend", &[], b""),
+        url_event(
+            "GET",
+            "/aanvraag/ontvangen",
+            &format!("concept={unknown}"),
+            &[],
+            b"",
+        ),
     )
     .await;
     assert_eq!(a.status, 410);
+    // An id of another shape is no page at all.
+    let a = confirm(&app, "onbekend").await;
+    assert_eq!(a.status, 404);
     let a = invoke(&app, url_event("GET", "/aanvraag/wijzigen", "", &[], b"")).await;
     assert_eq!(a.status, 410);
     assert!(outbox(dir.path()).is_empty());
@@ -727,11 +854,19 @@ async fn the_check_page_is_post_redirect_get() {
         back.headers.get("location").map(String::as_str),
         Some(format!("/aanvraag/ontvangen?concept={id}").as_str())
     );
-    // Unknown, or without an id: gone, with the explanation.
-    let unknown = get_page(&app, "/aanvraag/controle", "concept=onbekend").await;
+    // Unknown, or without an id: gone, with the explanation; an id of
+    // another shape is no page at all.
+    let unknown = get_page(
+        &app,
+        "/aanvraag/controle",
+        "concept=0123456789abcdef0123456789abcdef",
+    )
+    .await;
     assert_eq!(unknown.status, 410);
     assert!(unknown.body.contains("verlopen of onbekend"));
     assert_eq!(get_page(&app, "/aanvraag/controle", "").await.status, 410);
+    let odd = get_page(&app, "/aanvraag/controle", "concept=onbekend").await;
+    assert_eq!(odd.status, 404);
 }
 
 /// Two tabs: the answers changed in one, the other still shows the old
@@ -808,27 +943,63 @@ async fn a_changed_draft_is_sent_once_and_as_changed() {
     .await;
     assert_eq!(sent.status, 303);
     let mails = outbox(dir.path());
-    assert_eq!(mails.len(), 3, "{mails:?}");
-    // The old page again, and a change from a third tab: the
-    // confirmation; no second case, no second invoice.
-    assert_eq!(confirm(&app, &id).await.status, 303);
-    let late = invoke(
+    assert_eq!(mails.len(), 2, "the address check's two: {mails:?}");
+    // The same check page sent again (the other tab, Back): the page that
+    // shows the check, and no mail again.
+    let twice = invoke(
         &app,
         url_event(
             "POST",
-            "/aanvraag",
-            &format!("concept={id}"),
-            &browser_headers(&ct),
-            &body,
+            "/aanvraag/bevestig",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            format!("concept={id}&versie=2").as_bytes(),
         ),
     )
     .await;
+    assert_eq!(twice.status, 303);
+    assert_eq!(
+        twice.headers.get("location").map(String::as_str),
+        Some(format!("/aanvraag/ontvangen?concept={id}").as_str())
+    );
+    assert_eq!(outbox(dir.path()).len(), 2);
+    let late_change = async || {
+        invoke(
+            &app,
+            url_event(
+                "POST",
+                "/aanvraag",
+                &format!("concept={id}"),
+                &browser_headers(&ct),
+                &body,
+            ),
+        )
+        .await
+    };
+    // A change from a third tab while the addresses are asked: the page
+    // that shows the check; nothing changes, nothing is sent.
+    let late = late_change().await;
     assert_eq!(late.status, 303);
     assert_eq!(
         late.headers.get("location").map(String::as_str),
         Some(format!("/aanvraag/ontvangen?concept={id}").as_str())
     );
-    assert_eq!(outbox(dir.path()).len(), 3);
+    assert_eq!(outbox(dir.path()).len(), 2);
+    assert_eq!(
+        journey::confirm_addresses(&app, &dir.path().join("outbox")).await,
+        2
+    );
+    assert_eq!(outbox(dir.path()).len(), 5, "and the filing's three");
+    // The old page again, and a change once filed: the confirmation; no
+    // second case, no second invoice.
+    assert_eq!(confirm(&app, &id).await.status, 303);
+    let late = late_change().await;
+    assert_eq!(late.status, 303);
+    assert_eq!(
+        late.headers.get("location").map(String::as_str),
+        Some(format!("/aanvraag/ontvangen?concept={id}").as_str())
+    );
+    assert_eq!(outbox(dir.path()).len(), 5);
     let cases = std::fs::read_dir(dir.path().join("store/cases"))
         .expect("cases")
         .count();
@@ -945,11 +1116,19 @@ async fn when_mail_fails_the_application_is_safe_and_the_retry_sends_it_once() {
     );
     let check = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
     let id = draft_id(&check.body);
-    let done = confirm(&app, &id).await;
-    assert_eq!(
-        done.status, 303,
-        "the applicant still gets the confirmation"
-    );
+    // The address check's mails fail too, and wait for the retry.
+    let sent = confirm(&app, &id).await;
+    assert_eq!(sent.status, 303, "the applicant is told to confirm");
+    assert_eq!(app.store.pending_mails().await.expect("pending").len(), 2);
+    app.mailer.fail.store(0, Ordering::SeqCst);
+    let report = retry_pending(&app).await.expect("retry");
+    assert_eq!((report.sent, report.pending_after), (2, 0));
+    // Then the filing's mails fail, after both addresses confirmed.
+    app.mailer.fail.store(100, Ordering::SeqCst);
+    let confirmed = journey::confirm_addresses(&app, &dir.path().join("outbox")).await;
+    assert_eq!(confirmed, 2, "the confirmations are kept though mail fails");
+    let before = outbox(dir.path()).len();
+    assert_eq!(before, 2);
     let application = app
         .store
         .get_confirmed(&id)
@@ -961,7 +1140,7 @@ async fn when_mail_fails_the_application_is_safe_and_the_retry_sends_it_once() {
     assert!(pending
         .iter()
         .all(|p| p.owner == Owner::Application(application.reference.clone())));
-    assert!(outbox(dir.path()).is_empty());
+    assert_eq!(outbox(dir.path()).len(), 2);
 
     app.mailer.fail.store(0, Ordering::SeqCst);
     let report = retry_pending(&app).await.expect("retry");
@@ -969,10 +1148,10 @@ async fn when_mail_fails_the_application_is_safe_and_the_retry_sends_it_once() {
         (report.pending_before, report.sent, report.pending_after),
         (3, 3, 0)
     );
-    assert_eq!(outbox(dir.path()).len(), 3);
+    assert_eq!(outbox(dir.path()).len(), 5);
     let report = retry_pending(&app).await.expect("retry");
     assert_eq!((report.pending_before, report.sent), (0, 0));
-    assert_eq!(outbox(dir.path()).len(), 3, "nothing is sent twice");
+    assert_eq!(outbox(dir.path()).len(), 5, "nothing is sent twice");
     let kinds: Vec<MailKind> = vec![
         MailKind::ApplicationConfirmation,
         MailKind::Invoice,
@@ -1004,6 +1183,28 @@ impl Store for Down {
         down()
     }
     async fn confirm(&self, _: &ToFile) -> Result<Confirmed, StoreError> {
+        down()
+    }
+    async fn submit_draft(&self, _: &Draft, _: &[PendingMail]) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn put_address_link(&self, _: &AddressLink) -> Result<(), StoreError> {
+        down()
+    }
+    async fn address_link(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<Option<AddressLink>, StoreError> {
+        down()
+    }
+    async fn confirm_address(
+        &self,
+        _: &str,
+        _: cbt::address_check::AddressRole,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         down()
     }
     async fn get_confirmed(&self, _: &str) -> Result<Option<cbt::case::Case>, StoreError> {
@@ -1132,7 +1333,7 @@ async fn when_the_store_fails_nothing_is_sent_and_the_answer_is_503() {
             "/aanvraag/bevestig",
             "",
             &browser_headers("application/x-www-form-urlencoded"),
-            b"concept=abc",
+            b"concept=0123456789abcdef0123456789abcdef",
         ),
     )
     .await;
@@ -1164,6 +1365,7 @@ async fn concurrent_contact_posts_each_send_both_mails() {
     let dir = tempfile::tempdir().expect("dir");
     let mut shared = app(dir.path());
     shared.config.rate_limit_per_hour = 1000;
+    shared.config.rate_limit_unsolved_per_hour = 1000;
     let app = Arc::new(shared);
     let mut tasks = Vec::new();
     for i in 0..20 {
@@ -1680,6 +1882,7 @@ async fn four_kinds_of_applicant_apply_and_get_their_invoice() {
         let id = draft_id(&check.body);
         let done = confirm(&app, &id).await;
         assert_eq!(done.status, 303, "{}: {}", case.golden, done.body);
+        journey::confirm_addresses(&app, &dir.path().join("outbox")).await;
         assert_eq!(
             invoice_mail(dir.path()).trim_end(),
             golden_invoice_text(case.golden, "2026-0001").trim_end(),
@@ -1693,5 +1896,691 @@ async fn four_kinds_of_applicant_apply_and_get_their_invoice() {
             .expect("files")
             .expect("the invoice as sent is kept");
         assert!(kept.starts_with(b"%PDF-"));
+    }
+}
+
+mod abuse;
+
+/// An app as deployed: behind CloudFront (the origin secret), every limit
+/// at its default.
+fn deployed(dir: &Path) -> LocalApp {
+    let vars: BTreeMap<String, String> = [
+        ("MAIL_FROM", "noreply@balanstoetstelemarketing.nl"),
+        ("SITE_URL", SITE),
+        ("ORIGIN_VERIFY_SECRET", abuse::SECRET),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    App {
+        config: Config::from_vars(&vars).expect("config"),
+        ..app(dir)
+    }
+}
+
+/// Issue 15's abuse run on the local adapters: no stranger gets the
+/// sender's words, more mails than the limit, or an invoice.
+#[tokio::test]
+async fn local_abuse_run() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = deployed(dir.path());
+    let figures = abuse::run(&app, &dir.path().join("outbox")).await;
+    println!("abuse run, local adapters: {figures:#?}");
+    abuse::holds(&figures, app.config.mails_per_address_per_day);
+}
+
+/// A post from the browser carries a solved stamp; without one (no
+/// JavaScript, a script) or with one used before, it counts against the
+/// stricter limit.
+#[tokio::test]
+async fn posts_without_a_solved_challenge_meet_a_stricter_limit() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    app.config.rate_limit_unsolved_per_hour = 2;
+    let post = |fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            invoke(
+                app,
+                url_event(
+                    "POST",
+                    "/contact",
+                    "",
+                    &browser_headers("application/x-www-form-urlencoded"),
+                    cbt::sample::urlencoded(&fields).as_bytes(),
+                ),
+            )
+            .await
+            .status
+        }
+    };
+    let contact = || -> Vec<(&'static str, String)> {
+        cbt::sample::contact_fields()
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect()
+    };
+    let with_stamp = |salt: &str| {
+        let mut f = contact();
+        f.push((
+            cbt_function::challenge::FIELD,
+            cbt_function::challenge::solve(now(), salt),
+        ));
+        f
+    };
+    assert_eq!(post(contact()).await, 303);
+    assert_eq!(post(contact()).await, 303);
+    assert_eq!(post(contact()).await, 429, "the third without a stamp");
+    // Solved stamps pass the stricter limit ...
+    let stamped = with_stamp("aaaaaaaa");
+    assert_eq!(post(stamped.clone()).await, 303);
+    assert_eq!(post(with_stamp("bbbbbbbb")).await, 303);
+    // ... each once: a stamp posted again counts as none.
+    assert_eq!(post(stamped).await, 429);
+    // A stamp too easy or too old is none either.
+    let mut old = contact();
+    old.push((
+        cbt_function::challenge::FIELD,
+        cbt_function::challenge::solve(now() - chrono::Duration::hours(3), "cccccccc"),
+    ));
+    assert_eq!(post(old).await, 429);
+    // Solved or not, the visitor's limit of all posts holds.
+    for salt in ["d", "e", "f", "g", "h", "i"] {
+        post(with_stamp(&format!(
+            "{salt}{salt}{salt}{salt}{salt}{salt}{salt}{salt}"
+        )))
+        .await;
+    }
+    assert_eq!(post(with_stamp("zzzzzzzz")).await, 429);
+}
+
+/// An IPv6 visitor is its /64: rotating through it counts as one; the
+/// next /64 is another visitor. Directly and behind CloudFront.
+#[tokio::test]
+async fn ipv6_visitors_are_counted_by_their_64() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    app.config.rate_limit_per_hour = 3;
+    let body = cbt::sample::urlencoded(&cbt::sample::contact_fields());
+    let from = |ip: &str| {
+        let mut e = url_event(
+            "POST",
+            "/contact",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            body.as_bytes(),
+        );
+        e["requestContext"]["http"]["sourceIp"] = Value::String(ip.into());
+        e
+    };
+    for n in 1..=3 {
+        let a = invoke(&app, from(&format!("2001:db8:7:8::{n}"))).await;
+        assert_eq!(a.status, 303, "{n}");
+    }
+    let a = invoke(&app, from("2001:db8:7:8:ffff:ffff:ffff:ffff")).await;
+    assert_eq!(a.status, 429, "the same /64");
+    assert_eq!(invoke(&app, from("2001:db8:7:9::1")).await.status, 303);
+    // IPv4 by address.
+    for n in 1..=3 {
+        assert_eq!(invoke(&app, from("192.0.2.10")).await.status, 303, "{n}");
+    }
+    assert_eq!(invoke(&app, from("192.0.2.10")).await.status, 429);
+    assert_eq!(invoke(&app, from("192.0.2.11")).await.status, 303);
+}
+
+/// One address gets no more mails a day from the forms than the limit,
+/// whoever posts, over all forms: the contact form's acknowledgement (the
+/// message still reaches the secretariat, and the page says no
+/// acknowledgement came), the address check, a new personal link. The
+/// next day in Amsterdam it may have them again.
+#[tokio::test]
+async fn an_address_gets_a_few_mails_a_day_over_all_forms() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    app.config.rate_limit_per_hour = 1000;
+    assert_eq!(app.config.mails_per_address_per_day, 4);
+    let to_victim = |kind: &str| {
+        outbox(dir.path())
+            .iter()
+            .filter(|m| m.ends_with(&format!("-{kind}.eml")))
+            .count()
+    };
+    let contact = cbt::sample::urlencoded(&set(
+        cbt::sample::contact_fields(),
+        "email",
+        "jan.devries@voorbeeld.nl",
+    ));
+    let post_contact = || {
+        invoke(
+            &app,
+            url_event(
+                "POST",
+                "/contact",
+                "",
+                &browser_headers("application/x-www-form-urlencoded"),
+                contact.as_bytes(),
+            ),
+        )
+    };
+    // Two acknowledgements ...
+    for _ in 0..2 {
+        let a = post_contact().await;
+        assert_eq!(
+            a.headers.get("location").map(String::as_str),
+            Some("/contact/bedankt")
+        );
+    }
+    // ... and an application with that contact address: the address check
+    // is the third mail to it (the invoice address has its own count).
+    let check = post_application(&app, &application_fields(), Some(("b.pdf", PDF))).await;
+    let id = draft_id(&check.body);
+    assert_eq!(confirm(&app, &id).await.status, 303);
+    assert_eq!(to_victim("adres-bevestigen"), 1);
+    // The fourth; then none.
+    assert_eq!(post_contact().await.status, 303);
+    let a = post_contact().await;
+    assert_eq!(
+        a.headers.get("location").map(String::as_str),
+        Some("/contact/bedankt?bevestiging=nee")
+    );
+    assert_eq!(to_victim("contact-ontvangst"), 3);
+    assert_eq!(
+        to_victim("contact-secretariaat"),
+        4,
+        "the secretariat has every message"
+    );
+    let thanks = get_page(&app, "/contact/bedankt", "bevestiging=nee").await;
+    assert!(thanks
+        .body
+        .contains("Een bevestiging per e-mail sturen wij niet"));
+    // Asking the address check again is refused, plainly.
+    let again = confirm(&app, &id).await;
+    assert_eq!(again.status, 429, "{}", again.body);
+    assert!(again
+        .body
+        .contains("Naar jan.devries@voorbeeld.nl zijn vandaag al"));
+    assert_eq!(to_victim("adres-bevestigen"), 1);
+    // The next day in Amsterdam (00:00 there is 23:00 UTC).
+    app.clock = Clock::Fixed(
+        Utc.with_ymd_and_hms(2026, 11, 30, 23, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    assert_eq!(confirm(&app, &id).await.status, 303);
+    assert_eq!(to_victim("adres-bevestigen"), 2);
+}
+
+/// A page of the function passes the same door as a post: without
+/// CloudFront's secret 403, and a visitor's pages are limited. A draft id
+/// or a link of another shape is a 404 that never reaches the store (a
+/// 5,000-character one was a 503 and an error log). HEAD is answered as
+/// GET is, without the body.
+#[tokio::test]
+async fn pages_pass_the_origin_secret_and_a_limit_and_odd_ids_are_404() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    app.config.origin_secret = Some("a-long-enough-secret-value".into());
+    app.config.rate_limit_pages_per_hour = 3;
+    let page = |method: &str, path: &str, query: &str, secret: bool| {
+        let mut headers = vec![("accept", "text/html")];
+        if secret {
+            headers.push(("x-origin-verify", "a-long-enough-secret-value"));
+        }
+        url_event(method, path, query, &headers, b"")
+    };
+    let a = invoke(&app, page("GET", "/contact/bedankt", "", false)).await;
+    assert_eq!(a.status, 403, "straight to the Function URL");
+    let a = invoke(&app, page("GET", "/contact/bedankt", "", true)).await;
+    assert_eq!(a.status, 200);
+    let head = invoke(&app, page("HEAD", "/contact/bedankt", "", true)).await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty(), "HEAD has no body");
+    assert_eq!(
+        head.headers.get("content-type"),
+        a.headers.get("content-type")
+    );
+    let long = "a".repeat(5000);
+    let a = invoke(
+        &app,
+        page(
+            "GET",
+            "/aanvraag/ontvangen",
+            &format!("concept={long}"),
+            true,
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 404);
+    let a = invoke(&app, page("GET", "/aanvraag/wijzigen", "concept=x", true)).await;
+    assert_eq!(a.status, 429, "the fourth page this hour");
+    assert!(a.body.contains("te veel pagina"));
+
+    // Odd ids never reach the store: one that fails on them answers 404.
+    let strict = App {
+        store: Strict(LocalStore::new(dir.path())),
+        rules: app.rules.clone(),
+        templates: app.templates.clone(),
+        config: config(),
+        mailer: Outbox::new(dir.path()),
+        files: LocalFiles::new(dir.path()),
+        clock: Clock::Fixed(now()),
+    };
+    for (method, path, query) in [
+        ("GET", "/aanvraag/ontvangen", format!("concept={long}")),
+        ("HEAD", "/aanvraag/ontvangen", format!("concept={long}")),
+        ("GET", "/aanvraag/controle", format!("concept={long}")),
+        ("GET", "/aanvraag/wijzigen", "concept=%00%01".to_string()),
+        ("GET", &format!("/mijn-aanvraag/{long}"), String::new()),
+        ("GET", &format!("/aanvraag/adres/{long}"), String::new()),
+    ] {
+        let a = invoke(&strict, page(method, path, &query, false)).await;
+        assert_eq!(a.status, 404, "{method} {path}?{}", query.len());
+    }
+    let a = invoke(
+        &strict,
+        url_event(
+            "POST",
+            "/aanvraag/bevestig",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            format!("concept={long}").as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 404);
+    // A change posted to an odd draft id: the same.
+    let (ct, body) = multipart(&application_fields(), Some(("b.pdf", PDF)));
+    let a = invoke(
+        &strict,
+        url_event(
+            "POST",
+            "/aanvraag",
+            &format!("concept={long}"),
+            &browser_headers(&ct),
+            &body,
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 404);
+}
+
+/// A store that fails, as DynamoDB does, on a key longer than any of ours.
+struct Strict(LocalStore);
+
+fn too_long(key: &str) -> Result<(), StoreError> {
+    if key.len() > 100 {
+        return Err(StoreError::Unavailable(format!(
+            "key of {} bytes: too large",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+impl Store for Strict {
+    async fn put_draft(&self, d: &Draft) -> Result<(), StoreError> {
+        self.0.put_draft(d).await
+    }
+    async fn get_draft(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
+        too_long(id)?;
+        self.0.get_draft(id, now).await
+    }
+    async fn submit_draft(&self, d: &Draft, m: &[PendingMail]) -> Result<bool, StoreError> {
+        self.0.submit_draft(d, m).await
+    }
+    async fn put_address_link(&self, l: &AddressLink) -> Result<(), StoreError> {
+        self.0.put_address_link(l).await
+    }
+    async fn address_link(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AddressLink>, StoreError> {
+        too_long(hash)?;
+        self.0.address_link(hash, now).await
+    }
+    async fn confirm_address(
+        &self,
+        id: &str,
+        role: cbt::address_check::AddressRole,
+        at: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.0.confirm_address(id, role, at, expires).await
+    }
+    async fn confirm(&self, t: &ToFile) -> Result<Confirmed, StoreError> {
+        self.0.confirm(t).await
+    }
+    async fn get_confirmed(&self, id: &str) -> Result<Option<cbt::case::Case>, StoreError> {
+        too_long(id)?;
+        self.0.get_confirmed(id).await
+    }
+    async fn get_case(&self, r: &str) -> Result<Option<CaseRecord>, StoreError> {
+        too_long(r)?;
+        self.0.get_case(r).await
+    }
+    async fn transition(&self, t: &Transition) -> Result<(), StoreError> {
+        self.0.transition(t).await
+    }
+    async fn cases_in(&self, s: cbt::case::State) -> Result<Vec<cbt::case::Case>, StoreError> {
+        self.0.cases_in(s).await
+    }
+    async fn remove_case(&self, r: &str) -> Result<(), StoreError> {
+        self.0.remove_case(r).await
+    }
+    async fn put_token(&self, t: &Token) -> Result<(), StoreError> {
+        self.0.put_token(t).await
+    }
+    async fn token_case(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        too_long(hash)?;
+        self.0.token_case(hash).await
+    }
+    async fn claim_digest(
+        &self,
+        d: chrono::NaiveDate,
+        s: &str,
+        m: &[PendingMail],
+    ) -> Result<bool, StoreError> {
+        self.0.claim_digest(d, s, m).await
+    }
+    async fn get_digest(&self, d: chrono::NaiveDate) -> Result<Option<String>, StoreError> {
+        self.0.get_digest(d).await
+    }
+    async fn put_contact(&self, c: &ContactMessage, m: &[MailKind]) -> Result<(), StoreError> {
+        self.0.put_contact(c, m).await
+    }
+    async fn get_contact(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ContactMessage>, StoreError> {
+        self.0.get_contact(id, now).await
+    }
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<Purged, StoreError> {
+        self.0.purge_expired(now).await
+    }
+    async fn pending_mails(&self) -> Result<Vec<PendingMail>, StoreError> {
+        self.0.pending_mails().await
+    }
+    async fn mail_sent(&self, m: &PendingMail, id: &str) -> Result<(), StoreError> {
+        self.0.mail_sent(m, id).await
+    }
+    async fn claim_mail(
+        &self,
+        m: &PendingMail,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.0.claim_mail(m, now, until).await
+    }
+    async fn release_mail(&self, m: &PendingMail) -> Result<(), StoreError> {
+        self.0.release_mail(m).await
+    }
+    async fn sent_mails(&self, o: &Owner) -> Result<Vec<SentMail>, StoreError> {
+        self.0.sent_mails(o).await
+    }
+    async fn sent_mail(&self, id: &str) -> Result<Option<SentMail>, StoreError> {
+        self.0.sent_mail(id).await
+    }
+    async fn record_report(
+        &self,
+        id: &str,
+        r: &Report,
+        n: Option<&PendingMail>,
+    ) -> Result<Recorded, StoreError> {
+        self.0.record_report(id, r, n).await
+    }
+    async fn count_post(
+        &self,
+        key: &str,
+        start: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        self.0.count_post(key, start, expires).await
+    }
+}
+
+/// The invoice's reference takes a purchase-order number; a sentence is
+/// refused at the form, with a clear message, and reaches no mail.
+#[tokio::test]
+async fn the_invoice_reference_takes_a_purchase_order_number() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let warning = "LET OP: ons IBAN is gewijzigd, betaal op NL12 EVIL 0123 4567 89";
+    let fields = set(application_fields(), "factuur_extra", warning);
+    let a = post_application(&app, &fields, Some(("b.pdf", PDF))).await;
+    assert_eq!(a.status, 422);
+    assert!(a
+        .body
+        .contains("Vul alleen een kenmerk in zoals een inkoopordernummer"));
+    let fields = set(application_fields(), "factuur_extra", "PO 2026/0042");
+    assert_eq!(
+        post_application(&app, &fields, Some(("b.pdf", PDF)))
+            .await
+            .status,
+        200
+    );
+    assert!(outbox(dir.path()).is_empty());
+}
+
+/// A Word document with macros (a .docm as .docx) is refused at the form.
+#[tokio::test]
+async fn a_document_with_macros_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let docm = cbt::sample::docm();
+    let a = post_application(
+        &app,
+        &application_fields(),
+        Some(("balanstest.docx", &docm)),
+    )
+    .await;
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("Het bestand bevat macro"), "{}", a.body);
+    let inventory = cbt_function::adapters::local::inventory(dir.path()).await;
+    assert!(
+        !inventory.contains_key("drafts"),
+        "nothing kept: {inventory:?}"
+    );
+}
+
+/// A field too long comes back at its maximum: a post of nearly a megabyte
+/// of `"` is answered with a page of modest size, not six times the post.
+#[tokio::test]
+async fn a_too_long_answer_is_echoed_at_its_maximum_length() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let quotes = "\"".repeat(900_000);
+    let fields = set(application_fields(), "motivering", &quotes);
+    let a = post_application(&app, &fields, None).await;
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("maximaal 2.000 tekens"));
+    assert!(
+        a.body.len() < 150_000,
+        "{} bytes answer a post of 900,000 quotes",
+        a.body.len()
+    );
+}
+
+/// A name with an encoded word is refused: mail programs would decode it
+/// into line breaks and direction overrides in the secretariat's inbox.
+#[tokio::test]
+async fn an_encoded_word_in_a_name_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let body = cbt::sample::urlencoded(&set(
+        cbt::sample::contact_fields(),
+        "naam",
+        "=?utf-8?q?Eva=0D=0ABcc:_x@evil.example?=",
+    ));
+    let a = invoke(
+        &app,
+        url_event(
+            "POST",
+            "/contact",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            body.as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("mag de tekencombinatie “=?” niet bevatten"));
+    assert!(outbox(dir.path()).is_empty());
+}
+
+/// Files whose every scan says `verdict`, over the local folder.
+struct Scanned {
+    inner: LocalFiles,
+    verdict: std::sync::Mutex<Scan>,
+}
+
+impl Files for Scanned {
+    async fn put(&self, key: &str, bytes: &[u8], ct: &str) -> Result<(), FilesError> {
+        self.inner.put(key, bytes, ct).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, FilesError> {
+        self.inner.get(key).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), FilesError> {
+        self.inner.delete(key).await
+    }
+    async fn scan(&self, _: &str) -> Result<Scan, FilesError> {
+        Ok(self.verdict.lock().expect("lock").clone())
+    }
+}
+
+/// The local app, its files' scans all saying `verdict`.
+fn scanned(dir: &Path, verdict: Scan) -> App<LocalStore, Outbox, Scanned> {
+    let local = app(dir);
+    App {
+        rules: local.rules,
+        templates: local.templates,
+        config: local.config,
+        store: local.store,
+        mailer: local.mailer,
+        files: Scanned {
+            inner: LocalFiles::new(dir),
+            verdict: std::sync::Mutex::new(verdict),
+        },
+        clock: local.clock,
+    }
+}
+
+/// Files an application and confirms its addresses; the secretariat's
+/// mail as it went out, if it did.
+async fn file_one<F: Files>(
+    app: &App<LocalStore, Outbox, F>,
+    dir: &Path,
+    document: &[u8],
+) -> Option<String> {
+    let (ct, body) = multipart(&application_fields(), Some(("b.pdf", document)));
+    let check = invoke(
+        app,
+        url_event("POST", "/aanvraag", "", &browser_headers(&ct), &body),
+    )
+    .await;
+    assert_eq!(check.status, 303, "{}", check.body);
+    let id = check
+        .headers
+        .get("location")
+        .and_then(|l| l.split("concept=").nth(1))
+        .expect("the check page's address");
+    let body = format!("concept={id}");
+    let sent = invoke(
+        app,
+        url_event(
+            "POST",
+            "/aanvraag/bevestig",
+            "",
+            &browser_headers("application/x-www-form-urlencoded"),
+            body.as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(sent.status, 303);
+    journey::confirm_addresses(app, &dir.join("outbox")).await;
+    secretariat_mail(dir)
+}
+
+fn secretariat_mail(dir: &Path) -> Option<String> {
+    abuse::outbox_mails(&dir.join("outbox"))
+        .into_iter()
+        .rfind(|m| m.kind == "aanvraag-secretariaat")
+        .map(|m| m.text)
+}
+
+/// The secretariat's mail of a new application waits for the document's
+/// malware scan: attached when clean; while pending it waits (the retry
+/// tries again), and after half an hour goes without it, saying so; a
+/// threat or a failed scan is never attached, and said plainly. Locally
+/// the scan knows the EICAR test file.
+#[tokio::test]
+async fn the_secretariats_mail_waits_for_the_malware_scan() {
+    // Locally: clean is attached, EICAR is a threat.
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let text = file_one(&app, dir.path(), PDF).await.expect("sent at once");
+    assert!(text.contains("Scan op malware: niets gevonden."), "{text}");
+    assert!(text.contains("(bijgevoegd)"));
+    let mut infected = PDF.to_vec();
+    infected.extend_from_slice(cbt_function::adapters::local::EICAR);
+    infected.extend_from_slice(b"\n%%EOF\n");
+    let text = file_one(&app, dir.path(), &infected).await.expect("sent");
+    assert!(text.contains("er is malware gevonden"), "{text}");
+    assert!(text.contains("(niet bijgevoegd)") && text.contains("applications/"));
+    let raw = std::fs::read_dir(dir.path().join("outbox"))
+        .expect("outbox")
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .ends_with("aanvraag-secretariaat.eml")
+        })
+        .map(|e| std::fs::read_to_string(e.path()).expect("mail"))
+        .find(|m| m.contains("malware gevonden"))
+        .expect("the mail");
+    assert!(
+        !raw.contains("Content-Disposition: attachment"),
+        "not attached"
+    );
+
+    // GuardDuty's verdict pending: the mail waits, then goes without.
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = scanned(dir.path(), Scan::Pending);
+    assert_eq!(file_one(&app, dir.path(), PDF).await, None, "it waits");
+    let pending = app.store.pending_mails().await.expect("pending");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].kind, MailKind::ApplicationSecretariat);
+    app.clock = Clock::Fixed(now() + chrono::Duration::minutes(15));
+    assert_eq!(retry_pending(&app).await.expect("retry").sent, 0);
+    *app.files.verdict.lock().expect("lock") = Scan::Clean;
+    assert_eq!(retry_pending(&app).await.expect("retry").sent, 1);
+    assert!(secretariat_mail(dir.path())
+        .expect("sent")
+        .contains("niets gevonden"));
+
+    for (verdict, says) in [
+        (Scan::Pending, "na 30 minuten nog geen uitslag"),
+        (Scan::Failed("UNSUPPORTED".into()), "mislukt (UNSUPPORTED)"),
+        (Scan::NotScanned, "niet gescand: de scan staat uit"),
+    ] {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut app = scanned(dir.path(), verdict.clone());
+        if verdict == Scan::Pending {
+            assert_eq!(file_one(&app, dir.path(), PDF).await, None);
+            app.clock = Clock::Fixed(now() + chrono::Duration::minutes(30));
+            assert_eq!(retry_pending(&app).await.expect("retry").sent, 1);
+        } else {
+            file_one(&app, dir.path(), PDF).await;
+        }
+        let text = secretariat_mail(dir.path()).expect("sent");
+        assert!(text.contains(says), "{verdict:?}: {text}");
+        assert_eq!(
+            text.contains("(bijgevoegd)"),
+            verdict == Scan::NotScanned,
+            "{verdict:?}"
+        );
     }
 }

@@ -52,6 +52,7 @@ const OPERATIONS: &[(&str, &[&str])] = &[
     // S3
     ("put_object", &["s3:PutObject"]),
     ("get_object", &["s3:GetObject"]),
+    ("get_object_tagging", &["s3:GetObjectTagging"]),
     ("head_object", &["s3:GetObject"]),
     ("delete_object", &["s3:DeleteObject"]),
     ("copy_object", &["s3:GetObject", "s3:PutObject"]),
@@ -836,6 +837,34 @@ fn buckets_are_private_and_encrypted_and_drafts_expire() {
         })
         .expect("a lifecycle rule for drafts/");
     assert!(drafts.get("ExpirationInDays").is_some(), "drafts/ expire");
+    // A sent application's document waits under unconfirmed/ as long as
+    // retention.toml keeps an unconfirmed application, and a day for S3's
+    // counting from the next midnight: not less, or a confirmation finds
+    // it gone; not much more, or the privacy statement is untrue.
+    let source = code("function/src/drafts.rs");
+    assert!(
+        source.contains("\"unconfirmed\""),
+        "the function no longer keeps sent documents under unconfirmed/: adapt the lifecycle rule"
+    );
+    let unconfirmed = rules
+        .iter()
+        .find(|r| str_at(r, &["Prefix"]) == Some("unconfirmed/"))
+        .expect("a lifecycle rule for unconfirmed/");
+    let days = unconfirmed
+        .get("ExpirationInDays")
+        .and_then(Value::as_u64)
+        .expect("unconfirmed/ expires after a number of days");
+    let kept = u64::from(
+        cbt::embedded_rules()
+            .expect("rules")
+            .retention
+            .unconfirmed_days,
+    );
+    assert_eq!(
+        days,
+        kept + 1,
+        "unconfirmed/ expires a day after unconfirmed_days"
+    );
 }
 
 // --------------------------------------------------------------- CloudFront
@@ -866,6 +895,13 @@ fn routes() -> Vec<(String, String)> {
         for page in ["link", "0123abcd/wijzigen", "0123abcd/document/0"] {
             routes.push((method.to_string(), format!("{CASE_PREFIX}/{page}")));
         }
+    }
+    // The links of the address check: a page and its button.
+    for method in ["GET", "POST"] {
+        routes.push((
+            method.to_string(),
+            format!("{}/0123abcd", cbt_function::addresses::PREFIX),
+        ));
     }
     routes
 }

@@ -18,6 +18,31 @@ async fn local_store_keeps_the_contract() {
     contract::store_contract(&LocalStore::new(dir.path()), "local").await;
 }
 
+#[tokio::test]
+async fn local_store_keeps_the_address_check_contract() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    contract::address_check_contract(&LocalStore::new(dir.path()), "local").await;
+}
+
+/// Locally the scan is a stand-in that knows the EICAR test file.
+#[tokio::test]
+async fn local_files_keep_the_scan_contract() {
+    use cbt_function::ports::Files;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = LocalFiles::new(dir.path());
+    contract::scan_contract(&files, "local", async |key: &str, threat: bool| {
+        if threat {
+            let mut bytes = b"%PDF-1.4 ".to_vec();
+            bytes.extend_from_slice(cbt_function::adapters::local::EICAR);
+            files
+                .put(key, &bytes, "application/pdf")
+                .await
+                .expect("put");
+        }
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn local_store_numbers_concurrent_confirmations_without_gaps() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -239,6 +239,101 @@ async fn drafts_go_after_their_hours_with_their_uploads() {
         .unwrap_or(false));
 }
 
+/// An application sent but not confirmed by its addresses waits
+/// `unconfirmed_days` (retention.toml), then the schedule deletes it with
+/// its document, its links and what confirmed; nothing was numbered. One
+/// minute before, it is all still there.
+#[tokio::test]
+async fn unconfirmed_applications_go_after_their_days() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let sent = at(d(2027, 1, 4), 10, 0);
+    app.clock = Clock::Fixed(sent);
+    let request = |method: &str, path: &str, ct: &str, body: Vec<u8>| {
+        http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", ct)
+            .body(bytes::Bytes::from(body))
+            .expect("request")
+    };
+    let (ct, body) = cbt::sample::multipart(
+        &cbt::sample::application_fields(),
+        Some(("balanstest.pdf", cbt::sample::PDF)),
+    );
+    let check = cbt_function::handle(&app, request("POST", "/aanvraag", &ct, body)).await;
+    assert_eq!(check.status(), 303);
+    let id = check
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| l.split("concept=").nth(1))
+        .expect("draft")
+        .to_string();
+    let form = "application/x-www-form-urlencoded";
+    let answer = cbt_function::handle(
+        &app,
+        request(
+            "POST",
+            "/aanvraag/bevestig",
+            form,
+            format!("concept={id}").into_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status(), 303);
+    // The contact person confirms; the invoice address never does.
+    let mails = journey::mails(&dir.path().join("outbox"));
+    let link = journey::links(&mails[0].2, "/aanvraag/adres/")
+        .pop()
+        .expect("a link");
+    let confirmed = cbt_function::handle(&app, request("POST", &link, form, Vec::new())).await;
+    assert_eq!(confirmed.status(), 303);
+    let upload = format!("unconfirmed/{id}/1-balanstest.pdf");
+    assert!(app.files.get(&upload).await.expect("files").is_some());
+    let days = i64::from(app.rules.retention.unconfirmed_days);
+    assert_eq!(days, 7);
+    let inventory = || async {
+        cbt_function::adapters::local::inventory(dir.path())
+            .await
+            .into_iter()
+            .filter(|(_, keys)| !keys.is_empty())
+            .map(|(kind, _)| kind)
+            .collect::<Vec<_>>()
+    };
+    app.clock = Clock::Fixed(sent + chrono::Duration::days(days) - chrono::Duration::minutes(1));
+    schedule::run(&app).await.expect("run");
+    assert!(app
+        .store
+        .get_draft(&id, app.clock.now())
+        .await
+        .expect("get")
+        .is_some());
+    for kind in ["drafts", "address_links", "address_confirmed"] {
+        assert!(inventory().await.contains(&kind.to_string()), "{kind} kept");
+    }
+    app.clock = Clock::Fixed(sent + chrono::Duration::days(days));
+    assert!(schedule::run(&app).await.expect("run").purged >= 4);
+    for kind in ["drafts", "address_links", "address_confirmed"] {
+        assert!(
+            !inventory().await.contains(&kind.to_string()),
+            "{kind} went"
+        );
+    }
+    assert_eq!(
+        app.files.get(&upload).await.expect("files"),
+        None,
+        "its document went"
+    );
+    assert!(
+        !inventory().await.contains(&"cases".to_string()),
+        "nothing was filed"
+    );
+    // Its link is dead: a 404, not an error.
+    let gone = cbt_function::handle(&app, request("GET", &link, form, Vec::new())).await;
+    assert_eq!(gone.status(), 404);
+}
+
 #[tokio::test]
 async fn contact_messages_go_after_their_days() {
     let dir = tempfile::tempdir().expect("dir");
@@ -259,6 +354,7 @@ async fn contact_messages_go_after_their_days() {
         received,
         enquiry,
         expires: received + chrono::Duration::days(i64::from(days)),
+        acknowledged: true,
     };
     app.store.put_contact(&message, &[]).await.expect("put");
     app.clock = Clock::Fixed(message.expires - chrono::Duration::minutes(1));

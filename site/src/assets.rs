@@ -19,6 +19,8 @@ pub struct Assets {
     pub stylesheet: Option<String>,
     /// The script that moves focus to a form's error summary.
     pub focus_script: Option<String>,
+    /// The script that solves the forms' proof of work.
+    pub challenge_script: Option<String>,
 }
 
 pub use cbt::assets::hashed_name;
@@ -28,11 +30,13 @@ pub fn load(templates: &Path) -> Result<Assets, DataError> {
     let mut files = Vec::new();
     let mut stylesheet = None;
     let mut focus_script = None;
+    let mut challenge_script = None;
     let Ok(entries) = fs::read_dir(&dir) else {
         return Ok(Assets {
             files,
             stylesheet,
             focus_script: None,
+            challenge_script: None,
         });
     };
     let mut entries: Vec<_> = entries.flatten().filter(|e| e.path().is_file()).collect();
@@ -57,6 +61,9 @@ pub fn load(templates: &Path) -> Result<Assets, DataError> {
             if name == "focus.js" {
                 focus_script = Some(format!("/{path}"));
             }
+            if name == "challenge.js" {
+                challenge_script = Some(format!("/{path}"));
+            }
             path
         } else {
             format!("assets/{name}")
@@ -67,5 +74,6 @@ pub fn load(templates: &Path) -> Result<Assets, DataError> {
         files,
         stylesheet,
         focus_script,
+        challenge_script,
     })
 }

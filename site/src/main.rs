@@ -62,7 +62,9 @@ enum Command {
         #[arg(long, default_value = ".cbt-local")]
         data: PathBuf,
         /// Inzendingen per adres per uur (in Lambda standaard 10; wie de
-        /// formulieren lokaal uitprobeert, verstuurt er meer).
+        /// formulieren lokaal uitprobeert, verstuurt er meer). Geldt ook
+        /// voor inzendingen zonder opgeloste uitdaging, voor pagina's van
+        /// de functie en voor e-mails per adres per dag.
         #[arg(long, default_value_t = 1000)]
         rate_limit: u32,
     },

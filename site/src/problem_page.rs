@@ -68,7 +68,7 @@ pub fn render(problems: &Problems, project: &Project, site: &SiteConfig) -> Prob
             ctx.insert("config", site);
             ctx.insert(
                 "assets",
-                &serde_json::json!({ "stylesheet": stylesheet, "focus_script": null }),
+                &serde_json::json!({ "stylesheet": stylesheet, "focus_script": null, "challenge_script": null }),
             );
             ctx.insert("nav", &Vec::<()>::new());
             // No page of the menu is the current one.

@@ -238,9 +238,11 @@ pub fn prepare(
                 "forms": lib.rules.forms,
             })),
             data: to_value(&serde_json::json!({ "balanstest": lib.worksheet })),
-            assets: to_value(
-                &serde_json::json!({ "stylesheet": assets.stylesheet, "focus_script": assets.focus_script }),
-            ),
+            assets: to_value(&serde_json::json!({
+                "stylesheet": assets.stylesheet,
+                "focus_script": assets.focus_script,
+                "challenge_script": assets.challenge_script,
+            })),
             nav: to_value(&nav),
             base,
             example_data: !lib.rules.unconfirmed.is_empty(),

@@ -290,7 +290,12 @@ pub fn local_function(
             "ALLOWED_ORIGINS",
             format!("{origin},http://localhost:{port}"),
         ),
+        // Whoever tries the forms locally posts, reads and mails (to the
+        // outbox folder) more than a visitor does: every limit is the one.
         ("RATE_LIMIT_PER_HOUR", rate_limit.to_string()),
+        ("RATE_LIMIT_UNSOLVED_PER_HOUR", rate_limit.to_string()),
+        ("RATE_LIMIT_PAGES_PER_HOUR", rate_limit.to_string()),
+        ("MAILS_PER_ADDRESS_PER_DAY", rate_limit.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -82,6 +82,11 @@ fn new_years_night_in_amsterdam_under_faketime() {
     )
     .expect("confirm");
     assert_eq!(status, 303);
+    // Both addresses confirm, still in the new year's first hour.
+    assert_eq!(
+        common::confirm_addresses(port, &data.path().join("outbox")),
+        2
+    );
 
     let (status, page) =
         get(port, &format!("/aanvraag/ontvangen?concept={draft}")).expect("confirmation");

@@ -281,6 +281,11 @@ fn the_forms_follow_the_fees_and_templates_on_disk() {
     )
     .expect("confirm");
     assert_eq!(status, 303);
+    assert_eq!(
+        common::confirm_addresses(port, &site.path().join("gegevens/outbox")),
+        2,
+        "the contact's and the invoice's address confirm"
+    );
     let (status, page) =
         get(port, &format!("/aanvraag/ontvangen?concept={draft}")).expect("confirmation");
     assert_eq!(status, 200, "{page}");

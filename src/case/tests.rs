@@ -474,6 +474,60 @@ fn amending_records_old_and_new_and_guards_the_fee() {
     );
 }
 
+/// The addresses that confirmed the application stay: an amendment that
+/// changes the contact person's or the invoice's e-mail address is
+/// refused, in either state an amendment is allowed; other spelling of the
+/// same address is no change.
+#[test]
+fn an_amendment_keeps_the_confirmed_addresses() {
+    let periods = periods();
+    let mut case = filed();
+    let other = crate::formats::Email::parse("iemand.anders@elders.example").expect("email");
+    for paid in [false, true] {
+        if paid {
+            pay(&mut case, d(2027, 1, 10));
+        }
+        let now = at(d(2027, 1, 12));
+        for field in ["contact", "invoice"] {
+            let mut changed = case.application.clone();
+            match field {
+                "contact" => changed.contact.email = other.clone(),
+                _ => changed.invoice.email = other.clone(),
+            }
+            let amend = Action::Amend {
+                application: Box::new(changed),
+                documents: Vec::new(),
+            };
+            assert_eq!(
+                case.decide(&amend, &Actor::Applicant, now, &periods),
+                Err(Refusal::AddressChanged),
+                "{field}, paid: {paid}"
+            );
+        }
+        let mut shouted = case.application.clone();
+        shouted.contact.email =
+            crate::formats::Email::parse(&case.application.contact.email.as_str().to_uppercase())
+                .expect("email");
+        shouted
+            .answers
+            .insert("motivering".into(), format!("Anders {paid}."));
+        assert!(case
+            .decide(
+                &Action::Amend {
+                    application: Box::new(shouted),
+                    documents: Vec::new()
+                },
+                &Actor::Applicant,
+                now,
+                &periods
+            )
+            .is_ok());
+    }
+    assert!(Refusal::AddressChanged
+        .to_string()
+        .contains("Neem contact op met het secretariaat"));
+}
+
 #[test]
 fn payments_are_checked() {
     let periods = periods();

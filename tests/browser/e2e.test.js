@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {
   BASE, newPage, closeBrowser, applyJourney, fillByLabels, contactMessage, application,
   clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions, emlHtml, assertHeading, tinyPdf, applications, answerRow,
+  assertChallenge, confirmAddresses,
 } from './lib.js';
 
 after(closeBrowser);
@@ -15,7 +16,7 @@ for (const javaScriptEnabled of [true, false]) {
   test(`application: home, menu, form, check, change, send (${mode})`, async () => {
     const { context, page } = await newPage({ javaScriptEnabled });
     try {
-      const { reference } = await applyJourney(page, javaScriptEnabled ? 'js' : 'nojs');
+      const { reference } = await applyJourney(page, javaScriptEnabled ? 'js' : 'nojs', { javaScript: javaScriptEnabled });
       assert.match(reference, /CBT-\d{4}-\d{4}/);
     } finally {
       await context.close();
@@ -31,6 +32,7 @@ for (const javaScriptEnabled of [true, false]) {
       await clickAndWait(page, page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Contact', exact: true }));
       assert.equal(new URL(page.url()).pathname, '/contact/');
       await fillByLabels(page, data);
+      await assertChallenge(page, 'form#contact', javaScriptEnabled);
       const before = listDir(outboxDir());
       await clickAndWait(page, page.getByRole('button', { name: 'Verstuur uw bericht' }));
       assert.equal(new URL(page.url()).pathname, '/contact/bedankt');
@@ -49,6 +51,13 @@ for (const javaScriptEnabled of [true, false]) {
       }
       const toSecretariat = readEml(mails.find((n) => n.endsWith('-contact-secretariaat.eml')));
       assert.ok(emlMentions(toSecretariat, `(${tag})`), 'the secretariat gets the message itself');
+      // The acknowledgement goes to an address anyone can type: it says
+      // what came in, not what it says.
+      const acknowledgement = readEml(mails.find((n) => n.endsWith('-contact-ontvangst.eml')));
+      assert.ok(emlMentions(acknowledgement, 'CBT-C-'), 'the acknowledgement names the kenmerk');
+      for (const typed of [`(${tag})`, subject]) {
+        assert.ok(!emlMentions(acknowledgement, typed), `the acknowledgement does not carry ${typed}`);
+      }
     } finally {
       await context.close();
     }
@@ -58,8 +67,8 @@ for (const javaScriptEnabled of [true, false]) {
 test('the applicant\'s own page: follow the link, add a document, withdraw (without JavaScript)', async () => {
   const { context, page } = await newPage({ javaScriptEnabled: false });
   try {
-    const { reference } = await applyJourney(page, 'eigen');
-    await clickAndWait(page, page.locator('.personal-link a'));
+    const { reference, personalLink } = await applyJourney(page, 'eigen', { javaScript: false });
+    await page.goto(BASE + personalLink);
     await assertHeading(page, `Uw aanvraag ${reference}`);
     const own = new URL(page.url()).pathname;
     assert.match(own, /^\/mijn-aanvraag\/[0-9a-f]{64}$/);
@@ -110,17 +119,19 @@ test('the check page has its own address: reload, Back and Forward send nothing 
     await page.reload();
     await assertHeading(page, 'Controleer uw aanvraag');
     const before = listDir(outboxDir());
+    const sentPage = 'Bevestig uw aanvraag via de e-mail';
     await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
-    await assertHeading(page, 'Uw aanvraag is ontvangen');
-    await newFiles(outboxDir(), before, 3);
-    // Back after sending: the confirmation again, nothing sent again.
+    await assertHeading(page, sentPage);
+    await newFiles(outboxDir(), before, 2);
+    // Back after sending: the page that shows the address check again,
+    // nothing sent again.
     await page.goBack();
-    await assertHeading(page, 'Uw aanvraag is ontvangen');
+    await assertHeading(page, sentPage);
     await page.goForward();
-    await assertHeading(page, 'Uw aanvraag is ontvangen');
+    await assertHeading(page, sentPage);
     await new Promise((r) => setTimeout(r, 300));
     const sent = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
-    assert.equal(sent.length, 3, `one application's mails: ${sent}`);
+    assert.equal(sent.length, 2, `the address check's two mails: ${sent}`);
     assert.equal(dialogs, 0, 'no resubmission prompt');
   } finally {
     await context.close();
@@ -144,22 +155,34 @@ test('two tabs: a change in one, the old check page in the other sends the chang
     // The first tab still shows the old answers, and sends: it is shown
     // the current ones instead, and nothing went out.
     const before = listDir(outboxDir());
+    const appsBefore = new Set(applications().keys());
     await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
     await assertHeading(page, 'Controleer uw aanvraag');
     await page.getByText('Uw antwoorden zijn gewijzigd').waitFor();
     await page.getByText('Hoofd marketing').waitFor();
     assert.deepEqual(listDir(outboxDir()).filter((n) => !before.includes(n)), []);
+    const sentPage = 'Bevestig uw aanvraag via de e-mail';
     await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
-    await assertHeading(page, 'Uw aanvraag is ontvangen');
-    // The second tab's send now leads to the same confirmation.
+    await assertHeading(page, sentPage);
+    // The second tab's send now leads to the same page, and mails nothing.
     await clickAndWait(other, other.getByRole('button', { name: 'Aanvraag versturen' }));
-    await assertHeading(other, 'Uw aanvraag is ontvangen');
-    await newFiles(outboxDir(), before, 3);
+    await assertHeading(other, sentPage);
+    await newFiles(outboxDir(), before, 2);
     await new Promise((r) => setTimeout(r, 300));
-    const sent = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
+    const checks = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
+    assert.equal(checks.length, 2, `the address check's two mails: ${checks}`);
+    // Both addresses confirm: one application, one invoice.
+    await confirmAddresses(page, checks);
+    const filed = [...before, ...checks];
+    await newFiles(outboxDir(), filed, 3);
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = listDir(outboxDir()).filter((n) => !filed.includes(n) && n.endsWith('.eml'));
     assert.equal(sent.length, 3, `one application: ${sent}`);
     const invoices = sent.filter((n) => n.endsWith('-factuur.eml'));
     assert.equal(invoices.length, 1, 'one invoice');
+    const created = [...applications().entries()].filter(([k]) => !appsBefore.has(k));
+    assert.equal(created.length, 1, 'one application filed');
+    assert.equal(created[0][1].application.contact.role, 'Hoofd marketing', 'the changed answers were sent');
   } finally {
     await context.close();
   }

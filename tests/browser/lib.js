@@ -6,6 +6,7 @@
 //   CBT_SITE_DIR   the built site
 //   CBT_WORK_DIR   a scratch folder (saved pages, browser profiles)
 //   CBT_ARTIFACTS  where screenshots go (test-artifacts/ at the repo root)
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -253,6 +254,28 @@ export function decodedHeaders(eml) {
   );
 }
 
+/** A mail's headers and every part, decoded: where to look for a link. */
+export function emlText(eml) {
+  const parts = [eml, decodedHeaders(eml)];
+  for (const m of eml.matchAll(/Content-Transfer-Encoding: base64\r?\n(?:[^\r\n]+\r?\n)*?\r?\n([A-Za-z0-9+/=\r\n]+)/gi)) {
+    parts.push(Buffer.from(m[1].replace(/\s+/g, ''), 'base64').toString('utf8'));
+  }
+  const qp = eml.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16)));
+  parts.push(Buffer.from(qp, 'latin1').toString('utf8'));
+  return parts.join('\n');
+}
+
+/** The paths of the links `/<prefix>/<64 hex>` in the outbox mails `names`, each once, in order. */
+export function linksIn(names, prefix) {
+  const found = [];
+  for (const name of names) {
+    for (const m of emlText(readEml(name)).matchAll(new RegExp(`${prefix}/[0-9a-f]{64}(?![0-9a-f])`, 'g'))) {
+      if (!found.includes(m[0])) found.push(m[0]);
+    }
+  }
+  return found;
+}
+
 /** Whether a mail mentions `needle` in a header or any (decoded) text part. */
 export function emlMentions(eml, needle) {
   if (eml.includes(needle) || decodedHeaders(eml).includes(needle)) return true;
@@ -287,16 +310,57 @@ export function emlHtml(eml) {
 // ---------------------------------------------------------------- the journey
 
 /**
- * The whole application, as a person in a browser does it: home page,
- * menu, form by its labels, check page, one change, confirmation.
- * Returns what it saw; asserts every step.
+ * The proof of work of the form `selector`: with JavaScript the script
+ * solves it while the form is filled in, and its stamp's SHA-256 starts
+ * with 16 zero bits (function/src/challenge.rs checks the same); without
+ * JavaScript there is none, and the form posts all the same.
  */
-export async function applyJourney(page, tag) {
+export async function assertChallenge(page, selector, javaScript) {
+  const field = page.locator(`${selector} input[name="bewijs"]`);
+  if (!javaScript) {
+    assert.equal(await field.count(), 0, 'no stamp without JavaScript');
+    return;
+  }
+  await page.waitForFunction((s) => document.querySelector(`${s} input[name="bewijs"]`)?.value, selector, { timeout: 30_000 });
+  const stamp = await field.inputValue();
+  assert.match(stamp, /^1:16:\d{10}:[0-9a-f]{24}:\d+$/, `the stamp's shape: ${stamp}`);
+  const hash = crypto.createHash('sha256').update(stamp).digest();
+  assert.ok(hash[0] === 0 && hash[1] === 0, `the stamp's hash starts with 16 zero bits: ${hash.toString('hex')}`);
+}
+
+/**
+ * Confirms a sent application as the people at its addresses do, in the
+ * browser: each address-check link in the outbox mails `names`, its page,
+ * its button. Returns the reference on the last page.
+ */
+export async function confirmAddresses(page, names) {
+  const links = linksIn(names, '/aanvraag/adres');
+  assert.equal(links.length, 2, `a link to the contact and one to the invoice address: ${names}`);
+  await page.goto(BASE + links[0]);
+  await assertHeading(page, 'Bevestig de aanvraag');
+  await clickAndWait(page, page.getByRole('button', { name: 'Ja, ik bevestig' }));
+  assert.equal(new URL(page.url()).pathname, links[0]);
+  await assertHeading(page, 'Dank u voor uw bevestiging');
+  await page.goto(BASE + links[1]);
+  await assertHeading(page, 'Bevestig het factuuradres');
+  await clickAndWait(page, page.getByRole('button', { name: 'Ja, ik bevestig' }));
+  await assertHeading(page, 'De aanvraag is ingediend');
+  return (await page.locator('.reference strong').innerText()).trim();
+}
+
+/**
+ * The whole application, as a person in a browser does it: home page,
+ * menu, form by its labels, check page, one change, sending, and the two
+ * addresses confirming by the links mailed to them. Returns what it saw,
+ * with the personal link from the confirmation mail; asserts every step.
+ */
+export async function applyJourney(page, tag, { javaScript = true } = {}) {
   const data = application(tag);
   await page.goto(BASE + '/');
   await clickAndWait(page, page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Aanvragen', exact: true }));
   assert.equal(new URL(page.url()).pathname, '/aanvragen/');
   await fillByLabels(page, data);
+  await assertChallenge(page, 'form#aanvraag', javaScript);
   await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
 
   // Check your answers.
@@ -335,16 +399,37 @@ export async function applyJourney(page, tag) {
   const lastSeq = lastInvoiceSeq(year);
   const outboxBefore = listDir(outboxDir());
   const appsBefore = new Set(applications().keys());
+  await assertChallenge(page, 'main form', javaScript);
   await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
   assert.match(page.url(), /\/aanvraag\/ontvangen\?concept=/);
-  await assertHeading(page, 'Uw aanvraag is ontvangen');
-  const reference = (await page.locator('.reference strong').innerText()).trim();
+  const sentUrl = page.url();
+  await assertHeading(page, 'Bevestig uw aanvraag via de e-mail');
+  assert.ok((await page.locator('main').innerText()).includes(`factuur.${tag}@voorbeeld.nl`), 'the page names the addresses');
+
+  // The address check: one mail to each address, nothing filed yet.
+  const checks = await newFiles(outboxDir(), outboxBefore, 2);
+  await new Promise((r) => setTimeout(r, 300));
+  const checkMails = listDir(outboxDir()).filter((n) => !outboxBefore.includes(n) && n.endsWith('.eml'));
+  assert.deepEqual(
+    checkMails.map((n) => n.replace(/^.*-((?:factuur)?adres-bevestigen)\.eml$/, '$1')).sort(),
+    ['adres-bevestigen', 'factuuradres-bevestigen'],
+    `the two address checks, got: ${checks.join(', ')}`,
+  );
+  for (const name of checkMails) {
+    const text = emlText(readEml(name));
+    for (const typed of [`Voorbeeld Energie B.V. ${tag}`, `(${tag})`, `PO-${tag}`]) {
+      assert.ok(!text.includes(typed), `${name} carries nothing the applicant typed: ${typed}`);
+    }
+  }
+  assert.equal(lastInvoiceSeq(year), lastSeq, 'no number before the addresses confirm');
+  const reference = await confirmAddresses(page, checkMails);
   assert.match(reference, /^CBT-\d{4}-\d{4}$/);
 
   // Exactly three mails for it: confirmation, invoice (with the PDF), secretariat.
-  const added = await newFiles(outboxDir(), outboxBefore, 3);
+  const before = [...outboxBefore, ...checkMails];
+  const added = await newFiles(outboxDir(), before, 3);
   await new Promise((r) => setTimeout(r, 300));
-  const mails = listDir(outboxDir()).filter((n) => !outboxBefore.includes(n) && n.endsWith('.eml'));
+  const mails = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
   assert.deepEqual(
     mails.map((n) => n.replace(/^.*-(aanvraag-bevestiging|factuur|aanvraag-secretariaat)\.eml$/, '$1')).sort(),
     ['aanvraag-bevestiging', 'aanvraag-secretariaat', 'factuur'],
@@ -373,7 +458,9 @@ export async function applyJourney(page, tag) {
     'the application got the next invoice number',
   );
   assert.equal(stored.application.contact.role, 'Directeur klantrelaties', 'the changed answer is stored');
-  return { reference, checkUrl, checkHtml, mails };
+  const personalLink = linksIn(mails.filter((n) => n.endsWith('-aanvraag-bevestiging.eml')), '/mijn-aanvraag')[0];
+  assert.ok(personalLink, 'the confirmation mail carries the personal link');
+  return { reference, checkUrl, checkHtml, mails, personalLink, sentUrl };
 }
 
 export function answerRow(page, label) {
@@ -476,7 +563,8 @@ export async function functionPages(tag = 'pages') {
   // The form again, to change an answer.
   res = await fetch(`${BASE}/aanvraag/wijzigen?concept=${concept}`, { headers });
   out.push({ name: 'aanvraag-wijzigen', path: `/aanvraag/wijzigen?concept=${concept}`, html: await html(res, 200) });
-  // Confirm: 303 to the confirmation.
+  // Send: 303 to the page that waits for the address check.
+  const outboxBefore = listDir(outboxDir());
   res = await fetch(BASE + '/aanvraag/bevestig', {
     method: 'POST',
     headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -486,12 +574,28 @@ export async function functionPages(tag = 'pages') {
   assert.equal(res.status, 303);
   const location = res.headers.get('location');
   res = await fetch(new URL(location, BASE), { headers });
+  out.push({ name: 'aanvraag-verstuurd', path: location, html: await html(res, 200) });
+  // The address check: each address's page and button.
+  const checks = (await newFiles(outboxDir(), outboxBefore, 2)).filter((n) => n.endsWith('adres-bevestigen.eml'));
+  const links = linksIn(checks, '/aanvraag/adres');
+  assert.equal(links.length, 2, `two address checks: ${checks}`);
+  res = await fetch(BASE + links[0], { headers });
+  out.push({ name: 'aanvraag-adres', path: links[0], html: await html(res, 200) });
+  for (const link of links) {
+    res = await fetch(BASE + link, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+    assert.equal(res.status, 303, link);
+  }
+  res = await fetch(BASE + links[0], { headers });
+  out.push({ name: 'aanvraag-ingediend', path: links[0], html: await html(res, 200) });
+  res = await fetch(new URL(location, BASE), { headers });
   const received = await html(res, 200);
   assert.match(received, /CBT-\d{4}-\d{4}/);
   out.push({ name: 'aanvraag-ontvangen', path: location, html: received });
-  // The applicant's own page under the personal link, and what hangs off it.
-  const own = received.match(/href="https?:\/\/[^"/]+(\/mijn-aanvraag\/[0-9a-f]{64})"/)?.[1];
-  assert.ok(own, 'the confirmation shows the personal link');
+  // The applicant's own page under the personal link in the confirmation
+  // mail, and what hangs off it.
+  const confirmation = (await newFiles(outboxDir(), [...outboxBefore, ...checks], 3)).filter((n) => n.endsWith('-aanvraag-bevestiging.eml'));
+  const own = linksIn(confirmation, '/mijn-aanvraag')[0];
+  assert.ok(own, 'the confirmation mail carries the personal link');
   for (const [name, suffix] of [
     ['mijn-aanvraag', ''],
     ['mijn-aanvraag-wijzigen', '/wijzigen'],
@@ -536,12 +640,30 @@ export async function walkFunctionPages(page, visit) {
   await clickAndWait(page, answerRow(page, 'Functie').getByRole('link', { name: /^Wijzigen/ }));
   await visit('aanvraag-wijzigen');
   await clickAndWait(page, page.getByRole('button', { name: 'Controleer uw aanvraag' }));
+  const outboxBefore = listDir(outboxDir());
   await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
+  await assertHeading(page, 'Bevestig uw aanvraag via de e-mail');
+  const sent = page.url();
+  await visit('aanvraag-verstuurd');
+  const checks = (await newFiles(outboxDir(), outboxBefore, 2)).filter((n) => n.endsWith('adres-bevestigen.eml'));
+  const links = linksIn(checks, '/aanvraag/adres');
+  await page.goto(BASE + links[0]);
+  await assertHeading(page, 'Bevestig de aanvraag');
+  await visit('aanvraag-adres');
+  await clickAndWait(page, page.getByRole('button', { name: 'Ja, ik bevestig' }));
+  await assertHeading(page, 'Dank u voor uw bevestiging');
+  await visit('aanvraag-adres-bedankt');
+  await page.goto(BASE + links[1]);
+  await clickAndWait(page, page.getByRole('button', { name: 'Ja, ik bevestig' }));
+  await assertHeading(page, 'De aanvraag is ingediend');
+  await visit('aanvraag-ingediend');
+  await page.goto(sent);
   await assertHeading(page, 'Uw aanvraag is ontvangen');
   await visit('aanvraag-ontvangen');
-  // The personal link, as the applicant follows it.
-  const link = page.locator('.personal-link a');
-  const own = new URL(await link.getAttribute('href')).pathname;
+  // The personal link, as the applicant follows it from the mail.
+  const filed = (await newFiles(outboxDir(), [...outboxBefore, ...checks], 3)).filter((n) => n.endsWith('-aanvraag-bevestiging.eml'));
+  const own = linksIn(filed, '/mijn-aanvraag')[0];
+  assert.ok(own, 'the confirmation mail carries the personal link');
   await page.goto(BASE + own);
   await assertHeading(page, /^Uw aanvraag CBT-\d{4}-\d{4}$/);
   await visit('mijn-aanvraag');

@@ -13,7 +13,9 @@
 //!
 //! | item | `pk` | `sk` | attributes | `expires_at` (TTL) |
 //! |---|---|---|---|---|
-//! | draft | `DRAFT#<id>` | `DRAFT` | `data` (the [`Draft`]) | the draft's expiry |
+//! | draft | `DRAFT#<id>` | `DRAFT` | `data` (the [`Draft`]), `sends` (N: how often its address check's mails were asked for, once sent) | the draft's expiry |
+//! | an address that confirmed | `DRAFT#<id>` | `ADDRESS#<role>` | `at` | the draft's expiry |
+//! | address link | `ADDRLINK#<hash>` | `ADDRLINK` | `data` (the [`AddressLink`]) | the draft's expiry |
 //! | draft -> case marker | `DRAFT#<id>` | `CONFIRMED` | `reference` | none |
 //! | case | `CASE#<reference>` | `CASE` | `data` (the [`Case`]), `version` (N), `state`, `invoice_number`, `draft_id`, `gsi1pk` = `STATE#<state>`, `gsi1sk` = `<next deadline YYYY-MM-DD, or 9999-12-31>#<reference>` | none |
 //! | case event | `CASE#<reference>` | `EVENT#<seq, 6 digits>` | `data` (the [`Event`]) | none |
@@ -33,7 +35,7 @@
 //! eventually consistent: a case changed a moment ago may show its old
 //! state for a moment, which a daily digest and a reminder can bear.
 //!
-//! - `<owner>` is `APP#<reference>`, `CONTACT#<id>` or `DIGEST#<date>`; `<kind>` the mail
+//! - `<owner>` is `APP#<reference>`, `CONTACT#<id>`, `DIGEST#<date>` or `DRAFT#<id>`; `<kind>` the mail
 //!   kind's snake_case name (`invoice`, `application_confirmation`, ...);
 //!   `<since>` is RFC 3339 UTC with microseconds
 //!   (`2031-03-01T12:00:00.000000Z`), fixed width, so a Query on
@@ -57,6 +59,12 @@
 //!   sets `lease_until` if the item exists and no unexpired claim is on
 //!   it. Marking a mail sent is one transaction: delete the pending item
 //!   (and its claim with it), put the sent item.
+//! - Sending an application for its address check is one transaction: the
+//!   draft, on the condition that its `sends` is lower than the new one
+//!   (two clicks send the mails once), and its pending mails. Each address
+//!   that confirms is an item of its own in the draft's partition, so two
+//!   addresses confirming at once cannot undo each other; `get_draft`
+//!   reads the partition.
 //! - TTL deletes lazily (up to days late), so reads check `expires` too.
 //! - Cases, events, counters, markers and sent items have no TTL: they are
 //!   the administration, removed by the schedule when their retention ends. Pending items have none either: they go when sent.
@@ -139,6 +147,7 @@ pub fn owner_key(owner: &Owner) -> String {
         Owner::Application(reference) => format!("APP#{reference}"),
         Owner::Contact(id) => format!("CONTACT#{id}"),
         Owner::Digest(date) => format!("DIGEST#{date}"),
+        Owner::Draft(id) => format!("DRAFT#{id}"),
         Owner::Delivery { message_id, report } => format!("DELIVERY#{message_id}#{report}"),
     }
 }
@@ -472,9 +481,118 @@ impl Store for DynamoStore {
     }
 
     async fn get_draft(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
-        match self.get(&format!("DRAFT#{id}"), "DRAFT").await? {
-            Some(item) => Ok(Some(data::<Draft>(&item, "draft")?).filter(|d| d.expires > now)),
+        let mut draft = None;
+        let mut confirmed = Vec::new();
+        for item in self.partition(&format!("DRAFT#{id}")).await? {
+            let sk = string(&item, "sk", "draft item")?;
+            if sk == "DRAFT" {
+                draft = Some(data::<Draft>(&item, "draft")?);
+            } else if let Some(role) = sk.strip_prefix("ADDRESS#") {
+                if let Some(role) = cbt::address_check::AddressRole::from_key(role) {
+                    confirmed.push(role);
+                }
+            }
+        }
+        confirmed.sort();
+        Ok(draft.filter(|d| d.expires > now).map(|mut d| {
+            d.confirmed = confirmed;
+            d
+        }))
+    }
+
+    async fn submit_draft(&self, draft: &Draft, mails: &[PendingMail]) -> Result<bool, StoreError> {
+        let sends = draft.check.as_ref().map_or(0, |c| c.sends);
+        let mut item = Self::key(&format!("DRAFT#{}", draft.id), "DRAFT");
+        item.insert("data".into(), s(to_json(draft)?));
+        item.insert("expires_at".into(), n(draft.expires.timestamp()));
+        item.insert("sends".into(), n(sends));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#sends) OR #sends < :sends")
+            .expression_attribute_names("#sends", "sends")
+            .expression_attribute_values(":sends", n(sends))
+            .build()
+            .map_err(build_error)?;
+        let mut ops = vec![TransactWriteItem::builder().put(put).build()];
+        for pending in mails {
+            ops.push(self.put_op(Self::pending_item(pending)?, None)?);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(ops))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) => match Self::cancellation_reasons(&err) {
+                Some(reasons)
+                    if reasons.first().is_some_and(|c| {
+                        c == "ConditionalCheckFailed" || c == "TransactionConflict"
+                    }) =>
+                {
+                    Ok(false)
+                }
+                _ => Err(unavailable(err)),
+            },
+        }
+    }
+
+    async fn put_address_link(&self, link: &AddressLink) -> Result<(), StoreError> {
+        let mut item = Self::key(&format!("ADDRLINK#{}", link.hash), "ADDRLINK");
+        item.insert("data".into(), s(to_json(link)?));
+        item.insert("expires_at".into(), n(link.expires.timestamp()));
+        self.put(item).await
+    }
+
+    async fn address_link(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AddressLink>, StoreError> {
+        match self.get(&format!("ADDRLINK#{hash}"), "ADDRLINK").await? {
+            Some(item) => {
+                Ok(Some(data::<AddressLink>(&item, "address link")?).filter(|l| l.expires > now))
+            }
             None => Ok(None),
+        }
+    }
+
+    async fn confirm_address(
+        &self,
+        draft_id: &str,
+        role: cbt::address_check::AddressRole,
+        at: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut item = Self::key(
+            &format!("DRAFT#{draft_id}"),
+            &format!("ADDRESS#{}", role.key()),
+        );
+        item.insert(
+            "at".into(),
+            s(at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        );
+        item.insert("expires_at".into(), n(expires.timestamp()));
+        // The first confirmation is the one kept; a second changes nothing.
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
         }
     }
 
@@ -996,7 +1114,14 @@ fn force_path_style(config: &aws_config::SdkConfig) -> bool {
 pub struct S3Files {
     pub client: aws_sdk_s3::Client,
     pub bucket: String,
+    /// Whether GuardDuty Malware Protection scans this bucket (the
+    /// stack's `EnableMalwareProtection`, `MALWARE_SCAN` to the function):
+    /// without it no tag will ever come, and [`Files::scan`] says so at once.
+    pub scanned: bool,
 }
+
+/// The tag GuardDuty Malware Protection for S3 puts on a scanned object.
+pub const SCAN_TAG: &str = "GuardDutyMalwareScanStatus";
 
 impl S3Files {
     pub fn new(config: &aws_config::SdkConfig, bucket: impl Into<String>) -> S3Files {
@@ -1006,7 +1131,26 @@ impl S3Files {
         S3Files {
             client: aws_sdk_s3::Client::from_conf(s3),
             bucket: bucket.into(),
+            scanned: true,
         }
+    }
+
+    /// The same bucket, not scanned by GuardDuty.
+    pub fn unscanned(self) -> S3Files {
+        S3Files {
+            scanned: false,
+            ..self
+        }
+    }
+}
+
+/// What GuardDuty's tag value says.
+pub fn scan_status(tag: Option<&str>) -> Scan {
+    match tag {
+        None => Scan::Pending,
+        Some("NO_THREATS_FOUND") => Scan::Clean,
+        Some("THREATS_FOUND") => Scan::Threat,
+        Some(other) => Scan::Failed(other.to_string()),
     }
 }
 
@@ -1055,6 +1199,32 @@ impl Files for S3Files {
                 Ok(Some(bytes.into_bytes().to_vec()))
             }
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(files_error(e)),
+        }
+    }
+
+    /// GuardDuty's verdict, from the object's tag: none yet is pending.
+    async fn scan(&self, key: &str) -> Result<Scan, FilesError> {
+        if !self.scanned {
+            return Ok(Scan::NotScanned);
+        }
+        match self
+            .client
+            .get_object_tagging()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(scan_status(
+                out.tag_set()
+                    .iter()
+                    .find(|t| t.key() == SCAN_TAG)
+                    .map(|t| t.value()),
+            )),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => {
+                Ok(Scan::Missing)
+            }
             Err(e) => Err(files_error(e)),
         }
     }

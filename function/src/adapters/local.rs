@@ -6,7 +6,9 @@
 //!   `cases` (each case as it stands, with its nearest deadline),
 //!   `events/<reference>/` (its history, one file per event), `confirmed`
 //!   (draft -> reference), `counters` (the invoice counter per year),
-//!   `tokens` (personal links' hashes), `digests`, `contacts`, `pending`
+//!   `tokens` (personal links' hashes), `address_links` (the hashes of the
+//!   links that confirm a sent application's addresses) and
+//!   `address_confirmed` (which did), `digests`, `contacts`, `pending`
 //!   mail (and `leases`, senders' claims on it), `sent` mail, `ratelimit`;
 //! - `uploads/`: the uploaded documents;
 //! - `outbox/`: every mail as a `.eml` file a person can open.
@@ -75,6 +77,15 @@ struct Counter {
 #[derive(Serialize, Deserialize)]
 struct RateCount {
     count: u32,
+    expires: DateTime<Utc>,
+}
+
+/// That one address of a sent application confirmed it.
+#[derive(Serialize, Deserialize)]
+struct AddressConfirmed {
+    draft_id: String,
+    role: cbt::address_check::AddressRole,
+    at: DateTime<Utc>,
     expires: DateTime<Utc>,
 }
 
@@ -176,6 +187,7 @@ impl LocalStore {
             Owner::Application(r) => ("app", r.clone()),
             Owner::Contact(i) => ("contact", i.clone()),
             Owner::Digest(date) => ("digest", date.to_string()),
+            Owner::Draft(i) => ("draft", i.clone()),
             Owner::Delivery { message_id, report } => {
                 ("delivery", format!("{}-{report}", file_name(message_id)))
             }
@@ -240,10 +252,84 @@ impl Store for LocalStore {
     }
 
     async fn get_draft(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Draft>, StoreError> {
-        Ok(self
+        let Some(mut draft) = self
             .read::<Draft>("drafts", id)
             .await?
-            .filter(|d| d.expires > now))
+            .filter(|d| d.expires > now)
+        else {
+            return Ok(None);
+        };
+        for role in cbt::address_check::AddressRole::ALL {
+            let key = format!("{id}-{}", role.key());
+            if self
+                .read::<AddressConfirmed>("address_confirmed", &key)
+                .await?
+                .is_some()
+            {
+                draft.confirmed.push(role);
+            }
+        }
+        Ok(Some(draft))
+    }
+
+    async fn submit_draft(&self, draft: &Draft, mails: &[PendingMail]) -> Result<bool, StoreError> {
+        let _guard = self.lock.lock().await;
+        let sends = |d: &Draft| d.check.as_ref().map_or(0, |c| c.sends);
+        let before = self
+            .read::<Draft>("drafts", &draft.id)
+            .await?
+            .map_or(0, |d| sends(&d));
+        if before >= sends(draft) {
+            return Ok(false);
+        }
+        self.write("drafts", &draft.id, draft).await?;
+        self.put_pending(mails).await?;
+        Ok(true)
+    }
+
+    async fn put_address_link(&self, link: &AddressLink) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.write("address_links", &link.hash, link).await
+    }
+
+    async fn address_link(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AddressLink>, StoreError> {
+        Ok(self
+            .read::<AddressLink>("address_links", hash)
+            .await?
+            .filter(|l| l.expires > now))
+    }
+
+    async fn confirm_address(
+        &self,
+        draft_id: &str,
+        role: cbt::address_check::AddressRole,
+        at: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        let key = format!("{draft_id}-{}", role.key());
+        if self
+            .read::<AddressConfirmed>("address_confirmed", &key)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        self.write(
+            "address_confirmed",
+            &key,
+            &AddressConfirmed {
+                draft_id: draft_id.to_string(),
+                role,
+                at,
+                expires,
+            },
+        )
+        .await
     }
 
     async fn confirm(&self, to_file: &ToFile) -> Result<Confirmed, StoreError> {
@@ -476,6 +562,12 @@ impl Store for LocalStore {
                 .await?
             + self
                 .purge::<RateCount>("ratelimit", |c| c.expires <= now)
+                .await?
+            + self
+                .purge::<AddressLink>("address_links", |l| l.expires <= now)
+                .await?
+            + self
+                .purge::<AddressConfirmed>("address_confirmed", |c| c.expires <= now)
                 .await?;
         Ok(Purged { items, files })
     }
@@ -651,6 +743,31 @@ impl Files for LocalFiles {
             Err(e) => Err(FilesError(e.to_string())),
         }
     }
+
+    /// The local stand-in for GuardDuty: it knows one threat, the EICAR
+    /// test file (what scanners agree to report, so a test can upload a
+    /// "virus" safely), and calls everything else clean. It scans no more
+    /// than that; the README says so.
+    async fn scan(&self, key: &str) -> Result<Scan, FilesError> {
+        Ok(match self.get(key).await? {
+            None => Scan::Missing,
+            Some(bytes) if contains(&bytes, EICAR) => Scan::Threat,
+            Some(_) => Scan::Clean,
+        })
+    }
+}
+
+/// The EICAR anti-virus test file's signature, in two halves in the
+/// source, so that a scanner on a developer's machine does not flag this
+/// file itself.
+pub const EICAR: &[u8] = concat!(
+    "X5O!P%@AP[4\\PZX54(P^)7CC)7}$",
+    "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+)
+.as_bytes();
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Every mail as a `.eml` file in `dir/outbox/`.

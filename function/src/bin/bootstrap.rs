@@ -34,7 +34,7 @@ use cbt_function::adapters::aws::{DynamoStore, S3Files, SesMailer};
 use cbt_function::config::{Config, ORIGIN_SECRET_PARAMETER};
 use cbt_function::event;
 use cbt_function::handler::{App, Clock};
-use cbt_function::ports::{Files, FilesError};
+use cbt_function::ports::{Files, FilesError, Scan};
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use tracing_subscriber::EnvFilter;
@@ -76,6 +76,10 @@ impl Files for Buckets {
 
     async fn delete(&self, key: &str) -> Result<(), FilesError> {
         self.for_key(key).delete(key).await
+    }
+
+    async fn scan(&self, key: &str) -> Result<Scan, FilesError> {
+        self.for_key(key).scan(key).await
     }
 }
 
@@ -221,7 +225,19 @@ async fn app() -> Result<AwsApp, Error> {
         store: DynamoStore::new(&sdk, table),
         mailer: SesMailer::new(&sdk, configuration_set),
         files: Buckets {
-            uploads: S3Files::new(&sdk, bucket),
+            // The stack sets it from EnableMalwareProtection; a run without
+            // the stack (cargo lambda watch on moto) has no GuardDuty, and
+            // the secretariat's mail then says the document was not scanned.
+            uploads: match optional("MALWARE_SCAN").as_deref().unwrap_or("off") {
+                "guardduty" => S3Files::new(&sdk, bucket),
+                "off" => S3Files::new(&sdk, bucket).unscanned(),
+                other => {
+                    return Err(format!(
+                        "environment variable MALWARE_SCAN is not valid: \"{other}\" is neither guardduty nor off"
+                    )
+                    .into())
+                }
+            },
             invoices: invoices_bucket.map(|b| S3Files::new(&sdk, b)),
         },
         clock: Clock::System,

@@ -62,6 +62,8 @@ pub fn draft(id: &str, at: DateTime<Utc>) -> Draft {
         }],
         created: at,
         expires: at + Duration::hours(24),
+        check: None,
+        confirmed: Vec::new(),
     }
 }
 
@@ -503,6 +505,7 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
         received: now,
         enquiry: enquiry(),
         expires: now + Duration::days(365),
+        acknowledged: true,
     };
     store
         .put_contact(
@@ -587,6 +590,167 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
     );
 }
 
+/// The address check's part of the store: a sent draft with its mails,
+/// sent once however often it is asked at once, its links (by hash, until
+/// they expire), and its addresses' confirmations, each kept once and
+/// never lost to another at the same moment.
+pub async fn address_check_contract<S: Store>(store: &S, unique: &str) {
+    use cbt::address_check::{AddressCheck, AddressRole};
+    let now = t(2031, 4, 1, 12);
+    let rules = cbt::embedded_rules().expect("rules");
+    let mut d = draft(&format!("{unique}-a1"), now);
+    store.put_draft(&d).await.expect("put draft");
+    let check = AddressCheck::new(&application(), now, &rules.retention);
+    assert_eq!(check.roles, [AddressRole::Contact, AddressRole::Invoice]);
+    d.expires = check.until;
+    d.check = Some(check.clone());
+    let owner = Owner::Draft(d.id.clone());
+    let kinds = [MailKind::ContactAddressCheck, MailKind::InvoiceAddressCheck];
+    let mails = pending(&owner, &kinds, check.sends, now);
+    let mine = || async {
+        store
+            .pending_mails()
+            .await
+            .expect("pending")
+            .into_iter()
+            .filter(|p| p.owner == owner)
+            .collect::<Vec<_>>()
+    };
+
+    // Sent: kept with its mails; sent again at the same count, nothing.
+    assert!(store.submit_draft(&d, &mails).await.expect("submit"));
+    assert_eq!(
+        store.get_draft(&d.id, now).await.expect("get"),
+        Some(d.clone())
+    );
+    assert_eq!(mine().await.len(), 2);
+    let later = pending(&owner, &kinds, check.sends, now + Duration::seconds(1));
+    assert!(!store.submit_draft(&d, &later).await.expect("submit twice"));
+    assert_eq!(mine().await.len(), 2, "two clicks send once");
+    // Asked again: the next count passes, once.
+    let mut again = d.clone();
+    again.check = Some(check.again());
+    let second = pending(&owner, &kinds[..1], 2, now + Duration::minutes(5));
+    assert!(store.submit_draft(&again, &second).await.expect("again"));
+    assert!(!store
+        .submit_draft(&again, &second)
+        .await
+        .expect("again, twice"));
+    assert_eq!(mine().await.len(), 3);
+    for m in mine().await {
+        store.mail_sent(&m, "sent-in-test").await.expect("sent");
+    }
+    assert!(mine().await.is_empty());
+
+    // Links: by hash, until they expire.
+    let link = AddressLink {
+        hash: format!("{unique}-hash-contact"),
+        draft_id: d.id.clone(),
+        role: AddressRole::Invoice,
+        expires: d.expires,
+    };
+    store.put_address_link(&link).await.expect("put link");
+    assert_eq!(
+        store.address_link(&link.hash, now).await.expect("link"),
+        Some(link.clone())
+    );
+    assert_eq!(
+        store
+            .address_link(&link.hash, d.expires)
+            .await
+            .expect("link"),
+        None,
+        "an expired link opens nothing"
+    );
+    assert_eq!(
+        store
+            .address_link(&format!("{unique}-unknown"), now)
+            .await
+            .expect("link"),
+        None
+    );
+
+    // Confirmations: each kept once, both at once both kept.
+    let confirmed = |at| {
+        let id = d.id.clone();
+        async move {
+            store
+                .get_draft(&id, at)
+                .await
+                .expect("get")
+                .expect("the draft")
+                .confirmed
+        }
+    };
+    assert!(confirmed(now).await.is_empty());
+    let (a, b) = tokio::join!(
+        store.confirm_address(&d.id, AddressRole::Invoice, now, d.expires),
+        store.confirm_address(&d.id, AddressRole::Contact, now, d.expires),
+    );
+    a.expect("invoice confirms");
+    b.expect("contact confirms");
+    assert_eq!(
+        confirmed(now).await,
+        [AddressRole::Contact, AddressRole::Invoice]
+    );
+    store
+        .confirm_address(
+            &d.id,
+            AddressRole::Contact,
+            now + Duration::hours(1),
+            d.expires,
+        )
+        .await
+        .expect("a second time changes nothing");
+    assert_eq!(
+        confirmed(now).await,
+        [AddressRole::Contact, AddressRole::Invoice]
+    );
+    // Another draft's confirmations are its own.
+    let other = draft(&format!("{unique}-a2"), now);
+    store.put_draft(&other).await.expect("put");
+    assert!(store
+        .get_draft(&other.id, now)
+        .await
+        .expect("get")
+        .expect("draft")
+        .confirmed
+        .is_empty());
+
+    // The whole check goes when the draft expires.
+    assert_eq!(store.get_draft(&d.id, d.expires).await.expect("get"), None);
+    let purged = store.purge_expired(d.expires).await.expect("purge");
+    if purged.items > 0 {
+        assert!(
+            purged.items >= 4,
+            "the draft, the link, two confirmations: {purged:?}"
+        );
+    }
+}
+
+/// What the file store's malware scan reports: `mark(key, threat)` makes
+/// the file under `key` one the scan judges (clean, or a threat), as the
+/// adapter's scanner would.
+pub async fn scan_contract<F: Files>(files: &F, unique: &str, mark: impl AsyncFn(&str, bool)) {
+    assert_eq!(
+        files
+            .scan(&format!("applications/{unique}/nooit.pdf"))
+            .await
+            .expect("scan"),
+        Scan::Missing
+    );
+    for (name, threat) in [("schoon", false), ("besmet", true)] {
+        let key = format!("applications/{unique}/{name}.pdf");
+        files
+            .put(&key, b"%PDF-1.4 document", "application/pdf")
+            .await
+            .expect("put");
+        mark(&key, threat).await;
+        let expected = if threat { Scan::Threat } else { Scan::Clean };
+        assert_eq!(files.scan(&key).await.expect("scan"), expected, "{name}");
+    }
+}
+
 /// Numbers stay unique and gapless when many confirm at once.
 pub async fn concurrent_confirmations<S: Store + 'static>(
     store: std::sync::Arc<S>,
@@ -658,8 +822,12 @@ pub fn message(to: &str) -> Message {
     let mut mails = cbt::follow_up::contact(
         &rules,
         &templates,
-        &enquiry,
-        t(2031, 3, 1, 12).date_naive(),
+        &cbt::follow_up::Received {
+            enquiry: &enquiry,
+            at: t(2031, 3, 1, 12),
+            reference: "CBT-C-0A1B2C3D",
+            acknowledged: true,
+        },
         &from,
     )
     .expect("mails");

@@ -19,7 +19,7 @@ use cbt::case::{Action, Actor, Outcome, Refusal, State};
 use cbt::Cents;
 use cbt_function::adapters::local::Outbox;
 use cbt_function::cases::{act, act_on, ActError};
-use cbt_function::ports::{Files, Store};
+use cbt_function::ports::{Files, Mailer, Store};
 use cbt_function::{handle, App, Clock};
 use chrono::{NaiveDate, TimeZone, Utc};
 use http::{Request, Response};
@@ -118,6 +118,19 @@ const SECRETARIAT: &str = "aanvragen@balanstoetstelemarketing.nl";
 /// Files the sample application on 4 January 2027; its reference and the
 /// personal page's address (`/mijn-aanvraag/<secret>`).
 pub async fn apply<S: Store, F: Files>(app: &mut App<S, Outbox, F>) -> (String, String) {
+    let outbox = app.mailer.dir().to_path_buf();
+    let draft = send(app).await;
+    let reference = file(app, &draft, &outbox).await;
+    let confirmation = mails(&outbox)
+        .into_iter()
+        .rfind(|m| m.0 == "aanvraag-bevestiging")
+        .expect("the confirmation");
+    (reference, personal_link(&confirmation.2))
+}
+
+/// Posts the sample application on 4 January 2027, reads it back and
+/// sends it for its address check; its draft's id.
+pub async fn send<S: Store, F: Files>(app: &mut App<S, Outbox, F>) -> String {
     let site = app.config.site_url.clone();
     set_day(app, d(2027, 1, 4));
     let (ct, body) = cbt::sample::multipart(
@@ -151,18 +164,92 @@ pub async fn apply<S: Store, F: Files>(app: &mut App<S, Outbox, F>) -> (String, 
     )
     .await;
     assert_eq!(done.status(), 303);
-    let secret = location(&done)
-        .split("sleutel=")
-        .nth(1)
-        .expect("a personal link")
-        .to_string();
-    let case = app
-        .store
-        .get_confirmed(&draft)
+    assert_eq!(
+        app.store.get_confirmed(&draft).await.expect("store"),
+        None,
+        "nothing is filed before the addresses confirm"
+    );
+    draft
+}
+
+/// Confirms both addresses of sent draft `draft` from the mails in
+/// `outbox`, which files it; the case's reference.
+pub async fn file<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    draft: &str,
+    outbox: &Path,
+) -> String {
+    assert_eq!(
+        confirm_addresses(app, outbox).await,
+        2,
+        "contact and invoice"
+    );
+    app.store
+        .get_confirmed(draft)
         .await
         .expect("store")
-        .expect("filed");
-    (case.reference, format!("/mijn-aanvraag/{secret}"))
+        .expect("filed")
+        .reference
+}
+
+/// The links in the text of a mail that start with `prefix` and end in a
+/// 64-character secret.
+pub fn links(text: &str, prefix: &str) -> Vec<String> {
+    text.split(prefix)
+        .skip(1)
+        .filter_map(|rest| {
+            let secret: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+            (secret.len() == 64).then(|| format!("{prefix}{secret}"))
+        })
+        .collect()
+}
+
+/// The path of the personal link in a mail's text.
+pub fn personal_link(text: &str) -> String {
+    links(text, "/mijn-aanvraag/")
+        .into_iter()
+        .next()
+        .expect("a personal link in the mail")
+}
+
+/// Follows every address-check link in the outbox that was not followed
+/// yet, as the person at each address does: opens the page, presses the
+/// button. Returns how many it confirmed.
+pub async fn confirm_addresses<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    outbox: &Path,
+) -> usize {
+    let site = app.config.site_url.clone();
+    let mut confirmed = 0;
+    for (kind, _, body) in mails(outbox) {
+        if kind != "adres-bevestigen" && kind != "factuuradres-bevestigen" {
+            continue;
+        }
+        for path in links(&body, "/aanvraag/adres/") {
+            let page = handle(app, request(&site, "GET", &path, None, Vec::new())).await;
+            assert_eq!(page.status(), 200, "{}", text(&page));
+            if text(&page).contains("Dank u voor uw bevestiging")
+                || text(&page).contains("De aanvraag is ingediend")
+            {
+                continue;
+            }
+            let done = handle(
+                app,
+                request(
+                    &site,
+                    "POST",
+                    &path,
+                    Some("application/x-www-form-urlencoded"),
+                    Vec::new(),
+                ),
+            )
+            .await;
+            assert_eq!(done.status(), 303, "{}", text(&done));
+            assert_eq!(location(&done), path);
+            confirmed += 1;
+        }
+    }
+    confirmed
 }
 
 /// The whole procedure; `outbox` is the outbox's folder.
@@ -170,7 +257,17 @@ pub async fn journey<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &P
     let site = app.config.site_url.clone();
     let (reference, page) = apply(app).await;
     let filed = mails(outbox);
-    assert_eq!(filed.len(), 3, "confirmation, invoice, secretariat");
+    assert_eq!(
+        filed.iter().map(|m| m.0.as_str()).collect::<Vec<_>>(),
+        [
+            "adres-bevestigen",
+            "factuuradres-bevestigen",
+            "aanvraag-bevestiging",
+            "factuur",
+            "aanvraag-secretariaat"
+        ],
+        "the address check, then confirmation, invoice, secretariat"
+    );
     let confirmation = filed
         .iter()
         .find(|m| m.0 == "aanvraag-bevestiging")
@@ -649,6 +746,26 @@ pub async fn reports<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &P
     assert_eq!((tally.kept, tally.unknown), (0, 1));
     assert_eq!(mails(outbox).len(), before + 1);
 
+    // A mail that asked to confirm an address belongs to no filed
+    // application: its bounce is kept, and the secretariat is not told
+    // (else a dead address typed into the form would mail it).
+    let mut address_checks = Vec::new();
+    for (id, kind) in outbox_ids(app) {
+        if kind == "adres-bevestigen" {
+            address_checks.push((id.clone(), app.store.sent_mail(&id).await.expect("store")));
+        }
+    }
+    let (check_id, check_sent) = address_checks.pop().expect("an address-check mail");
+    assert!(
+        matches!(check_sent.map(|s| s.mail.owner), Some(Owner::Draft(_))),
+        "kept as the sent application's"
+    );
+    let dead = reports_from_ses(&ses_event("ses-bounce.json", &check_id, CONTACT, "fb-5"))
+        .expect("an SES event");
+    let tally = record(app, &dead).await.expect("recorded");
+    assert_eq!((tally.kept, tally.notices), (1, 0), "{tally:?}");
+    assert_eq!(mails(outbox).len(), before + 1, "nobody told");
+
     // A complaint about a contact message's acknowledgement.
     let site = app.config.site_url.clone();
     let posted = handle(
@@ -731,9 +848,11 @@ fn outbox_ids<S, F>(app: &App<S, Outbox, F>) -> Vec<(String, String)> {
 /// three goes out once. (Without the claim every one of the twelve lists
 /// the same three pending mails before any is marked sent.)
 pub async fn exactly_once<S: Store, F: Files>(app: &mut App<S, Outbox, F>, outbox: &Path) {
-    // An outbox inside a file cannot be written: every send fails.
+    let draft = send(app).await;
+    // An outbox inside a file cannot be written: every send of the
+    // filing fails.
     let working = std::mem::replace(&mut app.mailer, Outbox::new("/dev/null"));
-    let (reference, _) = apply(app).await;
+    let reference = file(app, &draft, outbox).await;
     app.mailer = working;
     let owner = cbt_function::ports::Owner::Application(reference.clone());
     let pending = app.store.pending_mails().await.expect("pending");

@@ -149,3 +149,42 @@ pub fn wait_for(deadline: Duration, mut ok: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// The paths `<prefix>/<64 hex digits>` in the mails of the outbox folder
+/// `outbox`, in the order the mails were written: the links a person
+/// would follow. Quoted-printable soft line breaks are undone first.
+pub fn links_in_outbox(outbox: &Path, prefix: &str) -> Vec<String> {
+    let mut names: Vec<_> = fs::read_dir(outbox)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    names.sort();
+    let mut found = Vec::new();
+    for path in names {
+        let raw = fs::read_to_string(&path).unwrap_or_default();
+        let text = raw.replace("=\r\n", "").replace("=\n", "");
+        for piece in text.split(prefix).skip(1) {
+            let secret: String = piece
+                .trim_start_matches('/')
+                .chars()
+                .take_while(char::is_ascii_hexdigit)
+                .collect();
+            let link = format!("{prefix}/{secret}");
+            if secret.len() == 64 && !found.contains(&link) {
+                found.push(link);
+            }
+        }
+    }
+    found
+}
+
+/// Confirms a sent application's addresses as their owners do: every
+/// address-check link in the outbox, its button. How many it pressed.
+pub fn confirm_addresses(port: u16, outbox: &Path) -> usize {
+    let links = links_in_outbox(outbox, "/aanvraag/adres");
+    for link in &links {
+        let (status, page) =
+            post(port, link, "application/x-www-form-urlencoded", b"").expect("confirm an address");
+        assert_eq!(status, 303, "{page}");
+    }
+    links.len()
+}

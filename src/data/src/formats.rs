@@ -138,6 +138,46 @@ pub fn one_line(input: &str) -> Result<String, FormatError> {
     Ok(out)
 }
 
+/// The longest customer's reference ([`normalize_reference`]).
+pub const REFERENCE_MAX_CHARS: usize = 20;
+
+/// A customer's own reference for the invoice, as purchase-order numbers
+/// are (`4500012345`, `PO-2026/0042`, `INK 26.113`): 1 to
+/// [`REFERENCE_MAX_CHARS`] characters, letters and digits (ASCII), with
+/// single spaces and the separators `-`, `/`, `.` and `_` between them.
+/// The field is the CBT's "extra informatie factuur (bijv. PO-nummer)",
+/// narrowed by its own decision to what such numbers are: it is printed
+/// on an invoice and in a mail under the commission's name, so it must
+/// not carry a sentence ("LET OP: ons IBAN is gewijzigd ...").
+pub fn normalize_reference(input: &str) -> Result<String, FormatError> {
+    let value = one_line(input)?;
+    let separator = |c: char| matches!(c, ' ' | '-' | '/' | '.' | '_');
+    let chars: Vec<char> = value.chars().collect();
+    let shaped = !chars.is_empty()
+        && chars.len() <= REFERENCE_MAX_CHARS
+        && chars
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || separator(*c))
+        && chars.first().is_some_and(char::is_ascii_alphanumeric)
+        && chars.last().is_some_and(char::is_ascii_alphanumeric)
+        && chars
+            .windows(2)
+            .all(|w| !matches!(w, [a, b] if separator(*a) && separator(*b)));
+    if shaped {
+        Ok(value)
+    } else {
+        Err(Invalid)
+    }
+}
+
+/// Whether `text` holds `=?`, the start of an RFC 2047 encoded word
+/// (`=?utf-8?q?...?=`). Mail programs decode such a word in a header into
+/// what it encodes, line breaks and bidi controls included, so no answer
+/// that may become a header (a name, a subject) may carry one.
+pub fn has_encoded_word(text: &str) -> bool {
+    text.contains("=?")
+}
+
 /// A KvK number: 8 digits, stored without separators. A 12-digit branch
 /// number (vestigingsnummer) is refused: the invoice needs the
 /// organisation's number, and silently cutting one down would guess.
@@ -682,6 +722,28 @@ fn sniff_zip(bytes: &[u8]) -> Option<DocumentKind> {
         (false, true) => Some(DocumentKind::Docx),
         _ => None,
     }
+}
+
+/// Whether a DOCX or ODT carries macros or other code a word processor
+/// runs: a `.docm` saved as `.docx` (`word/vbaProject.bin`), ActiveX
+/// controls (`word/activeX/`), an OpenDocument's Basic or scripts
+/// (`Basic/`, `Scripts/`). Judged by the names in the ZIP's directory, so
+/// nothing is decompressed; a PDF, or what is no ZIP, has none of these.
+pub fn has_macros(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(ZIP_LOCAL) {
+        return false;
+    }
+    let Some(names) = central_directory_names(bytes) else {
+        return false;
+    };
+    names.iter().any(|name| {
+        let lower = name.to_ascii_lowercase();
+        lower.ends_with(b"vbaproject.bin")
+            || lower.ends_with(b"vbadata.xml")
+            || lower.starts_with(b"word/activex/")
+            || lower.starts_with(b"basic/")
+            || lower.starts_with(b"scripts/")
+    })
 }
 
 /// OpenDocument puts its type first and uncompressed, precisely so that it
@@ -1464,6 +1526,75 @@ mod tests {
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         );
         assert_eq!(DocumentKind::Odt.mime().as_bytes(), ODT_MIME);
+    }
+
+    #[test]
+    fn reference_table() {
+        for (input, expected) in [
+            ("4500012345", Some("4500012345")),
+            (" PO-2026/0042 ", Some("PO-2026/0042")),
+            ("INK 26.113", Some("INK 26.113")),
+            ("INK   26.113", Some("INK 26.113")),
+            ("a", Some("a")),
+            ("KP_7", Some("KP_7")),
+            ("12345678901234567890", Some("12345678901234567890")),
+            ("123456789012345678901", None),
+            ("LET OP: ons IBAN is gewijzigd, betaal op NL12 EVIL", None),
+            ("IBAN:NL12", None),
+            ("-12", None),
+            ("12-", None),
+            ("12--3", None),
+            ("12 / 3", None),
+            ("PO\n123", None),
+            ("PO#123", None),
+            ("Bestelnr. 12", None),
+            ("inkoopnr é1", None),
+            ("=?utf-8?q?x?=", None),
+            ("", None),
+        ] {
+            let got = normalize_reference(input).ok();
+            assert_eq!(got.as_deref(), expected, "{input:?}");
+        }
+        assert_eq!(normalize_reference("PO\n123"), Err(NotOneLine));
+    }
+
+    /// A `.docm` renamed `.docx` is still a Word document, with its macros
+    /// in `word/vbaProject.bin`: that, ActiveX, and OpenDocument Basic or
+    /// scripts are what [`has_macros`] finds; plain documents have none.
+    #[test]
+    fn macros_are_found_by_their_entries() {
+        assert!(!has_macros(&docx()));
+        assert!(!has_macros(&odt()));
+        assert!(!has_macros(PDF));
+        assert!(!has_macros(b"PK\x03\x04 not a zip at all"));
+        let docm = zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+            ("word/vbaProject.bin", b"\xd0\xcf\x11\xe0"),
+        ]);
+        assert_eq!(sniff_document(&docm), Some(DocumentKind::Docx));
+        assert!(has_macros(&docm));
+        for entry in [
+            "word/VBAPROJECT.BIN",
+            "word/vbaData.xml",
+            "word/activeX/activeX1.xml",
+            "Basic/Standard/Module1.xml",
+            "Scripts/python/evil.py",
+        ] {
+            let bytes = zip(&[
+                ("[Content_Types].xml", b"<Types/>"),
+                ("word/document.xml", b"<w:document/>"),
+                (entry, b"x"),
+            ]);
+            assert!(has_macros(&bytes), "{entry}");
+        }
+        // A name that merely mentions one is not one.
+        let bytes = zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+            ("word/media/basic/scripts.png", b"x"),
+        ]);
+        assert!(!has_macros(&bytes));
     }
 
     /// A directory whose records run past its own end, or past the end

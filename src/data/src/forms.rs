@@ -84,6 +84,9 @@ pub enum FieldType {
     Country,
     /// A Dutch or EU VAT id.
     VatId,
+    /// A customer's own reference, such as a purchase-order number: short,
+    /// letters, digits and a few separators ([`crate::formats::normalize_reference`]).
+    Reference,
     /// A whole number within `min`..=`max`.
     Number,
     /// One of `options`.
@@ -178,7 +181,7 @@ pub struct Choice {
 
 impl FieldType {
     /// Every kind, in the order above.
-    pub const ALL: [FieldType; 14] = [
+    pub const ALL: [FieldType; 15] = [
         FieldType::Text,
         FieldType::Textarea,
         FieldType::Email,
@@ -187,6 +190,7 @@ impl FieldType {
         FieldType::Postcode,
         FieldType::Country,
         FieldType::VatId,
+        FieldType::Reference,
         FieldType::Number,
         FieldType::Radio,
         FieldType::Checkbox,
@@ -206,6 +210,7 @@ impl FieldType {
             FieldType::Postcode => "postcode",
             FieldType::Country => "country",
             FieldType::VatId => "vat_id",
+            FieldType::Reference => "reference",
             FieldType::Number => "number",
             FieldType::Radio => "radio",
             FieldType::Checkbox => "checkbox",
@@ -231,7 +236,7 @@ impl Field {
             }
             // A btw-id also has to fit the country of its address.
             FieldType::VatId => codes.extend(["invalid", "other_country"]),
-            FieldType::Postcode => codes.extend(["invalid", "one_line"]),
+            FieldType::Postcode | FieldType::Reference => codes.extend(["invalid", "one_line"]),
             FieldType::Number => codes.push("invalid"),
             FieldType::Radio | FieldType::Checkbox | FieldType::Checkboxes => {
                 codes.push("invalid");

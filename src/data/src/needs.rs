@@ -137,7 +137,8 @@ pub mod contact {
 pub const RELATIONSHIPS: &[&str] = &["oud_klanten", "oud_leden", "oud_donateurs"];
 
 use FieldType::{
-    Checkboxes, Country, Email, File, Kvk, Number, Postcode, Radio, Tel, Text, Textarea, VatId,
+    Checkboxes, Country, Email, File, Kvk, Number, Postcode, Radio, Reference, Tel, Text, Textarea,
+    VatId,
 };
 
 const fn need(
@@ -318,7 +319,7 @@ pub const APPLICATION: &[Need] = &[
     ),
     need(
         application::INVOICE_REFERENCE,
-        &[Text],
+        &[Reference],
         Presence::Optional,
         "de referentie van de klant op de factuur",
     ),

@@ -14,6 +14,9 @@ pub const FILE: &str = "data/retention.toml";
 pub struct Retention {
     /// Unfinished applications (drafts) and their uploads, in hours.
     pub drafts_hours: u32,
+    /// Applications sent but not confirmed by e-mail, and their documents,
+    /// in days after they were sent.
+    pub unconfirmed_days: u32,
     /// Contact messages, in days after receipt.
     pub contact_messages_days: u32,
     /// Application files (answers, documents, advice): years after the
