@@ -349,6 +349,27 @@ export async function confirmAddresses(page, names) {
 }
 
 /**
+ * Sends the application on the check page, and both addresses confirm by
+ * the links mailed to them. Returns the address check's mails and the
+ * application's three mails (confirmation, invoice, secretariat).
+ */
+export async function sendAndConfirm(page) {
+  const before = listDir(outboxDir());
+  await clickAndWait(page, page.getByRole('button', { name: 'Aanvraag versturen' }));
+  await assertHeading(page, 'Bevestig uw aanvraag via de e-mail');
+  await newFiles(outboxDir(), before, 2);
+  await new Promise((r) => setTimeout(r, 300));
+  const checks = listDir(outboxDir()).filter((n) => !before.includes(n) && n.endsWith('.eml'));
+  await confirmAddresses(page, checks);
+  const filed = [...before, ...checks];
+  await newFiles(outboxDir(), filed, 3);
+  await new Promise((r) => setTimeout(r, 300));
+  const sent = listDir(outboxDir()).filter((n) => !filed.includes(n) && n.endsWith('.eml'));
+  assert.equal(sent.length, 3, `the application's three mails: ${sent}`);
+  return { checks, sent };
+}
+
+/**
  * The whole application, as a person in a browser does it: home page,
  * menu, form by its labels, check page, one change, sending, and the two
  * addresses confirming by the links mailed to them. Returns what it saw,
