@@ -173,6 +173,21 @@ mod tests {
             .any(|t| t.contains("\"3.680,00\" is geen bedrag")));
     }
 
+    /// 100% is the highest percentage that is one (found by mutation
+    /// testing: only 121 was tried).
+    #[test]
+    fn a_vat_percentage_up_to_a_hundred() {
+        let file = |p: u32| {
+            format!("vat_percent = {p}\n[[tariffs]]\nkey = \"commercieel\"\nlabel = \"C\"\nexcl_vat = \"10.00\"\n")
+        };
+        let s = schedule(&file(100)).expect("100% is a percentage");
+        assert_eq!(s.tariffs[0].total, Cents(2000));
+        let errors = schedule(&file(101)).expect_err("101% is not");
+        assert!(errors[0]
+            .message
+            .contains("vat_percent = 101 is geen btw-percentage"));
+    }
+
     #[test]
     fn empty_schedule_is_an_error() {
         let errors = schedule("vat_percent = 21\ntariffs = []\n").unwrap_err();

@@ -877,6 +877,10 @@ mod tests {
             ("Jan\u{0}Jansen", "JanJansen"),
             ("\u{200B}Jan\u{202E} Jansen", "Jan Jansen"),
             ("Jansen B.V.\n", "Jansen B.V."),
+            // A line or paragraph separator pasted along at an end is
+            // whitespace like a newline there, not a second line.
+            ("Jansen B.V.\u{2028}", "Jansen B.V."),
+            ("\u{2029}Jansen", "Jansen"),
             ("\r\nJansen\r\n", "Jansen"),
             ("", ""),
             ("Stichting Ærø — ‘Zuid’", "Stichting Ærø — ‘Zuid’"),
