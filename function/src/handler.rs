@@ -78,6 +78,7 @@ pub async fn handle<S: Store, M: Mailer, F: Files>(
     req: Request<Bytes>,
 ) -> Response<Bytes> {
     let wants = Wants::from_headers(req.headers());
+    let accepts = crate::compression::accepts_gzip(req.headers());
     let query = req.uri().query().unwrap_or("").to_string();
     // HEAD is answered as GET is, without the body.
     let head = req.method() == Method::HEAD;
@@ -107,10 +108,11 @@ pub async fn handle<S: Store, M: Mailer, F: Files>(
         Ok(Route::ConfirmAddress { secret }) => addresses::confirm(app, req, &secret).await,
         Err(failure) => Err(failure),
     };
-    let mut response = result.unwrap_or_else(|failure| {
+    let response = result.unwrap_or_else(|failure| {
         failure.log();
         failure.respond(app, wants)
     });
+    let mut response = crate::compression::gzip(accepts, response);
     if head {
         *response.body_mut() = Bytes::new();
     }

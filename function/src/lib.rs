@@ -35,6 +35,7 @@ pub mod applicant;
 pub mod body;
 pub mod cases;
 pub mod challenge;
+pub mod compression;
 pub mod config;
 pub mod contact;
 pub mod delivery;
