@@ -115,6 +115,11 @@ pub enum Actor {
         /// As shown in the history.
         name: String,
     },
+    /// A member of the commission, by name: reads cases and adds notes.
+    Commission {
+        /// As shown in the history.
+        name: String,
+    },
     /// The schedule (reminders, retention).
     Schedule,
     /// A bank statement that was read in.
@@ -126,6 +131,7 @@ impl fmt::Display for Actor {
         match self {
             Actor::Applicant => f.write_str("de aanvrager"),
             Actor::Secretariat { name } => write!(f, "{name} (secretariaat)"),
+            Actor::Commission { name } => write!(f, "{name} (commissie)"),
             Actor::Schedule => f.write_str("automatisch"),
             Actor::BankImport => f.write_str("bankafschrift"),
         }
@@ -279,6 +285,12 @@ pub enum Action {
     /// A new personal link, asked for on the site ("Stuur mij de link
     /// opnieuw").
     SendLink,
+    /// "Notitie toevoegen": for the secretariat and the commission only;
+    /// the applicant never sees it.
+    AddNote {
+        /// The note.
+        text: String,
+    },
 }
 
 impl Action {
@@ -296,6 +308,7 @@ impl Action {
             Action::Withdraw { .. } => "intrekken",
             Action::SendReminder => "betalingsherinnering sturen",
             Action::SendLink => "persoonlijke link sturen",
+            Action::AddNote { .. } => "notitie toevoegen",
         }
     }
 }
@@ -372,6 +385,11 @@ pub enum Change {
     },
     /// A new personal link was sent to the contact person.
     LinkSent,
+    /// A note by the secretariat or the commission (internal).
+    NoteAdded {
+        /// The note.
+        text: String,
+    },
     /// The application files' retention ended: personal data removed,
     /// what the invoices need kept.
     Anonymised {
@@ -381,6 +399,11 @@ pub enum Change {
 }
 
 impl Change {
+    /// Whether only the CBT sees this change (a note), not the applicant.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Change::NoteAdded { .. })
+    }
+
     /// The change in one Dutch sentence, for the history.
     pub fn summary(&self) -> String {
         match self {
@@ -461,6 +484,7 @@ impl Change {
             ),
             Change::ReminderSent { number } => format!("Betalingsherinnering {number} verstuurd"),
             Change::LinkSent => "Persoonlijke link opnieuw verstuurd".into(),
+            Change::NoteAdded { .. } => "Notitie toegevoegd".into(),
             Change::Anonymised { on } => format!(
                 "Bewaartermijn verstreken op {}: persoonsgegevens verwijderd",
                 dutch_date(*on)
@@ -488,7 +512,9 @@ impl Change {
             Change::Withdrawn { .. } => vec![Withdrawn],
             Change::ReminderSent { .. } => vec![PaymentReminder],
             Change::LinkSent => vec![LinkResent],
-            Change::ChangesFinished | Change::Anonymised { .. } => Vec::new(),
+            Change::ChangesFinished | Change::Anonymised { .. } | Change::NoteAdded { .. } => {
+                Vec::new()
+            }
         }
     }
 }
@@ -682,6 +708,9 @@ impl Case {
             }
             Action::SendReminder => *actor == Actor::Schedule,
             Action::SendLink => *actor == Actor::Applicant,
+            Action::AddNote { .. } => {
+                matches!(actor, Actor::Secretariat { .. } | Actor::Commission { .. })
+            }
         }
     }
 
@@ -707,6 +736,8 @@ impl Case {
             ],
             // Also after the end: the applicant may want to read the advice.
             Action::SendLink => &State::ALL,
+            // Also after the end: an objection, a call, a correction.
+            Action::AddNote { .. } => &State::ALL,
         }
     }
 
@@ -903,6 +934,20 @@ impl Case {
                 }
                 Ok(Change::LinkSent)
             }
+            Action::AddNote { text } => {
+                let text = text.trim();
+                if text.is_empty() {
+                    return Err(Refusal::Invalid("Schrijf de notitie."));
+                }
+                if self.anonymised {
+                    return Err(Refusal::Invalid(
+                        "De gegevens van deze aanvraag zijn niet meer bewaard.",
+                    ));
+                }
+                Ok(Change::NoteAdded {
+                    text: text.to_string(),
+                })
+            }
             Action::SendReminder => {
                 let next = deadlines.next_reminder(periods, self);
                 match next {
@@ -971,7 +1016,7 @@ impl Case {
                 self.reminders_sent = *number;
                 self.last_reminder = Some(on);
             }
-            Change::LinkSent => {}
+            Change::LinkSent | Change::NoteAdded { .. } => {}
             Change::Anonymised { .. } => self.anonymised = true,
         }
         self.version += 1;
@@ -1123,6 +1168,8 @@ impl Event {
             }
             Change::Declined { reason, .. } => *reason = REMOVED.into(),
             Change::AdviceRecorded { advice } => advice.motivation = REMOVED.into(),
+            // A note may name people; it goes with the rest.
+            Change::NoteAdded { text } => *text = REMOVED.into(),
             _ => {}
         }
         event

@@ -544,9 +544,11 @@ impl CaseView {
             invoice_number: case.invoice_number.to_string(),
             invoiced: case.invoiced.to_string(),
             advice: case.advice.is_some(),
+            // Notes are the CBT's internal working notes, not the applicant's.
             history: events
                 .iter()
                 .rev()
+                .filter(|e| !e.change.is_internal())
                 .map(|e| HistoryRow {
                     date: dutch_date(local_date(e.at)),
                     actor: e.actor.to_string(),

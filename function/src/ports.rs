@@ -273,6 +273,121 @@ pub struct AddressLink {
     pub expires: DateTime<Utc>,
 }
 
+/// What a member of the staff may do in the workspace (`/beheer/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// Every action, and the staff list.
+    Secretariaat,
+    /// Reads the cases and adds notes.
+    Commissie,
+}
+
+impl StaffRole {
+    /// As the workspace shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            StaffRole::Secretariaat => "secretariaat",
+            StaffRole::Commissie => "commissie",
+        }
+    }
+
+    /// From its label (a form's value).
+    pub fn from_label(label: &str) -> Option<StaffRole> {
+        match label {
+            "secretariaat" => Some(StaffRole::Secretariaat),
+            "commissie" => Some(StaffRole::Commissie),
+            _ => None,
+        }
+    }
+}
+
+/// A member of the secretariat or the commission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    /// Their address, in lower case: the key they sign in with.
+    pub email: String,
+    /// Their name, as the history shows it.
+    pub name: String,
+    /// What they may do.
+    pub role: StaffRole,
+    /// When they were added.
+    pub added: DateTime<Utc>,
+}
+
+/// Everyone who may sign in: one list, changed only at the version it was
+/// read at, so two members editing it at once lose nothing silently.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffList {
+    /// 0 for a list never saved; one more with every save.
+    pub version: u32,
+    /// The members, by address.
+    pub members: Vec<StaffMember>,
+}
+
+impl StaffList {
+    /// The member with `email` (any case).
+    pub fn member(&self, email: &str) -> Option<&StaffMember> {
+        self.members
+            .iter()
+            .find(|m| m.email.eq_ignore_ascii_case(email))
+    }
+}
+
+/// A sign-in link to the workspace: single use, short-lived; only its hash
+/// is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLink {
+    /// SHA-256 of the link's secret, hex.
+    pub hash: String,
+    /// Whose link.
+    pub email: String,
+    /// It works until then.
+    pub expires: DateTime<Utc>,
+}
+
+/// A signed-in member's session: only the hash of the cookie's value is
+/// kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// SHA-256 of the cookie's value, hex.
+    pub hash: String,
+    /// Whose session.
+    pub email: String,
+    /// The token every form of this session carries.
+    pub csrf: String,
+    /// When it started: it ends 12 hours later whatever happens.
+    pub created: DateTime<Utc>,
+    /// When it was last used: it ends 2 hours after that.
+    pub last_seen: DateTime<Utc>,
+    /// The earlier of the two ends (the store's expiry).
+    pub expires: DateTime<Utc>,
+}
+
+/// One line of the staff audit log: a sign-in, a failed sign-in, a change
+/// to the staff list, an import (what a case's history does not hold).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (an address, or "onbekend adres").
+    pub who: String,
+    /// What happened, in Dutch.
+    pub what: String,
+}
+
+/// A bank statement's entry that registered a payment: kept so that
+/// reading the same statement again registers nothing twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankEntry {
+    /// The entry's stable key (the statement's reference for it).
+    pub key: String,
+    /// The case it paid.
+    pub reference: String,
+    /// When it was read in.
+    pub at: DateTime<Utc>,
+}
+
 /// A contact message, kept for the retention period only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactMessage {
@@ -602,6 +717,56 @@ pub trait Store: Send + Sync {
         notice: Option<&PendingMail>,
     ) -> impl Future<Output = Result<Recorded, StoreError>> + Send;
 
+    /// Everyone who may sign in to the workspace.
+    fn staff(&self) -> impl Future<Output = Result<StaffList, StoreError>> + Send;
+
+    /// Keeps `list` if the list kept is at `list.version - 1`;
+    /// [`StoreError::Conflict`] when it is not.
+    fn save_staff(&self, list: &StaffList) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps a sign-in link's hash until it expires.
+    fn put_sign_in(&self, link: &SignInLink)
+        -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Takes the sign-in link with `hash`: returns it and deletes it, in
+    /// one step, if it exists and has not expired at `now`. Two clicks on
+    /// one link sign in once.
+    fn take_sign_in(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<SignInLink>, StoreError>> + Send;
+
+    /// Keeps a session (new, or used again) until its `expires`.
+    fn put_session(&self, session: &Session)
+        -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The session with `hash`, if it exists and has not expired at `now`.
+    fn session(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
+
+    /// Ends the session with `hash` ("Afmelden"); none is fine.
+    fn end_session(&self, hash: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds a line to the staff audit log.
+    fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The newest `limit` lines of the audit log, newest first.
+    fn audit_log(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
+
+    /// Keeps that a bank statement's entry paid a case, if no entry with
+    /// that key was kept before: true when this call kept it.
+    fn claim_bank_entry(
+        &self,
+        entry: &BankEntry,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Counts one more post from `key` in the window that started at
     /// `window_start`, and returns the count so far (including this one).
     fn count_post(
@@ -780,6 +945,40 @@ impl<T: Store> Store for std::sync::Arc<T> {
     }
     async fn mail_sent(&self, mail: &PendingMail, message_id: &str) -> Result<(), StoreError> {
         T::mail_sent(self, mail, message_id).await
+    }
+    async fn staff(&self) -> Result<StaffList, StoreError> {
+        T::staff(self).await
+    }
+    async fn save_staff(&self, list: &StaffList) -> Result<(), StoreError> {
+        T::save_staff(self, list).await
+    }
+    async fn put_sign_in(&self, link: &SignInLink) -> Result<(), StoreError> {
+        T::put_sign_in(self, link).await
+    }
+    async fn take_sign_in(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SignInLink>, StoreError> {
+        T::take_sign_in(self, hash, now).await
+    }
+    async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
+        T::put_session(self, session).await
+    }
+    async fn session(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
+        T::session(self, hash, now).await
+    }
+    async fn end_session(&self, hash: &str) -> Result<(), StoreError> {
+        T::end_session(self, hash).await
+    }
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        T::audit(self, entry).await
+    }
+    async fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        T::audit_log(self, limit).await
+    }
+    async fn claim_bank_entry(&self, entry: &BankEntry) -> Result<bool, StoreError> {
+        T::claim_bank_entry(self, entry).await
     }
     async fn count_post(
         &self,

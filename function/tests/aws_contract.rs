@@ -184,6 +184,15 @@ async fn dynamo_store_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn dynamo_store_keeps_the_workspace_contract() {
+    let config = moto().await;
+    let table = unique("cbt-workspace");
+    create_table(&config, &table).await;
+    let store = DynamoStore::new(&config, &table);
+    contract::workspace_contract(&store, "aws").await;
+}
+
+#[tokio::test]
 async fn dynamo_store_keeps_the_address_check_contract() {
     let config = moto().await;
     let table = unique("cbt-address-check");

@@ -1176,6 +1176,40 @@ fn down<T>() -> Result<T, StoreError> {
 }
 
 impl Store for Down {
+    async fn staff(&self) -> Result<StaffList, StoreError> {
+        down()
+    }
+    async fn save_staff(&self, _: &StaffList) -> Result<(), StoreError> {
+        down()
+    }
+    async fn put_sign_in(&self, _: &SignInLink) -> Result<(), StoreError> {
+        down()
+    }
+    async fn take_sign_in(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<Option<SignInLink>, StoreError> {
+        down()
+    }
+    async fn put_session(&self, _: &Session) -> Result<(), StoreError> {
+        down()
+    }
+    async fn session(&self, _: &str, _: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
+        down()
+    }
+    async fn end_session(&self, _: &str) -> Result<(), StoreError> {
+        down()
+    }
+    async fn audit(&self, _: &AuditEntry) -> Result<(), StoreError> {
+        down()
+    }
+    async fn audit_log(&self, _: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        down()
+    }
+    async fn claim_bank_entry(&self, _: &BankEntry) -> Result<bool, StoreError> {
+        down()
+    }
     async fn put_draft(&self, _: &Draft) -> Result<(), StoreError> {
         down()
     }
@@ -2219,6 +2253,42 @@ fn too_long(key: &str) -> Result<(), StoreError> {
 }
 
 impl Store for Strict {
+    async fn staff(&self) -> Result<StaffList, StoreError> {
+        self.0.staff().await
+    }
+    async fn save_staff(&self, l: &StaffList) -> Result<(), StoreError> {
+        self.0.save_staff(l).await
+    }
+    async fn put_sign_in(&self, l: &SignInLink) -> Result<(), StoreError> {
+        self.0.put_sign_in(l).await
+    }
+    async fn take_sign_in(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SignInLink>, StoreError> {
+        too_long(hash)?;
+        self.0.take_sign_in(hash, now).await
+    }
+    async fn put_session(&self, s: &Session) -> Result<(), StoreError> {
+        self.0.put_session(s).await
+    }
+    async fn session(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
+        too_long(hash)?;
+        self.0.session(hash, now).await
+    }
+    async fn end_session(&self, hash: &str) -> Result<(), StoreError> {
+        self.0.end_session(hash).await
+    }
+    async fn audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        self.0.audit(e).await
+    }
+    async fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.0.audit_log(limit).await
+    }
+    async fn claim_bank_entry(&self, e: &BankEntry) -> Result<bool, StoreError> {
+        self.0.claim_bank_entry(e).await
+    }
     async fn put_draft(&self, d: &Draft) -> Result<(), StoreError> {
         self.0.put_draft(d).await
     }

@@ -19,6 +19,12 @@ async fn local_store_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn local_store_keeps_the_workspace_contract() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    contract::workspace_contract(&LocalStore::new(dir.path()), "local").await;
+}
+
+#[tokio::test]
 async fn local_store_keeps_the_address_check_contract() {
     let dir = tempfile::tempdir().expect("temp dir");
     contract::address_check_contract(&LocalStore::new(dir.path()), "local").await;

@@ -181,6 +181,9 @@ fn actions() -> Vec<Action> {
         Action::Withdraw { credit_note: true },
         Action::SendReminder,
         Action::SendLink,
+        Action::AddNote {
+            text: "Gebeld met de aanvrager.".into(),
+        },
     ]
 }
 
@@ -188,6 +191,9 @@ fn actors() -> Vec<Actor> {
     vec![
         Actor::Applicant,
         secretariat(),
+        Actor::Commission {
+            name: "Karel Commissielid".into(),
+        },
         Actor::Schedule,
         Actor::BankImport,
     ]
@@ -223,6 +229,7 @@ fn allowed(state: State, actor: &Actor, action: &Action) -> bool {
         }
         Action::SendReminder => *actor == Actor::Schedule && state == Ontvangen,
         Action::SendLink => applicant,
+        Action::AddNote { .. } => staff || matches!(actor, Actor::Commission { .. }),
     }
 }
 
@@ -254,7 +261,7 @@ fn every_state_against_every_action_by_every_actor() {
             }
         }
     }
-    assert_eq!(checked, 8 * 4 * 11);
+    assert_eq!(checked, 8 * 5 * 12);
 }
 
 #[test]
@@ -1090,5 +1097,61 @@ fn anonymising_clears_the_words_of_every_event() {
     assert_eq!(
         (removed.old.as_str(), removed.new.as_str()),
         (REMOVED, REMOVED)
+    );
+}
+
+#[test]
+fn notes_are_internal_and_need_words() {
+    let periods = periods();
+    let mut case = filed();
+    let member = Actor::Commission {
+        name: "Karel Commissielid".into(),
+    };
+    let note = Action::AddNote {
+        text: "  Eerder advies in 2024, zie dossier.  ".into(),
+    };
+    let change = case
+        .decide(&note, &member, at(d(2027, 1, 5)), &periods)
+        .expect("a member adds a note");
+    assert!(change.mails(&member).is_empty());
+    let before = case.state;
+    let event = case.apply(change, member.clone(), at(d(2027, 1, 5)));
+    assert_eq!(case.state, before);
+    assert_eq!(event.change.summary(), "Notitie toegevoegd");
+    assert_eq!(
+        event.change,
+        Change::NoteAdded {
+            text: "Eerder advies in 2024, zie dossier.".into()
+        }
+    );
+    assert_eq!(event.actor.to_string(), "Karel Commissielid (commissie)");
+    assert_eq!(
+        case.decide(
+            &Action::AddNote {
+                text: " \n ".into()
+            },
+            &member,
+            at(d(2027, 1, 5)),
+            &periods
+        ),
+        Err(Refusal::Invalid("Schrijf de notitie."))
+    );
+    // A member of the commission does nothing else.
+    assert!(matches!(
+        case.decide(
+            &Action::TakeIntoHandling,
+            &member,
+            at(d(2027, 1, 5)),
+            &periods
+        ),
+        Err(Refusal::NotYours { .. })
+    ));
+    assert!(event.change.is_internal());
+    assert!(!Change::Filed.is_internal());
+    assert_eq!(
+        event.anonymised().change,
+        Change::NoteAdded {
+            text: REMOVED.into()
+        }
     );
 }

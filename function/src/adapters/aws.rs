@@ -28,6 +28,11 @@
 //! | sent mail | `SENT#<owner>` | `<kind>#<seq>` | `message_id`, `sent_at`, `owner`, `kind`, `data` (the [`SentMail`] with its reports) | a contact message's |
 //! | a mail's id | `MESSAGE#<mailer's id>` | `MESSAGE` | `sent_pk`, `sent_sk` (the sent mail's key) | a contact message's |
 //! | rate-limit count | `RATE#<key>` | `<window start, epoch seconds>` | `count` (N, via `ADD`) | as the handler sets it (window start + 2 h) |
+//! | staff list | `STAFF` | `STAFF` | `data` (the [`StaffList`]), `version` (N; saved if it is the one read) | none |
+//! | workspace sign-in link | `SIGNIN#<hash>` | `SIGNIN` | `data` (the [`SignInLink`]; taken by a `DeleteItem` that returns it) | the link's end (15 min) |
+//! | workspace session | `SESSION#<hash>` | `SESSION` | `data` (the [`Session`]) | the session's end |
+//! | audit log line | `AUDIT` | `<at, RFC 3339 µs>#<random>` | `data` (the [`AuditEntry`]; read newest first) | none |
+//! | bank entry read in | `BANK#<entry key>` | `BANK` | `data` (the [`BankEntry`]; put if absent) | none |
 //!
 //! The global secondary index `gsi1` (`gsi1pk`, `gsi1sk`; all attributes)
 //! lists the cases of a state by their nearest deadline: the schedule's
@@ -1069,6 +1074,160 @@ impl Store for DynamoStore {
             }
         }
         Err(StoreError::Conflict)
+    }
+
+    async fn staff(&self) -> Result<StaffList, StoreError> {
+        match self.get("STAFF", "STAFF").await? {
+            Some(item) => data(&item, "staff list"),
+            None => Ok(StaffList::default()),
+        }
+    }
+
+    async fn save_staff(&self, list: &StaffList) -> Result<(), StoreError> {
+        let mut item = Self::key("STAFF", "STAFF");
+        item.insert("data".into(), s(to_json(list)?));
+        item.insert("version".into(), n(list.version));
+        let saved = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR version = :before")
+            .expression_attribute_values(":before", n(list.version.saturating_sub(1)))
+            .send()
+            .await;
+        match saved {
+            // A first list (version 1) only where there is none.
+            Ok(_) if list.version > 0 => Ok(()),
+            Ok(_) => Err(StoreError::Conflict),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn put_sign_in(&self, link: &SignInLink) -> Result<(), StoreError> {
+        let mut item = Self::key(&format!("SIGNIN#{}", link.hash), "SIGNIN");
+        item.insert("data".into(), s(to_json(link)?));
+        item.insert("expires_at".into(), n(link.expires.timestamp()));
+        self.put(item).await
+    }
+
+    async fn take_sign_in(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SignInLink>, StoreError> {
+        // Deleting returns what was there: of two requests with one link,
+        // only one gets it back.
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(&format!("SIGNIN#{hash}"), "SIGNIN")))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        match out.attributes {
+            Some(item) if !item.is_empty() => {
+                let link = data::<SignInLink>(&item, "sign-in link")?;
+                Ok((link.expires > now).then_some(link))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
+        let mut item = Self::key(&format!("SESSION#{}", session.hash), "SESSION");
+        item.insert("data".into(), s(to_json(session)?));
+        item.insert("expires_at".into(), n(session.expires.timestamp()));
+        self.put(item).await
+    }
+
+    async fn session(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
+        match self.get(&format!("SESSION#{hash}"), "SESSION").await? {
+            Some(item) => {
+                let session = data::<Session>(&item, "session")?;
+                Ok((session.expires > now).then_some(session))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn end_session(&self, hash: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(&format!("SESSION#{hash}"), "SESSION")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut random = [0u8; 6];
+        getrandom::fill(&mut random)
+            .map_err(|e| StoreError::Unavailable(format!("random: {e}")))?;
+        let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let mut item = Self::key(
+            "AUDIT",
+            &format!(
+                "{}#{suffix}",
+                entry.at.to_rfc3339_opts(SecondsFormat::Micros, true)
+            ),
+        );
+        item.insert("data".into(), s(to_json(entry)?));
+        self.put(item).await
+    }
+
+    async fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s("AUDIT"))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.items
+            .unwrap_or_default()
+            .iter()
+            .map(|item| data::<AuditEntry>(item, "audit entry"))
+            .collect()
+    }
+
+    async fn claim_bank_entry(&self, entry: &BankEntry) -> Result<bool, StoreError> {
+        let mut item = Self::key(&format!("BANK#{}", entry.key), "BANK");
+        item.insert("data".into(), s(to_json(entry)?));
+        let kept = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match kept {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
     }
 
     async fn count_post(

@@ -10,6 +10,8 @@
 //!   links that confirm a sent application's addresses) and
 //!   `address_confirmed` (which did), `digests`, `contacts`, `pending`
 //!   mail (and `leases`, senders' claims on it), `sent` mail, `ratelimit`;
+//!   for the workspace `staff` (the staff list), `sign_ins` and `sessions`
+//!   (hashes), `audit` (one file per line) and `bank_entries`;
 //! - `uploads/`: the uploaded documents;
 //! - `outbox/`: every mail as a `.eml` file a person can open.
 //!
@@ -568,6 +570,12 @@ impl Store for LocalStore {
                 .await?
             + self
                 .purge::<AddressConfirmed>("address_confirmed", |c| c.expires <= now)
+                .await?
+            + self
+                .purge::<SignInLink>("sign_ins", |l| l.expires <= now)
+                .await?
+            + self
+                .purge::<Session>("sessions", |l| l.expires <= now)
                 .await?;
         Ok(Purged { items, files })
     }
@@ -674,6 +682,87 @@ impl Store for LocalStore {
         }
         self.write("sent", &index.key, &sent).await?;
         Ok(Recorded::New(sent))
+    }
+
+    async fn staff(&self) -> Result<StaffList, StoreError> {
+        Ok(self.read("staff", "list").await?.unwrap_or_default())
+    }
+
+    async fn save_staff(&self, list: &StaffList) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        let kept: StaffList = self.read("staff", "list").await?.unwrap_or_default();
+        if kept.version + 1 != list.version {
+            return Err(StoreError::Conflict);
+        }
+        self.write("staff", "list", list).await
+    }
+
+    async fn put_sign_in(&self, link: &SignInLink) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.write("sign_ins", &link.hash, link).await
+    }
+
+    async fn take_sign_in(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SignInLink>, StoreError> {
+        let _guard = self.lock.lock().await;
+        let link = self.read::<SignInLink>("sign_ins", hash).await?;
+        if link.is_some() {
+            self.remove("sign_ins", hash).await?;
+        }
+        Ok(link.filter(|l| l.expires > now))
+    }
+
+    async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.write("sessions", &session.hash, session).await
+    }
+
+    async fn session(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
+        Ok(self
+            .read::<Session>("sessions", hash)
+            .await?
+            .filter(|s| s.expires > now))
+    }
+
+    async fn end_session(&self, hash: &str) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.remove("sessions", hash).await
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        // The time first, so the names sort; a counter keeps two lines of
+        // one instant apart.
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let key = format!(
+            "{}-{}-{n:08}",
+            entry.at.format("%Y%m%dT%H%M%S%.6f"),
+            std::process::id()
+        );
+        self.write("audit", &key, entry).await
+    }
+
+    async fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut all = self.all::<AuditEntry>("audit").await?;
+        all.sort_by_key(|b| std::cmp::Reverse(b.at));
+        all.truncate(limit);
+        Ok(all)
+    }
+
+    async fn claim_bank_entry(&self, entry: &BankEntry) -> Result<bool, StoreError> {
+        let _guard = self.lock.lock().await;
+        if self
+            .read::<BankEntry>("bank_entries", &entry.key)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        self.write("bank_entries", &entry.key, entry).await?;
+        Ok(true)
     }
 
     async fn count_post(

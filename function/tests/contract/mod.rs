@@ -847,3 +847,158 @@ pub async fn mailer_contract<M: Mailer>(mailer: &M) -> Message {
     assert!(!id.is_empty());
     m
 }
+
+/// The workspace's part of the store: the staff list, sign-in links,
+/// sessions, the audit log and the bank entries read in. Expects a store
+/// of its own (the staff list and the audit log are one per store).
+pub async fn workspace_contract<S: Store>(store: &S, unique: &str) {
+    let now = t(2027, 3, 1, 9);
+    // Staff: none at first; saved only at the version read.
+    let empty = store.staff().await.expect("staff");
+    assert_eq!(empty, StaffList::default());
+    let member = StaffMember {
+        email: format!("secretariaat-{unique}@cbt.example"),
+        name: "Sanne Secretaris".into(),
+        role: StaffRole::Secretariaat,
+        added: now,
+    };
+    let first = StaffList {
+        version: 1,
+        members: vec![member.clone()],
+    };
+    store.save_staff(&first).await.expect("first list");
+    assert_eq!(store.staff().await.expect("staff"), first);
+    assert!(matches!(
+        store.save_staff(&first).await,
+        Err(StoreError::Conflict)
+    ));
+    let mut second = first.clone();
+    second.version = 2;
+    second.members.push(StaffMember {
+        email: "lid@cbt.example".into(),
+        name: "Karel Commissielid".into(),
+        role: StaffRole::Commissie,
+        added: now,
+    });
+    store.save_staff(&second).await.expect("second list");
+    let kept = store.staff().await.expect("staff");
+    assert_eq!(kept.members.len(), 2);
+    assert_eq!(
+        kept.member(&member.email.to_uppercase()).map(|m| m.role),
+        Some(StaffRole::Secretariaat)
+    );
+    let stale = StaffList {
+        version: 2,
+        members: Vec::new(),
+    };
+    assert!(matches!(
+        store.save_staff(&stale).await,
+        Err(StoreError::Conflict)
+    ));
+
+    // A sign-in link is taken once, and not after it expired.
+    let link = SignInLink {
+        hash: format!("{unique}-link"),
+        email: member.email.clone(),
+        expires: now + Duration::minutes(15),
+    };
+    store.put_sign_in(&link).await.expect("link");
+    assert_eq!(
+        store.take_sign_in(&link.hash, now).await.expect("take"),
+        Some(link.clone())
+    );
+    assert_eq!(
+        store.take_sign_in(&link.hash, now).await.expect("again"),
+        None
+    );
+    let late = SignInLink {
+        hash: format!("{unique}-late"),
+        ..link.clone()
+    };
+    store.put_sign_in(&late).await.expect("link");
+    assert_eq!(
+        store
+            .take_sign_in(&late.hash, now + Duration::minutes(15))
+            .await
+            .expect("take"),
+        None
+    );
+    assert_eq!(
+        store
+            .take_sign_in("nooit-gemaakt", now)
+            .await
+            .expect("none"),
+        None
+    );
+
+    // Sessions: kept until they expire, used again, ended.
+    let session = Session {
+        hash: format!("{unique}-session"),
+        email: member.email.clone(),
+        csrf: "token".into(),
+        created: now,
+        last_seen: now,
+        expires: now + Duration::hours(2),
+    };
+    store.put_session(&session).await.expect("session");
+    assert_eq!(
+        store.session(&session.hash, now).await.expect("read"),
+        Some(session.clone())
+    );
+    assert_eq!(
+        store
+            .session(&session.hash, now + Duration::hours(2))
+            .await
+            .expect("read"),
+        None
+    );
+    let used = Session {
+        last_seen: now + Duration::hours(1),
+        expires: now + Duration::hours(3),
+        ..session.clone()
+    };
+    store.put_session(&used).await.expect("used");
+    assert_eq!(
+        store
+            .session(&session.hash, now + Duration::hours(2))
+            .await
+            .expect("read"),
+        Some(used)
+    );
+    store.end_session(&session.hash).await.expect("end");
+    assert_eq!(store.session(&session.hash, now).await.expect("read"), None);
+    store.end_session(&session.hash).await.expect("end twice");
+
+    // The audit log, newest first, as many as asked.
+    for (i, what) in ["aangemeld", "betaling geregistreerd", "afgemeld"]
+        .iter()
+        .enumerate()
+    {
+        store
+            .audit(&AuditEntry {
+                at: now + Duration::minutes(i64::try_from(i).expect("small")),
+                who: member.email.clone(),
+                what: (*what).to_string(),
+            })
+            .await
+            .expect("audit");
+    }
+    let log = store.audit_log(2).await.expect("log");
+    let whats: Vec<&str> = log.iter().map(|e| e.what.as_str()).collect();
+    assert_eq!(whats, ["afgemeld", "betaling geregistreerd"]);
+    assert_eq!(store.audit_log(10).await.expect("log").len(), 3);
+
+    // A bank entry pays once.
+    let entry = BankEntry {
+        key: format!("{unique}-entry/1"),
+        reference: "CBT-2027-0001".into(),
+        at: now,
+    };
+    assert!(store.claim_bank_entry(&entry).await.expect("claim"));
+    assert!(!store.claim_bank_entry(&entry).await.expect("again"));
+    let other = BankEntry {
+        key: format!("{unique}-entry/2"),
+        ..entry
+    };
+    assert!(store.claim_bank_entry(&other).await.expect("other"));
+}
