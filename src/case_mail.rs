@@ -147,7 +147,7 @@ pub fn render(
 
 /// The answers an amendment changed, with their labels and values as the
 /// form shows them.
-fn changed_rows(rules: &Rules, change: &Change) -> Vec<ChangedRow> {
+pub(crate) fn changed_rows(rules: &Rules, change: &Change) -> Vec<ChangedRow> {
     let Change::Amended { fields, .. } = change else {
         return Vec::new();
     };

@@ -35,6 +35,7 @@ pub mod summary;
 pub mod templates;
 pub mod validate;
 pub mod values;
+pub mod workspace;
 
 pub use cbt_data::{
     assets, countries, fees, formats, forms, marks, money, needs, periods, retention, site,

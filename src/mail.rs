@@ -113,11 +113,14 @@ pub enum MailKind {
     InvoiceAddressCheck,
     /// To the secretariat: a mail bounced or met a complaint.
     DeliveryProblem,
+    /// To a staff member: a link to sign in to the workspace (sent at
+    /// once, never kept: it holds the link's secret).
+    StaffSignIn,
 }
 
 impl MailKind {
     /// Every kind.
-    pub const ALL: [MailKind; 22] = [
+    pub const ALL: [MailKind; 23] = [
         MailKind::ApplicationConfirmation,
         MailKind::Invoice,
         MailKind::ApplicationSecretariat,
@@ -140,6 +143,7 @@ impl MailKind {
         MailKind::ContactAddressCheck,
         MailKind::InvoiceAddressCheck,
         MailKind::DeliveryProblem,
+        MailKind::StaffSignIn,
     ];
 
     /// Whether the mail carries the applicant's personal link: a new one
@@ -182,6 +186,7 @@ impl MailKind {
             MailKind::ContactAddressCheck => "adres-bevestigen",
             MailKind::InvoiceAddressCheck => "factuuradres-bevestigen",
             MailKind::DeliveryProblem => "niet-bezorgd",
+            MailKind::StaffSignIn => "aanmeldlink",
         }
     }
 }

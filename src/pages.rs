@@ -15,7 +15,7 @@ use crate::validate::FieldError;
 use crate::Rules;
 
 /// The context every page needs, as `templates/base.html` expects it.
-fn base(rules: &Rules, path: &str, title: &str) -> Context {
+pub(crate) fn base(rules: &Rules, path: &str, title: &str) -> Context {
     let mut ctx = Context::new();
     ctx.insert("config", &rules.site);
     ctx.insert(

@@ -769,6 +769,26 @@ fn case_mails_match_their_golden_files() {
         .contains("contactbericht \"Vraag over de termijn\" van Petra de Vries"));
     seen.push(MailKind::DeliveryProblem);
 
+    // A staff member's sign-in link to the workspace.
+    let to = cbt::formats::Email::parse("sanne@balanstoetstelemarketing.nl").expect("address");
+    let link = "https://www.balanstoetstelemarketing.nl/beheer/aanmelden/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let message = cbt::workspace::sign_in_mail(
+        &rules,
+        &templates,
+        &cbt::workspace::SignIn {
+            to: &to,
+            name: "Sanne de Secretaris",
+            link,
+            minutes: 15,
+            expires: sent,
+        },
+        &from(),
+    )
+    .expect("sign-in mail");
+    golden("aanmeldlink.txt", &as_golden(&message));
+    golden("aanmeldlink.html", &message.html);
+    seen.push(MailKind::StaffSignIn);
+
     // Every kind a case can send has its golden file.
     for kind in MailKind::ALL {
         let by_case = !matches!(

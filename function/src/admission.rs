@@ -44,6 +44,15 @@ pub(crate) fn visitor(config: &Config, headers: &HeaderMap) -> String {
 /// Admits a page request (`GET`, `HEAD`): it must come through CloudFront
 /// like a post, and counts against the visitor's page limit. A 5,000
 /// character draft id must not reach the store at all, let alone for free.
+/// Only the origin check of [`admit_page`], without its page limit.
+pub(crate) fn admit_origin<S, M, F>(app: &App<S, M, F>, req: &Request<Bytes>) -> Result<(), Failure> {
+    if origin_verified(&app.config, req.headers()) {
+        Ok(())
+    } else {
+        Err(foreign())
+    }
+}
+
 pub(crate) async fn admit_page<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     req: &Request<Bytes>,
@@ -87,6 +96,29 @@ pub(crate) async fn admit<S: Store, M: Mailer, F: Files>(
         limits::post_unsolved(app, &visitor).await?;
     }
     Ok(posted)
+}
+
+/// A post of a signed-in staff member (the session and its CSRF token are
+/// checked by the workspace): the origin checks and the size, as [`admit`],
+/// but no rate limit and no challenge. Staff work all day; a session is
+/// the proof of a person.
+pub(crate) async fn admit_signed_in<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    req: Request<Bytes>,
+) -> Result<Posted, Failure> {
+    if !origin_verified(&app.config, req.headers()) {
+        return Err(foreign());
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
+        if !app.config.allowed_origins.iter().any(|o| o == origin) {
+            return Err(foreign());
+        }
+    }
+    if req.body().len() > app.config.max_body_bytes {
+        return Err(too_large(app));
+    }
+    read_body(app, req).await
 }
 
 fn too_large<S, M, F>(app: &App<S, M, F>) -> Failure {

@@ -174,7 +174,7 @@ fn overview<S, M, F>(
     Ok(html_response(status, page))
 }
 
-async fn download<S: Store, M: Mailer, F: Files>(
+pub(crate) async fn download<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
     key: &str,
     filename: &str,

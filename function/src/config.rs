@@ -37,6 +37,10 @@ pub struct Config {
     /// accepted as well: CloudFront's edges switch to a new header value over
     /// minutes, and a request carrying either must pass meanwhile.
     pub origin_secret_next: Option<String>,
+    /// The workspace's first secretariat member (`STAFF_ADMIN_EMAIL`), in
+    /// lower case: always on the staff list, so someone can always sign
+    /// in and add the others.
+    pub staff_admin: Option<String>,
 }
 
 /// The variable naming the SSM parameter (a SecureString) that holds the
@@ -171,6 +175,18 @@ impl Config {
             )?,
             origin_secret,
             origin_secret_next,
+            staff_admin: match vars.get("STAFF_ADMIN_EMAIL").map(|v| v.trim()) {
+                None | Some("") => None,
+                Some(v) => Some(
+                    cbt::formats::Email::parse(v)
+                        .map_err(|_| ConfigError::Invalid {
+                            name: "STAFF_ADMIN_EMAIL",
+                            why: "not an e-mail address".into(),
+                        })?
+                        .as_str()
+                        .to_lowercase(),
+                ),
+            },
         })
     }
 

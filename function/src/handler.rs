@@ -16,7 +16,7 @@ use cbt::Rules;
 use chrono::{DateTime, Utc};
 use http::{Method, Request, Response};
 
-use crate::admission::admit_page;
+use crate::admission::{admit_origin, admit_page};
 pub use crate::admission::{source_ip, SOURCE_IP_HEADER};
 use crate::config::Config;
 pub use crate::outbox::{
@@ -25,7 +25,7 @@ pub use crate::outbox::{
 use crate::ports::{Files, Mailer, Store};
 use crate::responses::{moved, Failure, Fault, Wants};
 use crate::routes::{route, Route};
-use crate::{addresses, applicant, contact, drafts};
+use crate::{addresses, applicant, contact, drafts, workspace};
 
 /// Where the time comes from: the system, or a fixed moment in tests.
 #[derive(Debug, Clone)]
@@ -89,6 +89,9 @@ pub async fn handle<S: Store, M: Mailer, F: Files>(
     let routed = route(req.method(), req.uri().path());
     // Pages pass the same door as posts: the origin secret and a limit.
     let admitted = match (&routed, req.method()) {
+        // The workspace counts no pages: staff read many. Its own door
+        // checks the origin and the session.
+        (Ok(Route::Workspace(_)), &Method::GET) => admit_origin(app, &req),
         (Ok(_), &Method::GET) => admit_page(app, &req).await,
         _ => Ok(()),
     };
@@ -104,6 +107,9 @@ pub async fn handle<S: Store, M: Mailer, F: Files>(
         Ok(Route::ResendForm) => applicant::resend_form(app, &query),
         Ok(Route::Resend) => applicant::resend(app, req).await,
         Ok(Route::Case { secret, page }) => applicant::handle(app, req, &secret, page).await,
+        // Boxed: the workspace's futures are large, and the handler's own
+        // future must stay small on a thread's stack.
+        Ok(Route::Workspace(page)) => Box::pin(workspace::handle(app, req, page)).await,
         Ok(Route::AddressPage { secret }) => addresses::page(app, &secret).await,
         Ok(Route::ConfirmAddress { secret }) => addresses::confirm(app, req, &secret).await,
         Err(failure) => Err(failure),

@@ -49,5 +49,6 @@ pub mod ports;
 pub mod responses;
 pub mod routes;
 pub mod schedule;
+pub mod workspace;
 
 pub use handler::{handle, App, Clock};

@@ -70,7 +70,7 @@ pub fn recipient_key(email: &str) -> String {
 }
 
 /// The hour `now` is in: its start, and when its count may go.
-fn hour(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+pub(crate) fn hour(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = now
         .with_minute(0)
         .and_then(|t| t.with_second(0))

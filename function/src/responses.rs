@@ -62,6 +62,9 @@ pub enum Fault {
     /// complete, or its tariff is not in the fees.
     #[error("het concept {0} is bevestigd maar kan niet worden ingediend")]
     DraftIncomplete(String),
+    /// A workspace mail could not be made or sent.
+    #[error("e-mail: {0}")]
+    Mail(String),
     /// A case could not be changed.
     #[error("aanvraag: {0}")]
     Case(#[from] crate::cases::ActError),

@@ -43,6 +43,8 @@ pub enum Route {
         /// The address link's secret.
         secret: String,
     },
+    /// `/beheer/...`: the secretariat's workspace.
+    Workspace(WorkspacePage),
     /// `/mijn-aanvraag/<secret>/...`: the applicant's own page of a case.
     Case {
         /// The personal link's secret.
@@ -77,6 +79,120 @@ pub enum CasePage {
     WithdrawForm,
     /// `POST intrekken`: withdraw.
     Withdraw,
+}
+
+/// The workspace's pages and actions, under [`cbt::workspace::PREFIX`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkspacePage {
+    /// `GET aanmelden`: the address form.
+    SignInForm,
+    /// `POST aanmelden`: mail a sign-in link (the answer is the same for
+    /// any address).
+    SignInRequest,
+    /// `GET aanmelden/<secret>`: the link's page, with one button: a mail
+    /// program that opens links to scan them must not use it up.
+    SignInLink(String),
+    /// `POST aanmelden/<secret>`: use the link; a new session.
+    SignInConfirm(String),
+    /// `POST afmelden`: end the session.
+    SignOut,
+    /// `GET` (the workspace's root): every case.
+    Cases,
+    /// `GET zaak/<reference>`: one case.
+    Case(String),
+    /// `GET zaak/<reference>/<file>`: one of its files.
+    CaseFile(String, CaseFile),
+    /// `POST zaak/<reference>/<action>`: an action on it.
+    CaseAction(String, StaffAction),
+    /// `GET medewerkers`: the staff list.
+    Staff,
+    /// `POST medewerkers`: add, change or remove a member.
+    StaffChange,
+    /// `GET logboek`: the audit log.
+    Log,
+}
+
+/// A case's file in the workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseFile {
+    /// `factuur.pdf`.
+    Invoice,
+    /// `advies.pdf`.
+    Advice,
+    /// `document/<n>`.
+    Document(usize),
+}
+
+/// The actions on a case, by the last part of their address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffAction {
+    /// `betaling`: "Betaling registreren".
+    Payment,
+    /// `behandeling`: "In behandeling nemen".
+    TakeIntoHandling,
+    /// `weigeren`: "Niet in behandeling nemen".
+    Decline,
+    /// `aanvulling`: "Aanvulling vragen".
+    RequestCompletion,
+    /// `advies`: "Advies vastleggen".
+    Advice,
+    /// `advies-voorbeeld`: the advice letter as it would be, not sent.
+    AdvicePreview,
+    /// `intrekken`: "Intrekken".
+    Withdraw,
+    /// `notitie`: "Notitie toevoegen".
+    Note,
+}
+
+impl StaffAction {
+    /// Every action, with the last part of its address.
+    pub const ALL: [(&'static str, StaffAction); 8] = [
+        ("betaling", StaffAction::Payment),
+        ("behandeling", StaffAction::TakeIntoHandling),
+        ("weigeren", StaffAction::Decline),
+        ("aanvulling", StaffAction::RequestCompletion),
+        ("advies", StaffAction::Advice),
+        ("advies-voorbeeld", StaffAction::AdvicePreview),
+        ("intrekken", StaffAction::Withdraw),
+        ("notitie", StaffAction::Note),
+    ];
+}
+
+/// The workspace's pages: `rest` is what follows `/beheer` (no trailing
+/// slash, maybe empty).
+fn workspace_route(method: &Method, rest: &str) -> Option<WorkspacePage> {
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    let get = *method == Method::GET;
+    let post = *method == Method::POST;
+    Some(match parts.as_slice() {
+        [] if get => WorkspacePage::Cases,
+        ["aanmelden"] if get => WorkspacePage::SignInForm,
+        ["aanmelden"] if post => WorkspacePage::SignInRequest,
+        ["aanmelden", secret] if get => WorkspacePage::SignInLink(secret.to_string()),
+        ["aanmelden", secret] if post => WorkspacePage::SignInConfirm(secret.to_string()),
+        ["afmelden"] if post => WorkspacePage::SignOut,
+        ["medewerkers"] if get => WorkspacePage::Staff,
+        ["medewerkers"] if post => WorkspacePage::StaffChange,
+        ["logboek"] if get => WorkspacePage::Log,
+        ["zaak", reference] if get => WorkspacePage::Case(reference.to_string()),
+        ["zaak", reference, "factuur.pdf"] if get => {
+            WorkspacePage::CaseFile(reference.to_string(), CaseFile::Invoice)
+        }
+        ["zaak", reference, "advies.pdf"] if get => {
+            WorkspacePage::CaseFile(reference.to_string(), CaseFile::Advice)
+        }
+        ["zaak", reference, "document", n] if get => {
+            WorkspacePage::CaseFile(reference.to_string(), CaseFile::Document(n.parse().ok()?))
+        }
+        ["zaak", reference, action] if post => WorkspacePage::CaseAction(
+            reference.to_string(),
+            StaffAction::ALL
+                .iter()
+                .find(|(name, _)| name == action)
+                .map(|(_, a)| *a)?,
+        ),
+        _ => return None,
+    })
 }
 
 /// The prefix of the applicant's pages.
@@ -182,6 +298,15 @@ pub fn route(method: &Method, path: &str) -> Result<Route, Failure> {
         };
     }
     if let Some(rest) = path
+        .strip_prefix(cbt::workspace::PREFIX)
+        .filter(|r| r.is_empty() || r.starts_with('/'))
+    {
+        if let Some(page) = workspace_route(method, rest) {
+            return Ok(Route::Workspace(page));
+        }
+        known_path = !CASE_METHODS.contains(method);
+    }
+    if let Some(rest) = path
         .strip_prefix(CASE_PREFIX)
         .and_then(|r| r.strip_prefix('/'))
     {
@@ -252,7 +377,61 @@ mod tests {
             status(&Method::POST, "/contact/bedankt"),
             Some(StatusCode::METHOD_NOT_ALLOWED)
         );
-        assert_eq!(status(&Method::GET, "/beheer"), Some(StatusCode::NOT_FOUND));
+        assert_eq!(status(&Method::GET, "/beheren"), Some(StatusCode::NOT_FOUND));
+    }
+
+    #[test]
+    fn the_workspace() {
+        let ws = |m: &Method, p: &str| match route(m, p) {
+            Ok(Route::Workspace(page)) => Some(page),
+            _ => None,
+        };
+        assert_eq!(ws(&Method::GET, "/beheer"), Some(WorkspacePage::Cases));
+        assert_eq!(ws(&Method::GET, "/beheer/"), Some(WorkspacePage::Cases));
+        assert_eq!(
+            ws(&Method::POST, "/beheer/aanmelden"),
+            Some(WorkspacePage::SignInRequest)
+        );
+        assert_eq!(
+            ws(&Method::GET, "/beheer/aanmelden/abc"),
+            Some(WorkspacePage::SignInLink("abc".into()))
+        );
+        assert_eq!(
+            ws(&Method::POST, "/beheer/zaak/CBT-2027-0001/advies-voorbeeld"),
+            Some(WorkspacePage::CaseAction(
+                "CBT-2027-0001".into(),
+                StaffAction::AdvicePreview
+            ))
+        );
+        assert_eq!(
+            ws(&Method::GET, "/beheer/zaak/CBT-2027-0001/document/1"),
+            Some(WorkspacePage::CaseFile(
+                "CBT-2027-0001".into(),
+                CaseFile::Document(1)
+            ))
+        );
+        assert!(answers(&Method::GET, "/beheer/logboek"));
+        let status = |m: &Method, p: &str| route(m, p).err().map(|f| f.status);
+        for unknown in [
+            "/beheer/zaak/CBT-2027-0001/onbekend",
+            "/beheer/zaak/CBT-2027-0001/document/../../x",
+            "/beheer/zaak/CBT-2027-0001/document/een",
+            "/beheerder",
+        ] {
+            assert_eq!(
+                status(&Method::GET, unknown),
+                Some(StatusCode::NOT_FOUND),
+                "{unknown}"
+            );
+        }
+        assert_eq!(
+            status(&Method::POST, "/beheer/zaak/CBT-2027-0001/vernietigen"),
+            Some(StatusCode::NOT_FOUND)
+        );
+        assert_eq!(
+            status(&Method::DELETE, "/beheer/"),
+            Some(StatusCode::METHOD_NOT_ALLOWED)
+        );
     }
 
     #[test]
