@@ -91,7 +91,8 @@ pub fn case_rows(
                 invoice_number: c.invoice_number.to_string(),
                 fee: c.invoiced.to_string(),
                 paid_on: c.payment.as_ref().map(|p| dutch_date(p.date)),
-                deadline: next.map(|(kind, date)| format!("{}: {}", kind.label(), dutch_date(date))),
+                deadline: next
+                    .map(|(kind, date)| format!("{}: {}", kind.label(), dutch_date(date))),
                 days_left: days.map(crate::digest::days_text),
                 overdue: days.is_some_and(|d| d < 0),
                 sort: (
@@ -345,7 +346,10 @@ impl StaffCase {
                     date: when(e),
                     actor: e.actor.to_string(),
                     changes: crate::case_mail::changed_rows(rules, &e.change),
-                    documents: documents.iter().map(|d| d.shown_name().to_string()).collect(),
+                    documents: documents
+                        .iter()
+                        .map(|d| d.shown_name().to_string())
+                        .collect(),
                 }),
                 _ => None,
             })

@@ -45,7 +45,10 @@ pub(crate) fn visitor(config: &Config, headers: &HeaderMap) -> String {
 /// like a post, and counts against the visitor's page limit. A 5,000
 /// character draft id must not reach the store at all, let alone for free.
 /// Only the origin check of [`admit_page`], without its page limit.
-pub(crate) fn admit_origin<S, M, F>(app: &App<S, M, F>, req: &Request<Bytes>) -> Result<(), Failure> {
+pub(crate) fn admit_origin<S, M, F>(
+    app: &App<S, M, F>,
+    req: &Request<Bytes>,
+) -> Result<(), Failure> {
     if origin_verified(&app.config, req.headers()) {
         Ok(())
     } else {

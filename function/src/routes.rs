@@ -377,7 +377,10 @@ mod tests {
             status(&Method::POST, "/contact/bedankt"),
             Some(StatusCode::METHOD_NOT_ALLOWED)
         );
-        assert_eq!(status(&Method::GET, "/beheren"), Some(StatusCode::NOT_FOUND));
+        assert_eq!(
+            status(&Method::GET, "/beheren"),
+            Some(StatusCode::NOT_FOUND)
+        );
     }
 
     #[test]

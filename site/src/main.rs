@@ -67,6 +67,10 @@ enum Command {
         /// de functie en voor e-mails per adres per dag.
         #[arg(long, default_value_t = 1000)]
         rate_limit: u32,
+        /// Dit adres is lid van het secretariaat in het beheer (/beheer/);
+        /// elke aanmeldlink verschijnt ook hier in de terminal.
+        #[arg(long)]
+        staff: Option<String>,
     },
 }
 
@@ -157,13 +161,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             port,
             data,
             rate_limit,
+            staff,
         } => {
             let data = if data.is_absolute() {
                 data
             } else {
                 cli.root.join(data)
             };
-            serve(project, port, &data, rate_limit)
+            serve(project, port, &data, rate_limit, staff.as_deref())
         }
     }
 }
@@ -174,8 +179,9 @@ fn serve(
     port: u16,
     data: &std::path::Path,
     rate_limit: u32,
+    staff: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    cbt_site::serve::run(project, port, data, rate_limit)?;
+    cbt_site::serve::run(project, port, data, rate_limit, staff)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -186,6 +192,7 @@ fn serve(
     _port: u16,
     _data: &std::path::Path,
     _rate_limit: u32,
+    _staff: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "deze cbt-site is gebouwd zonder `serve` (--no-default-features) en kan de site \

@@ -278,9 +278,10 @@ pub fn local_function(
     data_dir: &Path,
     port: u16,
     rate_limit: u32,
+    staff: Option<&str>,
 ) -> anyhow::Result<LocalFunction> {
     let origin = format!("http://127.0.0.1:{port}");
-    let vars: std::collections::BTreeMap<String, String> = [
+    let mut vars: std::collections::BTreeMap<String, String> = [
         (
             "MAIL_FROM",
             "noreply@balanstoetstelemarketing.nl".to_string(),
@@ -300,6 +301,9 @@ pub fn local_function(
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    if let Some(staff) = staff {
+        vars.insert("STAFF_ADMIN_EMAIL".into(), staff.to_string());
+    }
     let config =
         cbt_function::config::Config::from_vars(&vars).context("configuratie van de functie")?;
     let rules = cbt::embedded_rules().map_err(|e| anyhow::anyhow!("regels: {}", Problems(e)))?;
@@ -309,18 +313,29 @@ pub fn local_function(
         templates: Arc::new(templates),
         config,
         store: Arc::new(LocalStore::new(data_dir)),
-        mailer: Arc::new(Outbox::new(data_dir)),
+        mailer: Arc::new(Outbox::new(data_dir).printing_sign_in_links()),
         files: Arc::new(LocalFiles::new(data_dir)),
         clock: cbt_function::Clock::System,
     })
 }
 
 /// Serves until interrupted; the forms' data goes to `data_dir`.
-pub fn run(project: Project, port: u16, data_dir: &Path, rate_limit: u32) -> anyhow::Result<()> {
+pub fn run(
+    project: Project,
+    port: u16,
+    data_dir: &Path,
+    rate_limit: u32,
+    staff: Option<&str>,
+) -> anyhow::Result<()> {
     let mut state = State::new();
     state.function = Some(Arc::new(RwLock::new(Arc::new(local_function(
-        data_dir, port, rate_limit,
+        data_dir, port, rate_limit, staff,
     )?))));
+    if let Some(staff) = staff {
+        eprintln!(
+            "beheer: http://127.0.0.1:{port}/beheer/aanmelden; {staff} is lid van het secretariaat, en elke aanmeldlink verschijnt hier"
+        );
+    }
     eprintln!(
         "formulieren: opslag, uploads en verstuurde e-mail (outbox/*.eml) in {}",
         data_dir.display()

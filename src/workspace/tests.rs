@@ -26,8 +26,7 @@ fn application(name: &str) -> crate::application::Application {
     else {
         panic!("the sample passes")
     };
-    let mut a =
-        crate::application::Application::from_submission(&s, &rules.fees).expect("typed");
+    let mut a = crate::application::Application::from_submission(&s, &rules.fees).expect("typed");
     a.organisation.name = name.into();
     a
 }
@@ -173,10 +172,9 @@ fn a_case_shows_versions_notes_and_mails() {
     let mut c = case(7, d(2027, 1, 4), "Voorbeeld");
     let mut events = Vec::new();
     let mut amended = c.application.clone();
-    amended.answers.insert(
-        "motivering".into(),
-        "Een nieuwe <b>toelichting</b>".into(),
-    );
+    amended
+        .answers
+        .insert("motivering".into(), "Een nieuwe <b>toelichting</b>".into());
     let doc = CaseDocument {
         field: "bijlagen".into(),
         key: "cases/CBT-2027-0007/x-bijlage.pdf".into(),
@@ -237,9 +235,19 @@ fn a_case_shows_versions_notes_and_mails() {
         .iter()
         .any(|r| r.new == "Een nieuwe <b>toelichting</b>"));
     // Staff see the note in the history; the applicant's view does not.
-    assert!(view.history.iter().any(|h| h.summary == "Notitie toegevoegd"));
-    assert!(!view.v.history.iter().any(|h| h.summary == "Notitie toegevoegd"));
-    assert_eq!(view.mails[0].state, "Verstuurd; de e-maildienst meldde geen probleem.");
+    assert!(view
+        .history
+        .iter()
+        .any(|h| h.summary == "Notitie toegevoegd"));
+    assert!(!view
+        .v
+        .history
+        .iter()
+        .any(|h| h.summary == "Notitie toegevoegd"));
+    assert_eq!(
+        view.mails[0].state,
+        "Verstuurd; de e-maildienst meldde geen probleem."
+    );
     assert!(!view.mails[0].problem);
     assert_eq!(
         view.mails[1].state,
@@ -280,11 +288,17 @@ fn a_case_shows_versions_notes_and_mails() {
         },
     )
     .expect("renders");
-    assert!(html.contains("Een nieuwe &lt;b&gt;toelichting&lt;&#x2F;b&gt;") || html.contains("Een nieuwe &lt;b&gt;toelichting&lt;/b&gt;"));
+    assert!(
+        html.contains("Een nieuwe &lt;b&gt;toelichting&lt;&#x2F;b&gt;")
+            || html.contains("Een nieuwe &lt;b&gt;toelichting&lt;/b&gt;")
+    );
     assert!(!html.contains("<b>toelichting"));
     assert!(html.contains("Karel &lt;Lid&gt;"));
     assert!(html.contains("Notitie toevoegen"));
-    assert!(!html.contains("Betaling registreren"), "not for the commission");
+    assert!(
+        !html.contains("Betaling registreren"),
+        "not for the commission"
+    );
 }
 
 #[test]

@@ -863,6 +863,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 pub struct Outbox {
     dir: PathBuf,
     sequence: AtomicU64,
+    print_sign_in: bool,
 }
 
 impl Outbox {
@@ -870,7 +871,15 @@ impl Outbox {
         Outbox {
             dir: data_dir.as_ref().join("outbox"),
             sequence: AtomicU64::new(0),
+            print_sign_in: false,
         }
+    }
+
+    /// Also prints each workspace sign-in link on stderr: `cbt-site serve
+    /// --staff` gets a newcomer inside without opening a mail file.
+    pub fn printing_sign_in_links(mut self) -> Outbox {
+        self.print_sign_in = true;
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -888,6 +897,16 @@ impl Mailer for Outbox {
         write_atomic(&self.dir.join(format!("{name}.eml")), &bytes)
             .await
             .map_err(|e| SendError(e.to_string()))?;
+        if self.print_sign_in && message.kind == MailKind::StaffSignIn {
+            let link = message
+                .text
+                .split_whitespace()
+                .find(|w| w.contains("/beheer/aanmelden/"));
+            if let Some(link) = link {
+                let to = message.to.first().map(|a| a.email.as_str()).unwrap_or("");
+                eprintln!("beheer: aanmeldlink voor {to}: {link}");
+            }
+        }
         Ok(id)
     }
 }

@@ -106,7 +106,9 @@ fn read(action: StaffAction, posted: &Posted) -> Result<(Action, &'static str), 
                         .parse()
                         .ok()
                         .filter(|y| (1..=50).contains(y))
-                        .ok_or_else(|| invalid("Vul de toegekende klanttermijn in hele jaren in."))?,
+                        .ok_or_else(|| {
+                            invalid("Vul de toegekende klanttermijn in hele jaren in.")
+                        })?,
                     valid_until: date(posted, "geldig_tot", "de laatste dag dat het advies geldt")?,
                 },
                 Some("negatief") => Outcome::Refused,
@@ -160,7 +162,16 @@ pub(crate) async fn act<S: Store, M: Mailer, F: Files>(
         let record = record.clone();
         let typed = typed.clone();
         async move {
-            case_page_with(app, signed_in, &record, Some(notice), status, &typed, confirm).await
+            case_page_with(
+                app,
+                signed_in,
+                &record,
+                Some(notice),
+                status,
+                &typed,
+                confirm,
+            )
+            .await
         }
     };
     let (decided, done) = match read(action, posted) {
@@ -169,28 +180,34 @@ pub(crate) async fn act<S: Store, M: Mailer, F: Files>(
     };
     let actor = signed_in.actor();
     if action == StaffAction::AdvicePreview {
-        return preview(app, &record, &decided, &actor).await.or_else(|refusal| {
-            Err(Failure {
-                paragraphs: vec![refusal.to_string()],
-                ..Failure::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "refused",
-                    "Hiervan kan geen voorbeeld worden gemaakt",
-                    &[],
-                )
-            })
-        });
+        return preview(app, &record, &decided, &actor)
+            .await
+            .or_else(|refusal| {
+                Err(Failure {
+                    paragraphs: vec![refusal.to_string()],
+                    ..Failure::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "refused",
+                        "Hiervan kan geen voorbeeld worden gemaakt",
+                        &[],
+                    )
+                })
+            });
     }
     let reference = record.case.reference.clone();
     match act_on(app, record.clone(), &decided, actor).await {
-        Ok(_) => Ok(see_other(&format!("{PREFIX}/zaak/{reference}?gedaan={done}"))),
+        Ok(_) => Ok(see_other(&format!(
+            "{PREFIX}/zaak/{reference}?gedaan={done}"
+        ))),
         Err(ActError::Refused(Refusal::AmountDiffers { given, .. })) => {
             again(
-                invalid(&Refusal::AmountDiffers {
-                    expected: record.case.invoiced,
-                    given,
-                }
-                .to_string()),
+                invalid(
+                    &Refusal::AmountDiffers {
+                        expected: record.case.invoiced,
+                        given,
+                    }
+                    .to_string(),
+                ),
                 StatusCode::CONFLICT,
                 Some(given.to_string()),
             )
@@ -235,7 +252,10 @@ async fn preview<S: Store, M: Mailer, F: Files>(
     };
     let mut response = Response::new(Bytes::from(pdf));
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

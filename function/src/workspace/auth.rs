@@ -279,8 +279,9 @@ pub(crate) async fn request_link<S: Store, M: Mailer, F: Files>(
     let link = format!("{}{PREFIX}/aanmelden/{secret}", app.config.site_url);
     let from = cbt::mail::Address::new(&app.config.mail_from, Some(&app.rules.site.short_title))
         .map_err(|e| Failure::unavailable(Fault::Mail(e.to_string())))?;
-    let to = cbt::formats::Email::parse(&member.email)
-        .map_err(|_| Failure::unavailable(Fault::Mail(format!("{} is geen adres", member.email))))?;
+    let to = cbt::formats::Email::parse(&member.email).map_err(|_| {
+        Failure::unavailable(Fault::Mail(format!("{} is geen adres", member.email)))
+    })?;
     let message = cbt::workspace::sign_in_mail(
         &app.rules,
         &app.templates,

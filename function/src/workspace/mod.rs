@@ -255,7 +255,9 @@ fn done_notice(query: &str) -> Option<Notice> {
     let text = match query_value(query, "gedaan")?.as_str() {
         "betaling" => "De betaling is geregistreerd.",
         "behandeling" => "De aanvraag is in behandeling genomen; de aanvrager krijgt bericht.",
-        "weigeren" => "De aanvraag is niet in behandeling genomen; de aanvrager krijgt de reden per e-mail.",
+        "weigeren" => {
+            "De aanvraag is niet in behandeling genomen; de aanvrager krijgt de reden per e-mail."
+        }
         "aanvulling" => "Het verzoek om aanvulling is verstuurd.",
         "advies" => "Het advies is vastgelegd en met de adviesbrief verstuurd.",
         "intrekken" => "De aanvraag is ingetrokken.",

@@ -173,10 +173,18 @@ pub(crate) async fn change<S: Store, M: Mailer, F: Files>(
                 .member(&email)
                 .is_some_and(|m| is_fixed(app, signed_in, m))
             {
-                return page(app, signed_in, refused("Uzelf en het eerste adres van het secretariaat verwijdert u hier niet.")).await;
+                return page(
+                    app,
+                    signed_in,
+                    refused(
+                        "Uzelf en het eerste adres van het secretariaat verwijdert u hier niet.",
+                    ),
+                )
+                .await;
             }
             let before = list.members.len();
-            list.members.retain(|m| !m.email.eq_ignore_ascii_case(&email));
+            list.members
+                .retain(|m| !m.email.eq_ignore_ascii_case(&email));
             if list.members.len() == before {
                 return page(app, signed_in, refused("Dit adres staat niet op de lijst.")).await;
             }
@@ -188,7 +196,8 @@ pub(crate) async fn change<S: Store, M: Mailer, F: Files>(
     if let Some(admin) = &app.config.staff_admin {
         let stored = app.store.staff().await.map_err(Failure::unavailable)?;
         if stored.member(admin).is_none() {
-            list.members.retain(|m| !m.email.eq_ignore_ascii_case(admin));
+            list.members
+                .retain(|m| !m.email.eq_ignore_ascii_case(admin));
         }
     }
     list.version += 1;

@@ -1,0 +1,699 @@
+//! The secretariat's workspace through the handler, on the local adapters
+//! with an injected clock: sign in through the mailed link, read the list
+//! and a case, act on it; and every refusal the issue names, each with the
+//! answer a person gets.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first surprise; that is what unwrap and expect do"
+)]
+
+mod journey;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use cbt::case::State;
+use cbt_function::adapters::local::{LocalFiles, LocalStore, Outbox};
+use cbt_function::config::Config;
+use cbt_function::ports::{StaffList, Store};
+use cbt_function::{handle, App, Clock};
+use chrono::{DateTime, Duration, Utc};
+use http::{Request, Response};
+
+type LocalApp = App<LocalStore, Outbox, LocalFiles>;
+
+const SITE: &str = "https://www.balanstoetstelemarketing.nl";
+const ADMIN: &str = "sanne@balanstoetstelemarketing.nl";
+const MEMBER: &str = "karel@voorbeeld.nl";
+
+fn app(dir: &Path) -> LocalApp {
+    let vars: BTreeMap<String, String> = [
+        ("MAIL_FROM", "noreply@balanstoetstelemarketing.nl"),
+        ("SITE_URL", SITE),
+        ("STAFF_ADMIN_EMAIL", "Sanne@Balanstoetstelemarketing.nl"),
+        ("RATE_LIMIT_UNSOLVED_PER_HOUR", "50"),
+        ("RATE_LIMIT_PER_HOUR", "50"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    App {
+        rules: Arc::new(cbt::embedded_rules().expect("rules")),
+        templates: Arc::new(cbt::templates::Templates::embedded().expect("templates")),
+        config: Config::from_vars(&vars).expect("config"),
+        store: LocalStore::new(dir),
+        mailer: Outbox::new(dir),
+        files: LocalFiles::new(dir),
+        clock: Clock::System,
+    }
+}
+
+fn request(method: &str, path: &str, cookie: Option<&str>, body: &str) -> Request<Bytes> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("accept", "text/html")
+        .header("origin", SITE)
+        .header(cbt_function::handler::SOURCE_IP_HEADER, "203.0.113.7");
+    if method == "POST" {
+        b = b.header("content-type", "application/x-www-form-urlencoded");
+    }
+    if let Some(c) = cookie {
+        b = b.header("cookie", format!("{}={c}", "__Host-cbt_sessie"));
+    }
+    b.body(Bytes::from(body.to_string())).expect("request")
+}
+
+fn text(r: &Response<Bytes>) -> String {
+    String::from_utf8_lossy(r.body()).into_owned()
+}
+
+fn location(r: &Response<Bytes>) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
+fn at(t: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(t)
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+/// A signed-in session: the cookie's value and the page's CSRF token.
+struct Signed {
+    cookie: String,
+    csrf: String,
+}
+
+/// Asks for a link for `email` and returns the link's path from the
+/// outbox (the newest sign-in mail).
+async fn ask_link(app: &LocalApp, dir: &Path, email: &str) -> Option<String> {
+    let before = journey::mails(&dir.join("outbox")).len();
+    let r = handle(
+        app,
+        request(
+            "POST",
+            "/beheer/aanmelden",
+            None,
+            &form(&[("email", email)]),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", text(&r));
+    assert_eq!(location(&r), "/beheer/aanmelden?verstuurd=1");
+    journey::mails(&dir.join("outbox"))
+        .into_iter()
+        .skip(before)
+        .find(|(kind, _, _)| kind == "aanmeldlink")
+        .map(|(_, to, body)| {
+            assert_eq!(to, email.to_lowercase());
+            journey::links(&body, "/beheer/aanmelden/")
+                .into_iter()
+                .next()
+                .expect("a link")
+        })
+}
+
+/// Signs `email` in through the mailed link.
+async fn sign_in(app: &LocalApp, dir: &Path, email: &str) -> Signed {
+    let link = ask_link(app, dir, email).await.expect("a sign-in mail");
+    // Opening the link uses nothing up: the page has a button.
+    let page = handle(app, request("GET", &link, None, "")).await;
+    assert_eq!(page.status(), 200);
+    assert!(text(&page).contains(&format!("action=\"{link}\"")));
+    let r = handle(app, request("POST", &link, None, "")).await;
+    assert_eq!(r.status(), 303, "{}", text(&r));
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a cookie")
+        .to_string();
+    assert!(cookie.starts_with("__Host-cbt_sessie="), "{cookie}");
+    for part in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    let value = cookie
+        .trim_start_matches("__Host-cbt_sessie=")
+        .split(';')
+        .next()
+        .expect("value")
+        .to_string();
+    let list = handle(app, request("GET", "/beheer/", Some(&value), "")).await;
+    assert_eq!(list.status(), 200, "{}", text(&list));
+    let csrf = text(&list)
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a csrf token")
+        .to_string();
+    Signed {
+        cookie: value,
+        csrf,
+    }
+}
+
+async fn post(app: &LocalApp, s: &Signed, path: &str, fields: &[(&str, &str)]) -> Response<Bytes> {
+    let mut all = vec![("csrf", s.csrf.as_str())];
+    all.extend_from_slice(fields);
+    handle(app, request("POST", path, Some(&s.cookie), &form(&all))).await
+}
+
+async fn state(app: &LocalApp, reference: &str) -> State {
+    app.store
+        .get_case(reference)
+        .await
+        .expect("store")
+        .expect("case")
+        .case
+        .state
+}
+
+#[tokio::test]
+async fn the_secretariat_signs_in_and_works_a_case() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let (reference, _) = journey::apply(&mut app).await;
+    app.clock = Clock::Fixed(at("2027-01-06T09:00:00Z"));
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+
+    // The list: the case, its deadline in words, every response no-store.
+    let list = handle(&app, request("GET", "/beheer/", Some(&s.cookie), "")).await;
+    let html = text(&list);
+    assert!(html.contains(&reference));
+    assert!(html.contains("betaling: 3 februari 2027"), "{html}");
+    assert!(html.contains("nog 28 dagen"));
+    assert_eq!(
+        list.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    assert_eq!(
+        list.headers()
+            .get("x-robots-tag")
+            .and_then(|v| v.to_str().ok()),
+        Some("noindex, nofollow")
+    );
+    let none = handle(
+        &app,
+        request(
+            "GET",
+            "/beheer/?zoek=bestaat-niet&status=ontvangen",
+            Some(&s.cookie),
+            "",
+        ),
+    )
+    .await;
+    assert!(!text(&none).contains(&format!("/beheer/zaak/{reference}")));
+
+    // The case: answers, documents, the invoice, mails with their state.
+    let base = format!("/beheer/zaak/{reference}");
+    let page = handle(&app, request("GET", &base, Some(&s.cookie), "")).await;
+    let html = text(&page);
+    assert_eq!(page.status(), 200);
+    for expected in [
+        "Betaling registreren",
+        "Intrekken",
+        "Notitie toevoegen",
+        "de factuur",
+        "Verstuurd; de e-maildienst meldde geen probleem.",
+        "Voorbeeld Energie",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    let invoice = handle(
+        &app,
+        request("GET", &format!("{base}/factuur.pdf"), Some(&s.cookie), ""),
+    )
+    .await;
+    assert_eq!(invoice.status(), 200);
+    assert!(invoice.body().starts_with(b"%PDF"));
+    let document = handle(
+        &app,
+        request("GET", &format!("{base}/document/0"), Some(&s.cookie), ""),
+    )
+    .await;
+    assert_eq!(document.status(), 200);
+
+    // A partial payment is shown and must be confirmed.
+    let partial = post(
+        &app,
+        &s,
+        &format!("{base}/betaling"),
+        &[("datum", "2027-01-05"), ("bedrag", "4000,00")],
+    )
+    .await;
+    assert_eq!(partial.status(), 409);
+    let html = text(&partial);
+    assert!(html.contains("is niet het gefactureerde bedrag"), "{html}");
+    assert!(html.contains("name=\"afwijking\""));
+    assert!(html.contains("value=\"4000,00\""), "what was typed stays");
+    assert_eq!(state(&app, &reference).await, State::Ontvangen);
+    let paid = post(
+        &app,
+        &s,
+        &format!("{base}/betaling"),
+        &[("datum", "2027-01-05"), ("bedrag", "4.452,80")],
+    )
+    .await;
+    assert_eq!(paid.status(), 303, "{}", text(&paid));
+    assert_eq!(location(&paid), format!("{base}?gedaan=betaling"));
+    assert_eq!(state(&app, &reference).await, State::Betaald);
+    let record = app
+        .store
+        .get_case(&reference)
+        .await
+        .expect("store")
+        .expect("case");
+    assert!(record
+        .events
+        .iter()
+        .any(|e| e.actor.to_string()
+            == format!("{} (secretariaat)", app.rules.site.secretariat.name)));
+
+    // Handling waits for the change window; the rules say so on the page.
+    let early = post(&app, &s, &format!("{base}/behandeling"), &[]).await;
+    assert_eq!(early.status(), 409);
+    assert!(text(&early).contains("kan de aanvraag nog wijzigen tot en met"));
+    app.clock = Clock::Fixed(at("2027-01-13T09:00:00Z"));
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    let taken = post(&app, &s, &format!("{base}/behandeling"), &[]).await;
+    assert_eq!(taken.status(), 303, "{}", text(&taken));
+    assert_eq!(state(&app, &reference).await, State::InBehandeling);
+
+    // Completion: mailed, with its text.
+    let asked = post(
+        &app,
+        &s,
+        &format!("{base}/aanvulling"),
+        &[("tekst", "Licht de <reikwijdte> toe.")],
+    )
+    .await;
+    assert_eq!(asked.status(), 303, "{}", text(&asked));
+    assert_eq!(state(&app, &reference).await, State::AanvullingGevraagd);
+    let mail = journey::mails(&dir.path().join("outbox"))
+        .into_iter()
+        .rfind(|m| m.0 == "aanvulling-gevraagd")
+        .expect("the request is mailed");
+    assert!(mail.2.contains("Licht de <reikwijdte> toe."));
+
+    // A note with markup: escaped on the page, hidden from the applicant.
+    let noted = post(
+        &app,
+        &s,
+        &format!("{base}/notitie"),
+        &[("tekst", "<script>alert(1)</script> gebeld")],
+    )
+    .await;
+    assert_eq!(noted.status(), 303);
+    let page = text(&handle(&app, request("GET", &base, Some(&s.cookie), "")).await);
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt; gebeld")
+            || page.contains("&lt;script&gt;alert(1)&lt;/script&gt; gebeld")
+    );
+    assert!(!page.contains("<script>alert(1)"));
+    assert!(page.contains("Licht de &lt;reikwijdte&gt; toe."));
+
+    // The advice preview is a PDF and records nothing.
+    let preview = post(
+        &app,
+        &s,
+        &format!("{base}/advies-voorbeeld"),
+        &[
+            ("uitkomst", "positief"),
+            ("termijn", "5"),
+            ("geldig_tot", "2030-01-31"),
+            ("motivering", "De belangen zijn gewogen."),
+        ],
+    )
+    .await;
+    // Not while the completion is open: the rules refuse the advice.
+    assert_eq!(preview.status(), 422, "{}", text(&preview));
+    assert_eq!(state(&app, &reference).await, State::AanvullingGevraagd);
+
+    // The audit log has the sign-ins.
+    let log = text(&handle(&app, request("GET", "/beheer/logboek", Some(&s.cookie), "")).await);
+    assert!(log.contains("Aangemeld"));
+    assert!(log.contains("Aanmeldlink verstuurd"));
+}
+
+#[tokio::test]
+async fn the_advice_is_previewed_then_sent_with_its_letter() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let (reference, _) = journey::apply(&mut app).await;
+    let base = format!("/beheer/zaak/{reference}");
+    app.clock = Clock::Fixed(at("2027-01-06T09:00:00Z"));
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    let paid = post(
+        &app,
+        &s,
+        &format!("{base}/betaling"),
+        &[("datum", "2027-01-05"), ("bedrag", "4452,80")],
+    )
+    .await;
+    assert_eq!(paid.status(), 303);
+    app.clock = Clock::Fixed(at("2027-01-13T09:00:00Z"));
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    assert_eq!(
+        post(&app, &s, &format!("{base}/behandeling"), &[])
+            .await
+            .status(),
+        303
+    );
+    let advice = [
+        ("uitkomst", "positief"),
+        ("termijn", "5"),
+        ("geldig_tot", "2030-01-31"),
+        ("motivering", "De belangen zijn **zorgvuldig** gewogen."),
+    ];
+    let preview = post(&app, &s, &format!("{base}/advies-voorbeeld"), &advice).await;
+    assert_eq!(preview.status(), 200, "{}", text(&preview));
+    assert_eq!(
+        preview
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    assert!(preview.body().starts_with(b"%PDF"));
+    assert_eq!(
+        state(&app, &reference).await,
+        State::InBehandeling,
+        "a preview records nothing"
+    );
+    let missing = post(
+        &app,
+        &s,
+        &format!("{base}/advies"),
+        &[("uitkomst", "positief")],
+    )
+    .await;
+    assert_eq!(missing.status(), 422);
+    assert!(text(&missing).contains("Vul de toegekende klanttermijn in hele jaren in."));
+    let sent = post(&app, &s, &format!("{base}/advies"), &advice).await;
+    assert_eq!(sent.status(), 303, "{}", text(&sent));
+    assert_eq!(state(&app, &reference).await, State::AdviesUitgebracht);
+    let mail = journey::mails(&dir.path().join("outbox"))
+        .into_iter()
+        .rfind(|m| m.0 == "advies")
+        .expect("the advice is mailed");
+    assert_eq!(mail.1, "jan.devries@voorbeeld.nl");
+    let letter = handle(
+        &app,
+        request("GET", &format!("{base}/advies.pdf"), Some(&s.cookie), ""),
+    )
+    .await;
+    assert_eq!(letter.status(), 200);
+}
+
+#[tokio::test]
+async fn every_refusal_of_the_workspace() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let (reference, _) = journey::apply(&mut app).await;
+    let base = format!("/beheer/zaak/{reference}");
+    let start = at("2027-01-06T09:00:00Z");
+    app.clock = Clock::Fixed(start);
+
+    // Without a session: pages send to sign-in, posts are refused.
+    let r = handle(&app, request("GET", "/beheer/", None, "")).await;
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/beheer/aanmelden".into())
+    );
+    let r = handle(
+        &app,
+        request("POST", &format!("{base}/notitie"), None, "tekst=x"),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let forged = "ab".repeat(32);
+    let r = handle(&app, request("GET", "/beheer/", Some(&forged), "")).await;
+    assert_eq!(r.status(), 303);
+
+    // An unknown address: the same answer, no mail, a line in the log.
+    assert_eq!(
+        ask_link(&app, dir.path(), "onbekend@voorbeeld.nl").await,
+        None
+    );
+
+    // A link works once.
+    let link = ask_link(&app, dir.path(), ADMIN).await.expect("link");
+    assert_eq!(
+        handle(&app, request("POST", &link, None, ""))
+            .await
+            .status(),
+        303
+    );
+    let again = handle(&app, request("POST", &link, None, "")).await;
+    assert_eq!(again.status(), 410);
+    assert!(text(&again).contains("Deze aanmeldlink werkt niet (meer)"));
+    // And 15 minutes.
+    let link = ask_link(&app, dir.path(), ADMIN).await.expect("link");
+    app.clock = Clock::Fixed(start + Duration::minutes(16));
+    assert_eq!(
+        handle(&app, request("POST", &link, None, ""))
+            .await
+            .status(),
+        410
+    );
+    let made_up = format!("/beheer/aanmelden/{}", "cd".repeat(32));
+    assert_eq!(
+        handle(&app, request("POST", &made_up, None, ""))
+            .await
+            .status(),
+        410
+    );
+    assert_eq!(
+        handle(&app, request("POST", "/beheer/aanmelden/kort", None, ""))
+            .await
+            .status(),
+        410
+    );
+
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    // CSRF: missing or wrong, nothing happens.
+    let r = handle(
+        &app,
+        request(
+            "POST",
+            &format!("{base}/notitie"),
+            Some(&s.cookie),
+            "tekst=x",
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    assert!(text(&r).contains("Dit formulier is verlopen"));
+    let r = handle(
+        &app,
+        request(
+            "POST",
+            &format!("{base}/notitie"),
+            Some(&s.cookie),
+            &form(&[("csrf", &"00".repeat(32)), ("tekst", "x")]),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let record = app
+        .store
+        .get_case(&reference)
+        .await
+        .expect("store")
+        .expect("case");
+    assert!(!record.events.iter().any(|e| e.change.is_internal()));
+
+    // Another case's id, a document past the list, a traversal.
+    for path in [
+        "/beheer/zaak/CBT-2027-9999".to_string(),
+        format!("{base}/document/7"),
+        format!("{base}/document/..%2F..%2Fetc"),
+        "/beheer/zaak/..%2F..%2Fetc".to_string(),
+        format!("/beheer/zaak/{}", "A".repeat(40)),
+    ] {
+        let r = handle(&app, request("GET", &path, Some(&s.cookie), "")).await;
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let r = post(
+        &app,
+        &s,
+        "/beheer/zaak/CBT-2027-9999/notitie",
+        &[("tekst", "x")],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+
+    // A member of the commission: reads, adds notes, nothing else.
+    let added = post(
+        &app,
+        &s,
+        "/beheer/medewerkers",
+        &[
+            ("versie", "0"),
+            ("doe", "toevoegen"),
+            ("email", MEMBER),
+            ("naam", "Karel <b>Lid</b>"),
+            ("rol", "commissie"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status(), 303, "{}", text(&added));
+    let stale = post(
+        &app,
+        &s,
+        "/beheer/medewerkers",
+        &[("versie", "0"), ("doe", "verwijderen"), ("email", MEMBER)],
+    )
+    .await;
+    assert_eq!(stale.status(), 422, "a list changed since it was read");
+    let k = sign_in(&app, dir.path(), MEMBER).await;
+    let page = text(&handle(&app, request("GET", &base, Some(&k.cookie), "")).await);
+    assert!(
+        page.contains("Karel &lt;b&gt;Lid&lt;&#x2F;b&gt;")
+            || page.contains("Karel &lt;b&gt;Lid&lt;/b&gt;")
+    );
+    assert!(!page.contains("Betaling registreren"));
+    let r = post(
+        &app,
+        &k,
+        &format!("{base}/betaling"),
+        &[("datum", "2027-01-05"), ("bedrag", "4452,80")],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    assert!(text(&r).contains("U kunt dit niet doen"));
+    assert_eq!(state(&app, &reference).await, State::Ontvangen);
+    assert_eq!(
+        handle(
+            &app,
+            request("GET", "/beheer/medewerkers", Some(&k.cookie), "")
+        )
+        .await
+        .status(),
+        403
+    );
+    let r = post(
+        &app,
+        &k,
+        "/beheer/medewerkers",
+        &[("versie", "1"), ("doe", "verwijderen"), ("email", ADMIN)],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        post(
+            &app,
+            &k,
+            &format!("{base}/notitie"),
+            &[("tekst", "Gelezen.")]
+        )
+        .await
+        .status(),
+        303
+    );
+
+    // Taken off the list: out at once.
+    let removed = post(
+        &app,
+        &s,
+        "/beheer/medewerkers",
+        &[("versie", "1"), ("doe", "verwijderen"), ("email", MEMBER)],
+    )
+    .await;
+    assert_eq!(removed.status(), 303, "{}", text(&removed));
+    assert_eq!(
+        handle(&app, request("GET", "/beheer/", Some(&k.cookie), ""))
+            .await
+            .status(),
+        303
+    );
+    // The configured address cannot be removed.
+    let r = post(
+        &app,
+        &s,
+        "/beheer/medewerkers",
+        &[("versie", "2"), ("doe", "verwijderen"), ("email", ADMIN)],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let list: StaffList = app.store.staff().await.expect("store");
+    assert_eq!(list.version, 2);
+    assert!(
+        list.member(ADMIN).is_none(),
+        "the configured member is not stored"
+    );
+
+    // After sign-out the session is gone, everywhere it is kept.
+    let out = post(&app, &s, "/beheer/afmelden", &[]).await;
+    assert_eq!(out.status(), 303);
+    assert!(out
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.contains("Max-Age=0")));
+    assert_eq!(
+        handle(&app, request("GET", "/beheer/", Some(&s.cookie), ""))
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        post(&app, &s, &format!("{base}/notitie"), &[("tekst", "x")])
+            .await
+            .status(),
+        403
+    );
+
+    // Idle for two hours, or twelve hours in all: signed out.
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    app.clock = Clock::Fixed(start + Duration::minutes(16) + Duration::hours(2));
+    assert_eq!(
+        handle(&app, request("GET", "/beheer/", Some(&s.cookie), ""))
+            .await
+            .status(),
+        303
+    );
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    let signed_at = start + Duration::minutes(16) + Duration::hours(2);
+    for hour in 1..12 {
+        app.clock = Clock::Fixed(signed_at + Duration::hours(hour));
+        let r = handle(&app, request("GET", "/beheer/", Some(&s.cookie), "")).await;
+        assert_eq!(r.status(), 200, "hour {hour}");
+    }
+    app.clock = Clock::Fixed(signed_at + Duration::hours(12));
+    assert_eq!(
+        handle(&app, request("GET", "/beheer/", Some(&s.cookie), ""))
+            .await
+            .status(),
+        303
+    );
+
+    // The log names the failures.
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    let log = text(&handle(&app, request("GET", "/beheer/logboek", Some(&s.cookie), "")).await);
+    for line in [
+        "Mislukte aanmelding: de link is onbekend, al gebruikt of verlopen",
+        "Aanmeldlink gevraagd voor een adres dat niet op de lijst staat",
+        "Medewerker toegevoegd: Karel &lt;b&gt;Lid&lt;",
+        "Medewerker verwijderd: karel@voorbeeld.nl",
+        "Afgemeld",
+    ] {
+        assert!(log.contains(line), "{line}");
+    }
+}
