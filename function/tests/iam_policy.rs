@@ -896,6 +896,21 @@ fn routes() -> Vec<(String, String)> {
             routes.push((method.to_string(), format!("{CASE_PREFIX}/{page}")));
         }
     }
+    // The workspace: its pages and actions.
+    for (method, page) in [
+        ("GET", ""),
+        ("GET", "/aanmelden"),
+        ("POST", "/aanmelden"),
+        ("POST", "/aanmelden/0123abcd"),
+        ("GET", "/zaak/CBT-2027-0001"),
+        ("POST", "/zaak/CBT-2027-0001/betaling"),
+        ("GET", "/medewerkers"),
+    ] {
+        routes.push((
+            method.to_string(),
+            format!("{}{page}", cbt::workspace::PREFIX),
+        ));
+    }
     // The links of the address check: a page and its button.
     for method in ["GET", "POST"] {
         routes.push((
