@@ -93,7 +93,9 @@ wait_for() { # URL
 
 PORT="$(free_port)"
 mkdir -p "$WORK/data"
-"$BIN" serve --port "$PORT" --data "$WORK/data" >"$WORK/serve.log" 2>&1 &
+# The workspace's first secretariat member (its sign-in links land in the outbox).
+export CBT_STAFF=secretariaat@voorbeeld.nl
+"$BIN" serve --port "$PORT" --data "$WORK/data" --staff "$CBT_STAFF" >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 STATIC_PORT="$(free_port)"
 node "$BROWSER_DIR/static-server.js" "$WORK/site" "$STATIC_PORT" >"$WORK/static.log" 2>&1 &

@@ -24,6 +24,7 @@ export const DATA_DIR = env('CBT_DATA_DIR');
 export const SITE_DIR = env('CBT_SITE_DIR');
 export const WORK_DIR = env('CBT_WORK_DIR');
 export const ARTIFACTS = env('CBT_ARTIFACTS');
+export const STAFF = process.env.CBT_STAFF || 'secretariaat@voorbeeld.nl';
 export const CHROMIUM = process.env.CBT_CHROMIUM || '/usr/bin/chromium';
 
 // The flags Chromium needs on these machines (closed network, root, no GPU).
@@ -641,6 +642,36 @@ export async function functionPages(tag = 'pages') {
   const thanks = res.headers.get('location');
   res = await fetch(new URL(thanks, BASE), { headers });
   out.push({ name: 'contact-bedankt', path: thanks, html: await html(res, 200) });
+  // The workspace, signed in with the mailed link's session cookie.
+  const form = { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' };
+  res = await fetch(BASE + '/beheer/aanmelden', { headers });
+  out.push({ name: 'beheer-aanmelden', path: '/beheer/aanmelden', html: await html(res, 200) });
+  const before = listDir(outboxDir());
+  res = await fetch(BASE + '/beheer/aanmelden', { method: 'POST', headers: form, body: new URLSearchParams({ email: STAFF }), redirect: 'manual' });
+  assert.equal(res.status, 303);
+  res = await fetch(BASE + '/beheer/aanmelden?verstuurd=1', { headers });
+  out.push({ name: 'beheer-aanmelden-verstuurd', path: '/beheer/aanmelden', html: await html(res, 200) });
+  const signIn = linksIn((await newFiles(outboxDir(), before, 1)).filter((n) => n.endsWith('-aanmeldlink.eml')), '/beheer/aanmelden')[0];
+  res = await fetch(BASE + signIn, { headers });
+  out.push({ name: 'beheer-aanmeldlink', path: '/beheer/aanmelden', html: await html(res, 200) });
+  res = await fetch(BASE + signIn, { method: 'POST', headers: form, body: '', redirect: 'manual' });
+  assert.equal(res.status, 303);
+  const cookie = res.headers.get('set-cookie').split(';')[0];
+  const staff = { ...headers, Cookie: cookie };
+  res = await fetch(BASE + '/beheer/', { headers: staff });
+  const list = await html(res, 200);
+  out.push({ name: 'beheer-zaken', path: '/beheer/', html: list });
+  const reference = received.match(/CBT-\d{4}-\d{4}/)[0];
+  res = await fetch(`${BASE}/beheer/zaak/${reference}`, { headers: staff });
+  const casePage = await html(res, 200);
+  out.push({ name: 'beheer-zaak', path: `/beheer/zaak/${reference}`, html: casePage });
+  const csrf = casePage.match(/name="csrf" value="([0-9a-f]+)"/)[1];
+  res = await fetch(`${BASE}/beheer/zaak/${reference}/betaling`, { method: 'POST', headers: { ...form, Cookie: cookie }, body: new URLSearchParams({ csrf, datum: '2027-01-05', bedrag: '1,00' }) });
+  out.push({ name: 'beheer-zaak-fout', path: `/beheer/zaak/${reference}`, html: await html(res, 409) });
+  for (const name of ['medewerkers', 'logboek']) {
+    res = await fetch(`${BASE}/beheer/${name}`, { headers: staff });
+    out.push({ name: `beheer-${name}`, path: `/beheer/${name}`, html: await html(res, 200) });
+  }
   return out;
 }
 
@@ -687,6 +718,7 @@ export async function walkFunctionPages(page, visit) {
   assert.ok(own, 'the confirmation mail carries the personal link');
   await page.goto(BASE + own);
   await assertHeading(page, /^Uw aanvraag CBT-\d{4}-\d{4}$/);
+  const reference = (await page.getByRole('heading', { level: 1 }).textContent()).replace('Uw aanvraag ', '').trim();
   await visit('mijn-aanvraag');
   await clickAndWait(page, page.getByRole('link', { name: 'Antwoorden wijzigen' }));
   await visit('mijn-aanvraag-wijzigen');
@@ -707,4 +739,41 @@ export async function walkFunctionPages(page, visit) {
   await clickAndWait(page, page.getByRole('button', { name: 'Verstuur uw bericht' }));
   await assertHeading(page, 'Bedankt voor uw bericht');
   await visit('contact-bedankt');
+  // The workspace: sign in through the mailed link, the list, the case (and
+  // a refused payment), the staff list, the log, signed out.
+  await signInToWorkspace(page, visit);
+  await assertHeading(page, 'Aanvragen');
+  await visit('beheer-zaken');
+  await clickAndWait(page, page.getByRole('link', { name: reference, exact: true }));
+  await assertHeading(page, `Aanvraag ${reference}`);
+  await visit('beheer-zaak');
+  await page.getByLabel('Bedrag in euro').fill('1,00');
+  await clickAndWait(page, page.getByRole('button', { name: 'Betaling registreren' }));
+  await assertHeading(page, `Aanvraag ${reference}`);
+  await visit('beheer-zaak-fout');
+  await clickAndWait(page, page.getByRole('link', { name: 'Medewerkers' }));
+  await visit('beheer-medewerkers');
+  await clickAndWait(page, page.getByRole('link', { name: 'Logboek' }));
+  await visit('beheer-logboek');
+  await clickAndWait(page, page.getByRole('button', { name: 'Afmelden' }));
+  await assertHeading(page, 'Aanmelden bij het beheer');
+  await visit('beheer-afgemeld');
+}
+
+/** Signs the staff member in as a person does: the address, the mail's
+ * link, the button. `visit` (optional) is called on each page on the way. */
+export async function signInToWorkspace(page, visit = async () => {}, email = STAFF) {
+  await page.goto(BASE + '/beheer/');
+  await assertHeading(page, 'Aanmelden bij het beheer');
+  await visit('beheer-aanmelden');
+  const before = listDir(outboxDir());
+  await page.getByLabel('E-mailadres').fill(email);
+  await clickAndWait(page, page.getByRole('button', { name: 'Stuur mij een aanmeldlink' }));
+  await visit('beheer-aanmelden-verstuurd');
+  const mails = (await newFiles(outboxDir(), before, 1)).filter((n) => n.endsWith('-aanmeldlink.eml'));
+  const link = linksIn(mails, '/beheer/aanmelden')[0];
+  assert.ok(link, 'the sign-in mail carries the link');
+  await page.goto(BASE + link);
+  await visit('beheer-aanmeldlink');
+  await clickAndWait(page, page.getByRole('button', { name: 'Aanmelden', exact: true }));
 }
