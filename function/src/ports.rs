@@ -613,6 +613,9 @@ pub trait Store: Send + Sync {
     /// The cases in `state`, nearest deadline first.
     fn cases_in(&self, state: State) -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
 
+    /// Every case, in any state (the workspace's list), in no set order.
+    fn all_cases(&self) -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
+
     /// Removes a case, its history, its links and its mail records: when
     /// the last of its retention periods ends.
     fn remove_case(&self, reference: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -877,6 +880,9 @@ impl<T: Store> Store for std::sync::Arc<T> {
     }
     async fn cases_in(&self, state: State) -> Result<Vec<Case>, StoreError> {
         T::cases_in(self, state).await
+    }
+    async fn all_cases(&self) -> Result<Vec<Case>, StoreError> {
+        T::all_cases(self).await
     }
     async fn remove_case(&self, reference: &str) -> Result<(), StoreError> {
         T::remove_case(self, reference).await

@@ -1253,6 +1253,9 @@ impl Store for Down {
     async fn cases_in(&self, _: cbt::case::State) -> Result<Vec<cbt::case::Case>, StoreError> {
         down()
     }
+    async fn all_cases(&self) -> Result<Vec<cbt::case::Case>, StoreError> {
+        down()
+    }
     async fn remove_case(&self, _: &str) -> Result<(), StoreError> {
         down()
     }
@@ -2335,6 +2338,9 @@ impl Store for Strict {
     }
     async fn cases_in(&self, s: cbt::case::State) -> Result<Vec<cbt::case::Case>, StoreError> {
         self.0.cases_in(s).await
+    }
+    async fn all_cases(&self) -> Result<Vec<cbt::case::Case>, StoreError> {
+        self.0.all_cases().await
     }
     async fn remove_case(&self, r: &str) -> Result<(), StoreError> {
         self.0.remove_case(r).await

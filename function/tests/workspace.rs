@@ -697,3 +697,76 @@ async fn every_refusal_of_the_workspace() {
         assert!(log.contains(line), "{line}");
     }
 }
+
+#[tokio::test]
+async fn the_list_comes_in_pages_of_two_hundred() {
+    use cbt::validate::{check, Checked};
+    use cbt_function::ports::ToFile;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let Ok(Checked::Valid(s)) = check(&app.rules.forms.application, &cbt::sample::application())
+    else {
+        panic!("the sample passes")
+    };
+    let application =
+        cbt::application::Application::from_submission(&s, &app.rules.fees).expect("typed");
+    let day = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).expect("date");
+    for n in 0..205 {
+        let mut a = application.clone();
+        a.organisation.name = format!("Organisatie {n}");
+        app.store
+            .confirm(&ToFile {
+                draft_id: format!("d{n}"),
+                submitted: at("2027-01-04T10:00:00Z"),
+                submitted_on: day,
+                invoiced: cbt::Cents(445_280),
+                application: a,
+                documents: Vec::new(),
+                mails: Vec::new(),
+                payment_term_days: 30,
+            })
+            .await
+            .expect("filed");
+    }
+    app.clock = Clock::Fixed(at("2027-01-06T09:00:00Z"));
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    let rows = |html: &str| html.matches("<th scope=\"row\">").count();
+    let first = text(&handle(&app, request("GET", "/beheer/", Some(&s.cookie), "")).await);
+    assert_eq!(rows(&first), 200);
+    assert!(first.contains("205 van 205 aanvragen"));
+    assert!(first.contains("pagina 1 van 2"));
+    assert!(first.contains("href=\"/beheer/?pagina=2\""));
+    let second = text(
+        &handle(
+            &app,
+            request("GET", "/beheer/?pagina=2", Some(&s.cookie), ""),
+        )
+        .await,
+    );
+    assert_eq!(rows(&second), 5);
+    assert!(second.contains("Vorige pagina"));
+    let past = text(
+        &handle(
+            &app,
+            request("GET", "/beheer/?pagina=99", Some(&s.cookie), ""),
+        )
+        .await,
+    );
+    assert_eq!(rows(&past), 5, "a page past the end shows the last");
+    let searched = text(
+        &handle(
+            &app,
+            request(
+                "GET",
+                "/beheer/?zoek=Organisatie+204&status=ontvangen",
+                Some(&s.cookie),
+                "",
+            ),
+        )
+        .await,
+    );
+    assert_eq!(rows(&searched), 1);
+    assert!(searched.contains("1 van 205 aanvragen"));
+    assert!(searched.contains("value=\"Organisatie 204\""));
+    assert!(searched.contains("<option value=\"ontvangen\" selected>"));
+}

@@ -660,17 +660,17 @@ export async function functionPages(tag = 'pages') {
   const staff = { ...headers, Cookie: cookie };
   res = await fetch(BASE + '/beheer/', { headers: staff });
   const list = await html(res, 200);
-  out.push({ name: 'beheer-zaken', path: '/beheer/', html: list });
+  out.push({ name: 'beheer-zaken', path: '/beheer/', html: list, cookie });
   const reference = received.match(/CBT-\d{4}-\d{4}/)[0];
   res = await fetch(`${BASE}/beheer/zaak/${reference}`, { headers: staff });
   const casePage = await html(res, 200);
-  out.push({ name: 'beheer-zaak', path: `/beheer/zaak/${reference}`, html: casePage });
+  out.push({ name: 'beheer-zaak', path: `/beheer/zaak/${reference}`, html: casePage, cookie });
   const csrf = casePage.match(/name="csrf" value="([0-9a-f]+)"/)[1];
   res = await fetch(`${BASE}/beheer/zaak/${reference}/betaling`, { method: 'POST', headers: { ...form, Cookie: cookie }, body: new URLSearchParams({ csrf, datum: '2027-01-05', bedrag: '1,00' }) });
-  out.push({ name: 'beheer-zaak-fout', path: `/beheer/zaak/${reference}`, html: await html(res, 409) });
+  out.push({ name: 'beheer-zaak-fout', path: `/beheer/zaak/${reference}`, html: await html(res, 409), cookie });
   for (const name of ['medewerkers', 'logboek']) {
     res = await fetch(`${BASE}/beheer/${name}`, { headers: staff });
-    out.push({ name: `beheer-${name}`, path: `/beheer/${name}`, html: await html(res, 200) });
+    out.push({ name: `beheer-${name}`, path: `/beheer/${name}`, html: await html(res, 200), cookie });
   }
   return out;
 }

@@ -64,18 +64,20 @@ function decode(s) {
 test('links: every same-origin link answers 200 and every #fragment exists', async (t) => {
   const origin = new URL(BASE).origin;
   const cache = new Map(); // url without fragment -> {status, ids}
-  async function get(url) {
-    if (!cache.has(url)) {
-      const res = await fetch(url, { redirect: 'manual', headers: { Accept: 'text/html' } });
+  // The workspace's pages are fetched with their session's cookie.
+  async function get(url, cookie) {
+    const key = `${cookie || ''} ${url}`;
+    if (!cache.has(key)) {
+      const res = await fetch(url, { redirect: 'manual', headers: { Accept: 'text/html', ...(cookie ? { Cookie: cookie } : {}) } });
       const type = res.headers.get('content-type') || '';
       const body = type.startsWith('text/html') ? await res.text() : (await res.arrayBuffer(), '');
-      cache.set(url, { status: res.status, html: body, ids: new Set([...body.matchAll(/\sid="([^"]+)"/g)].map((m) => decode(m[1]))) });
+      cache.set(key, { status: res.status, html: body, ids: new Set([...body.matchAll(/\sid="([^"]+)"/g)].map((m) => decode(m[1]))) });
     }
-    return cache.get(url);
+    return cache.get(key);
   }
   const start = [
     ...builtPages().map((p) => ({ from: p, url: BASE + p })),
-    ...served.map((p) => ({ from: p.name, url: BASE + p.path, html: p.html })),
+    ...served.map((p) => ({ from: p.name, url: BASE + p.path, html: p.html, cookie: p.cookie })),
   ];
   let checked = 0;
   for (const page of start) {
@@ -92,7 +94,7 @@ test('links: every same-origin link answers 200 and every #fragment exists', asy
         url.hash = '';
         // A fragment on the page itself is checked against the page as fetched.
         const sameDoc = link.startsWith('#');
-        const target = sameDoc && page.html ? { status: 200, ids: new Set([...page.html.matchAll(/\sid="([^"]+)"/g)].map((m) => decode(m[1]))) } : await get(url.href);
+        const target = sameDoc && page.html ? { status: 200, ids: new Set([...page.html.matchAll(/\sid="([^"]+)"/g)].map((m) => decode(m[1]))) } : await get(url.href, page.cookie);
         checked++;
         if (target.status !== 200) problems.push(`${link}: status ${target.status}`);
         else if (hash && !target.ids.has(hash)) problems.push(`${link}: no element with id "${hash}"`);

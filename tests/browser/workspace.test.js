@@ -53,7 +53,7 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     await applicant.page.goto(BASE + a.personalLink);
     await clickAndWait(applicant.page, applicant.page.getByRole('button', { name: 'Ik heb geen wijzigingen meer' }));
     await page.goto(BASE + casePath);
-    await clickAndWait(page, page.getByRole('button', { name: 'In behandeling nemen' }));
+    await clickAndWait(page, page.getByRole('button', { name: 'In behandeling nemen', exact: true }));
     await notice(page, 'in behandeling genomen');
 
     // A completion request, mailed; the applicant answers it.

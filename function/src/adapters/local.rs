@@ -69,6 +69,12 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 pub struct LocalStore {
     dir: PathBuf,
     lock: Mutex<()>,
+    /// Every case as last read, with the `cases/` folder's modification
+    /// time then: every write renames a file into that folder, which
+    /// changes the time, so an unchanged time means unchanged cases (also
+    /// when another process or another `LocalStore` wrote). Reading 5,000
+    /// files for each look at the list would take seconds.
+    cases: std::sync::Mutex<Option<(std::time::SystemTime, std::sync::Arc<Vec<StoredCase>>)>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -105,7 +111,7 @@ struct SentIndex {
 }
 
 /// A case as kept: with its nearest deadline, the index's sort key.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct StoredCase {
     case: Case,
     next_deadline: Option<NaiveDate>,
@@ -116,6 +122,7 @@ impl LocalStore {
         LocalStore {
             dir: data_dir.as_ref().join("store"),
             lock: Mutex::new(()),
+            cases: std::sync::Mutex::new(None),
         }
     }
 
@@ -156,6 +163,42 @@ impl LocalStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(unavailable(e)),
         }
+    }
+
+    /// Every stored case, from the cache while `cases/` is unchanged.
+    async fn stored_cases(&self) -> Result<std::sync::Arc<Vec<StoredCase>>, StoreError> {
+        let modified = match tokio::fs::metadata(self.dir.join("cases")).await {
+            Ok(m) => m.modified().map_err(unavailable)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(std::sync::Arc::new(Vec::new()))
+            }
+            Err(e) => return Err(unavailable(e)),
+        };
+        let cached = self
+            .cases
+            .lock()
+            .map_err(|_| unavailable("the case cache's lock is poisoned"))?
+            .clone();
+        if let Some((at, cases)) = cached {
+            if at == modified {
+                return Ok(cases);
+            }
+        }
+        let cases = std::sync::Arc::new(self.all::<StoredCase>("cases").await?);
+        // A file's time has the kernel's coarse clock (a few ms): a write in
+        // the same tick as the last one would leave the time unchanged. Only
+        // a time safely in the past proves that every later write shows.
+        let settled = std::time::SystemTime::now()
+            .duration_since(modified)
+            .is_ok_and(|age| age >= std::time::Duration::from_millis(100));
+        if settled {
+            *self
+                .cases
+                .lock()
+                .map_err(|_| unavailable("the case cache's lock is poisoned"))? =
+                Some((modified, cases.clone()));
+        }
+        Ok(cases)
     }
 
     async fn all<T: DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, StoreError> {
@@ -445,12 +488,22 @@ impl Store for LocalStore {
         .await
     }
 
+    async fn all_cases(&self) -> Result<Vec<Case>, StoreError> {
+        Ok(self
+            .stored_cases()
+            .await?
+            .iter()
+            .map(|s| s.case.clone())
+            .collect())
+    }
+
     async fn cases_in(&self, state: State) -> Result<Vec<Case>, StoreError> {
         let mut cases: Vec<StoredCase> = self
-            .all::<StoredCase>("cases")
+            .stored_cases()
             .await?
-            .into_iter()
+            .iter()
             .filter(|s| s.case.state == state)
+            .cloned()
             .collect();
         // As DynamoDB's index sorts: by deadline, none last, then reference.
         cases.sort_by(|a, b| {

@@ -188,6 +188,10 @@ async fn case<S: Store, M: Mailer, F: Files>(
         .ok_or_else(unknown_case)
 }
 
+/// Rows a page of the list shows: a screen reader or a phone must not get
+/// 5,000 rows at once; the search and the filter find the rest.
+pub const ROWS_PER_PAGE: usize = 200;
+
 #[derive(Serialize)]
 struct ListPage {
     rows: Vec<cbt::workspace::CaseRow>,
@@ -195,22 +199,39 @@ struct ListPage {
     state: Option<&'static str>,
     search: String,
     total: usize,
+    /// How many the filter and search let through.
+    found: usize,
+    page: usize,
+    pages: usize,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// The list's address with its filter, search and page.
+fn list_url(state: Option<&str>, search: &str, page: usize) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if let Some(s) = state {
+        q.append_pair("status", s);
+    }
+    if !search.is_empty() {
+        q.append_pair("zoek", search);
+    }
+    if page > 1 {
+        q.append_pair("pagina", &page.to_string());
+    }
+    let q = q.finish();
+    if q.is_empty() {
+        format!("{PREFIX}/")
+    } else {
+        format!("{PREFIX}/?{q}")
+    }
 }
 
 /// Every case the store has, in any state.
 pub(crate) async fn all_cases<S: Store, M: Mailer, F: Files>(
     app: &App<S, M, F>,
 ) -> Result<Vec<cbt::case::Case>, Failure> {
-    let mut cases = Vec::new();
-    for state in cbt::case::State::ALL {
-        cases.extend(
-            app.store
-                .cases_in(state)
-                .await
-                .map_err(Failure::unavailable)?,
-        );
-    }
-    Ok(cases)
+    app.store.all_cases().await.map_err(Failure::unavailable)
 }
 
 /// `GET /beheer/`: the list, filtered by `?status=` and `?zoek=`.
@@ -231,12 +252,29 @@ async fn case_list<S: Store, M: Mailer, F: Files>(
         search: search.clone(),
     };
     let today = cbt::dates::local_date(app.clock.now());
+    let rows = case_rows(&cases, &app.rules.periods, today, &filter);
+    let found = rows.len();
+    let pages = found.div_ceil(ROWS_PER_PAGE).max(1);
+    let page = query_value(query, "pagina")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let key = state.map(|s| s.key());
     let data = ListPage {
-        rows: case_rows(&cases, &app.rules.periods, today, &filter),
+        rows: rows
+            .into_iter()
+            .skip((page - 1) * ROWS_PER_PAGE)
+            .take(ROWS_PER_PAGE)
+            .collect(),
         states: state_counts(&cases),
-        state: state.map(|s| s.key()),
-        search,
+        state: key,
         total: cases.len(),
+        found,
+        page,
+        pages,
+        previous: (page > 1).then(|| list_url(key, &search, page - 1)),
+        next: (page < pages).then(|| list_url(key, &search, page + 1)),
+        search,
     };
     let page = cbt::workspace::page(
         &app.rules,

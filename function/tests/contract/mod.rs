@@ -423,6 +423,21 @@ pub async fn store_contract<S: Store>(store: &S, unique: &str) {
         .iter()
         .any(|c| c.reference == second.case.reference));
     assert!(!received.iter().any(|c| c.reference == first.case.reference));
+    // Every case at once, whatever its state.
+    let all: Vec<String> = store
+        .all_cases()
+        .await
+        .expect("all")
+        .into_iter()
+        .map(|c| c.reference)
+        .collect();
+    for r in [
+        &first.case.reference,
+        &second.case.reference,
+        &third.case.reference,
+    ] {
+        assert!(all.contains(r), "{r} in {all:?}");
+    }
     // (Deadlines: the 2041 case's payment is due last.)
     let pos = |r: &str| received.iter().position(|c| c.reference == r);
     assert!(pos(&second.case.reference) < pos(&third.case.reference));
