@@ -35,6 +35,26 @@ impl fmt::Display for InvoiceNumber {
     }
 }
 
+/// What a document of the invoice series is: an invoice, or a credit
+/// note that cancels one. A credit note has its own gapless series per
+/// year (`C-2027-0001`, the CBT's decision: a separate series keeps the
+/// invoices' numbers gapless and makes a credit note recognisable by its
+/// number) and refers to the invoice it credits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum DocumentKind {
+    /// An invoice.
+    #[default]
+    Invoice,
+    /// A credit note of the invoice `credits`, dated `credits_date`.
+    CreditNote {
+        /// The invoice credited.
+        credits: InvoiceNumber,
+        /// Its date.
+        credits_date: NaiveDate,
+    },
+}
+
 /// Why a text is not an invoice number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("\"{0}\" is geen factuurnummer (JJJJ-NNNN)")]
@@ -147,6 +167,9 @@ pub struct Invoice {
     /// the invoice then says it shows example data and is not valid.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unconfirmed: Vec<String>,
+    /// An invoice or a credit note.
+    #[serde(default)]
+    pub kind: DocumentKind,
 }
 
 /// What is needed to make an invoice besides the number and date.
@@ -290,7 +313,56 @@ impl Invoice {
             vat_treatment: treatment,
             vat_note: treatment.note(input.vat),
             unconfirmed: input.unconfirmed,
+            kind: DocumentKind::Invoice,
         })
+    }
+
+    /// The credit note numbered `number` (of the credit notes' series),
+    /// dated `date`, that cancels this invoice: every amount negated, the
+    /// same customer, line, VAT treatment and notes.
+    pub fn credit_note(&self, number: InvoiceNumber, date: NaiveDate) -> Invoice {
+        Invoice {
+            number,
+            date,
+            due_date: date,
+            payment_term_days: 0,
+            line: Line {
+                description: format!("Creditering van factuur {}: {}", self.number, self.line.description),
+                excl_vat: Cents(-self.line.excl_vat.0),
+                ..self.line.clone()
+            },
+            vat: Cents(-self.vat.0),
+            total: Cents(-self.total.0),
+            payment_reference: format!("Creditnota {}", credit_note_number(number)),
+            kind: DocumentKind::CreditNote {
+                credits: self.number,
+                credits_date: self.date,
+            },
+            ..self.clone()
+        }
+    }
+
+    /// The number as printed: `2027-0001`, or `C-2027-0001` for a credit
+    /// note.
+    pub fn number_text(&self) -> String {
+        match self.kind {
+            DocumentKind::Invoice => self.number.to_string(),
+            DocumentKind::CreditNote { .. } => credit_note_number(self.number),
+        }
+    }
+
+    /// "Factuur" or "Creditnota".
+    pub fn title(&self) -> &'static str {
+        match self.kind {
+            DocumentKind::Invoice => "Factuur",
+            DocumentKind::CreditNote { .. } => "Creditnota",
+        }
+    }
+
+    /// The file name it is sent under: `factuur-2027-0001.pdf`,
+    /// `creditnota-C-2027-0001.pdf`.
+    pub fn filename(&self) -> String {
+        format!("{}-{}.pdf", self.title().to_lowercase(), self.number_text())
     }
 
     /// The supply: the advice is paid in advance, so the invoice says it
@@ -299,12 +371,27 @@ impl Invoice {
     /// the day of payment), so none is printed; the advice, the supply,
     /// follows the payment.
     pub fn supply_note(&self) -> String {
-        "Factuur voor vooruitbetaling: de CBT brengt het advies uit nadat de betaling is ontvangen."
-            .to_string()
+        match self.kind {
+            DocumentKind::Invoice => "Factuur voor vooruitbetaling: de CBT brengt het advies uit nadat de betaling is ontvangen."
+                .to_string(),
+            DocumentKind::CreditNote { credits, credits_date } => format!(
+                "Deze creditnota vervalt factuur {credits} van {} voor het volledige bedrag.",
+                dutch_date(credits_date)
+            ),
+        }
     }
 
     /// How to pay, in one sentence.
     pub fn payment_text(&self) -> String {
+        if let DocumentKind::CreditNote { credits, .. } = self.kind {
+            // What happens to money already paid is the secretariat's to
+            // arrange; the credit note only cancels the claim.
+            return format!(
+                "U hoeft factuur {credits} niet (meer) te betalen. Heeft u al betaald, dan neemt het secretariaat ({}) contact met u op over de terugbetaling van {}.",
+                self.supplier.email,
+                Cents(-self.total.0),
+            );
+        }
         format!(
             "Maak het bedrag van {} uiterlijk {} ({} dagen na de factuurdatum) over naar IBAN {} (BIC {}) ten name van {}, onder vermelding van {}.",
             self.total,
@@ -319,11 +406,19 @@ impl Invoice {
 
     /// What the total is called: with VAT, or (none charged) the amount due.
     pub fn total_label(&self) -> &'static str {
+        if let DocumentKind::CreditNote { .. } = self.kind {
+            return "Totaal creditnota";
+        }
         match self.vat_treatment {
             VatTreatment::Dutch => "Totaal incl. btw",
             VatTreatment::ReverseCharge | VatTreatment::OutsideEu => "Te betalen",
         }
     }
+}
+
+/// `C-2027-0001`: a credit note's number.
+pub fn credit_note_number(number: InvoiceNumber) -> String {
+    format!("C-{number}")
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ use krilla::metadata::Metadata;
 use krilla::outline::{Outline, OutlineNode};
 use krilla::tagging::{TableHeaderScope, Tag, TagGroup, TagTree};
 
-use super::{dutch_date, Invoice};
+use super::{dutch_date, DocumentKind, Invoice};
 use crate::formats::format_iban;
 use crate::pdf::{
     self, address_lines, Bold, Failure, Look, Pen, BODY, CAPTION, DETAIL, FOOTER, H1, H2, HEADING,
@@ -96,7 +96,7 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
     }
     document.set_tag_tree(tree);
 
-    let title = format!("Factuur {}", invoice.number);
+    let title = format!("{} {}", invoice.title(), invoice.number_text());
     let mut outline = Outline::new();
     outline.push_child(OutlineNode::new(
         title.clone(),
@@ -109,15 +109,21 @@ pub fn render(invoice: &Invoice) -> Result<Vec<u8>, PdfError> {
             .title(title)
             .authors(vec![invoice.supplier.name.clone()])
             .description(format!(
-                "Factuur {} aan {}",
-                invoice.number, invoice.customer.name
+                "{} {} aan {}",
+                invoice.title(),
+                invoice.number_text(),
+                invoice.customer.name
             ))
             .creator("cbt".to_string())
             .language(LANGUAGE.to_string())
             .creation_date(pdf::creation_date(invoice.date))
             // Without it krilla derives the id from the title and author,
             // which name the invoice too; this says what the id stands for.
-            .document_id(format!("cbt-factuur-{}", invoice.number)),
+            .document_id(format!(
+                "cbt-{}-{}",
+                invoice.title().to_lowercase(),
+                invoice.number_text()
+            )),
     );
 
     Ok(pdf::finish(document)?)
@@ -155,11 +161,11 @@ fn draw(pen: &mut Pen<'_, '_>, invoice: &Invoice, tree: &mut TagTree) -> Result<
     // particulars on the right.
     let title_y = rule_y - 38.0;
     let heading = if invoice.unconfirmed.is_empty() {
-        "Factuur"
+        invoice.title().to_string()
     } else {
-        "Factuur (voorbeeldgegevens)"
+        format!("{} (voorbeeldgegevens)", invoice.title())
     };
-    tree.push(pen.heading(H1, heading, TITLE, LEFT, title_y, heading));
+    tree.push(pen.heading(H1, &heading, TITLE, LEFT, title_y, &heading));
 
     let mut top = title_y - 30.0;
     // An invoice made from values the CBT has not confirmed says so, under
@@ -176,7 +182,8 @@ fn draw(pen: &mut Pen<'_, '_>, invoice: &Invoice, tree: &mut TagTree) -> Result<
         top = y - 8.0;
     }
     let mut customer = TagGroup::new(Tag::Section);
-    customer.push(pen.heading(H2, "Factuur aan", CAPTION, LEFT, top, "FACTUUR AAN"));
+    let to = format!("{} aan", invoice.title());
+    customer.push(pen.heading(H2, &to, CAPTION, LEFT, top, &to.to_uppercase()));
     let width = COL2 - LEFT - 24.0;
     let mut y = pen.paragraph(&mut customer, BODY.bold(), LEFT, top - 15.0, width, &k.name);
     for line in address_lines(&k.street, &k.postcode, &k.city, &k.country) {
@@ -197,22 +204,28 @@ fn draw(pen: &mut Pen<'_, '_>, invoice: &Invoice, tree: &mut TagTree) -> Result<
 
     let mut details = TagGroup::new(Tag::Section);
     let mut ry = top - 15.0;
-    let number = invoice.number.to_string();
-    ry = pen.labelled(&mut details, BODY.bold(), ry, "Factuurnummer", &number);
+    let number = invoice.number_text();
+    let word = invoice.title();
+    ry = pen.labelled(&mut details, BODY.bold(), ry, &format!("{word}nummer"), &number);
     ry = pen.labelled(
         &mut details,
         BODY,
         ry,
-        "Factuurdatum",
+        &format!("{word}datum"),
         &dutch_date(invoice.date),
     );
-    ry = pen.labelled(
-        &mut details,
-        BODY,
-        ry,
-        "Vervaldatum",
-        &dutch_date(invoice.due_date),
-    );
+    ry = match invoice.kind {
+        DocumentKind::Invoice => pen.labelled(
+            &mut details,
+            BODY,
+            ry,
+            "Vervaldatum",
+            &dutch_date(invoice.due_date),
+        ),
+        DocumentKind::CreditNote { credits, .. } => {
+            pen.labelled(&mut details, BODY, ry, "Bij factuur", &credits.to_string())
+        }
+    };
     ry = pen.labelled(&mut details, BODY, ry, "Aanvraag", &invoice.reference);
     tree.push(details);
 
@@ -416,6 +429,7 @@ mod tests {
             payment_reference: format!("Factuur {number}"),
             vat_treatment: crate::invoice::VatTreatment::Dutch,
             vat_note: None,
+            kind: DocumentKind::Invoice,
             unconfirmed: Vec::new(),
         }
     }
@@ -492,6 +506,41 @@ mod tests {
             .map(|n| n.as_float().expect("number"))
             .collect();
         assert_eq!(media_box, [0.0, 0.0, 595.28, 841.89]);
+    }
+
+    /// A credit note: its own number, the invoice it credits, negative
+    /// amounts, every element of the invoice, one page, valid and tagged.
+    #[test]
+    fn a_credit_note_carries_its_number_the_invoice_and_negative_amounts() {
+        let invoice = sample();
+        let credit = invoice.credit_note(InvoiceNumber { year: 2027, seq: 3 }, date(2027, 1, 15));
+        assert_eq!(credit.filename(), "creditnota-C-2027-0003.pdf");
+        let pdf = render(&credit).expect("render");
+        let (pages, text) = read(&pdf);
+        assert_eq!(pages, 1);
+        for needed in [
+            "Creditnota",
+            "CREDITNOTA AAN",
+            "Creditnotanummer C-2027-0003",
+            "Creditnotadatum 15 januari 2027",
+            "Bij factuur 2026-0001",
+            "Voorbeeld B.V.",
+            "Btw-id: NL002455799B11",
+            "KvK-nummer 12345678",
+            "Btw-id NL004495445B01",
+            "Creditering van factuur 2026-0001",
+            "Totaal excl. btw € -3.680,00",
+            "Btw 21% € -772,80",
+            "Totaal creditnota € -4.452,80",
+            "Deze creditnota vervalt factuur 2026-0001 van 30 november 2026 voor het volledige bedrag.",
+            "terugbetaling van € 4.452,80",
+        ] {
+            assert!(text.contains(needed), "{needed:?} missing from {text:?}");
+        }
+        assert!(!text.contains("Vervaldatum"));
+        qpdf_check(&pdf);
+        let again = render(&credit).expect("render");
+        assert_eq!(pdf, again, "deterministic");
     }
 
     #[test]
