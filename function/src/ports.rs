@@ -613,6 +613,22 @@ pub trait Store: Send + Sync {
     /// The cases in `state`, nearest deadline first.
     fn cases_in(&self, state: State) -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
 
+    /// The credit note of case `reference`: its number in the credit
+    /// notes' gapless series of `year`, given out now, or the number it was
+    /// given before (a case has at most one credit note; asking again,
+    /// after a failed mail, gives the same number, so no number is lost).
+    fn assign_credit_note(
+        &self,
+        reference: &str,
+        year: i32,
+    ) -> impl Future<Output = Result<InvoiceNumber, StoreError>> + Send;
+
+    /// The credit note number case `reference` was given, if any.
+    fn credit_note_of(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<InvoiceNumber>, StoreError>> + Send;
+
     /// Every case, in any state (the workspace's list), in no set order.
     fn all_cases(&self) -> impl Future<Output = Result<Vec<Case>, StoreError>> + Send;
 
@@ -883,6 +899,19 @@ impl<T: Store> Store for std::sync::Arc<T> {
     }
     async fn all_cases(&self) -> Result<Vec<Case>, StoreError> {
         T::all_cases(self).await
+    }
+    async fn assign_credit_note(
+        &self,
+        reference: &str,
+        year: i32,
+    ) -> Result<InvoiceNumber, StoreError> {
+        T::assign_credit_note(self, reference, year).await
+    }
+    async fn credit_note_of(
+        &self,
+        reference: &str,
+    ) -> Result<Option<InvoiceNumber>, StoreError> {
+        T::credit_note_of(self, reference).await
     }
     async fn remove_case(&self, reference: &str) -> Result<(), StoreError> {
         T::remove_case(self, reference).await

@@ -1256,6 +1256,19 @@ impl Store for Down {
     async fn all_cases(&self) -> Result<Vec<cbt::case::Case>, StoreError> {
         down()
     }
+    async fn assign_credit_note(
+        &self,
+        _: &str,
+        _: i32,
+    ) -> Result<cbt::invoice::InvoiceNumber, StoreError> {
+        down()
+    }
+    async fn credit_note_of(
+        &self,
+        _: &str,
+    ) -> Result<Option<cbt::invoice::InvoiceNumber>, StoreError> {
+        down()
+    }
     async fn remove_case(&self, _: &str) -> Result<(), StoreError> {
         down()
     }
@@ -2341,6 +2354,19 @@ impl Store for Strict {
     }
     async fn all_cases(&self) -> Result<Vec<cbt::case::Case>, StoreError> {
         self.0.all_cases().await
+    }
+    async fn assign_credit_note(
+        &self,
+        r: &str,
+        year: i32,
+    ) -> Result<cbt::invoice::InvoiceNumber, StoreError> {
+        self.0.assign_credit_note(r, year).await
+    }
+    async fn credit_note_of(
+        &self,
+        r: &str,
+    ) -> Result<Option<cbt::invoice::InvoiceNumber>, StoreError> {
+        self.0.credit_note_of(r).await
     }
     async fn remove_case(&self, r: &str) -> Result<(), StoreError> {
         self.0.remove_case(r).await

@@ -22,6 +22,8 @@
 //! | a case's link | `CASE#<reference>` | `TOKEN#<hash>` | (to find its links when the case goes) | none |
 //! | personal link | `TOKEN#<hash>` | `TOKEN` | `reference`, `created` | none |
 //! | invoice counter | `COUNTER#<year>` | `COUNTER` | `last` (N: the last number handed out) | none |
+//! | credit note counter | `COUNTER#C-<year>` | `COUNTER` | `last` | none |
+//! | a case's credit note number | `CASE#<reference>` | `CREDIT_NOTE` | `data` (JSON: year, seq) | none |
 //! | digest | `DIGEST#<YYYY-MM-DD>` | `DIGEST` | `data` (the digest's JSON) | none |
 //! | contact message | `CONTACT#<id>` | `CONTACT` | `data` (the [`ContactMessage`]) | the retention's end |
 //! | pending mail | `PENDING` | `<since>#<owner>#<kind>#<seq>` | `data` (the [`PendingMail`]), `owner`, `kind`, `lease_until` (N, epoch ms: a sender's claim) | none |
@@ -715,6 +717,86 @@ impl Store for DynamoStore {
                 }
                 _ => Err(unavailable(err)),
             },
+        }
+    }
+
+    async fn assign_credit_note(
+        &self,
+        reference: &str,
+        year: i32,
+    ) -> Result<cbt::invoice::InvoiceNumber, StoreError> {
+        // The case's number and the year's counter in one transaction, on
+        // the counter's value as read: a race makes one of two writers
+        // read again, so the series has no gap and no number twice.
+        for _ in 0..20 {
+            if let Some(number) = self.credit_note_of(reference).await? {
+                return Ok(number);
+            }
+            let counter_pk = format!("COUNTER#C-{year}");
+            let previous = match self.get(&counter_pk, "COUNTER").await? {
+                Some(item) => Some(number(&item, "last", &format!("counter C-{year}"))?),
+                None => None,
+            };
+            let seq = previous
+                .unwrap_or(0)
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Corrupt(format!("counter C-{year} is full")))?;
+            let credit = cbt::invoice::InvoiceNumber { year, seq };
+            let counter = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(&counter_pk, "COUNTER")))
+                .update_expression("SET #last = :next")
+                .expression_attribute_names("#last", "last")
+                .expression_attribute_values(":next", n(seq));
+            let counter = match previous {
+                Some(prev) => counter
+                    .condition_expression("#last = :prev")
+                    .expression_attribute_values(":prev", n(prev)),
+                None => counter.condition_expression("attribute_not_exists(pk)"),
+            };
+            let mut item = Self::key(&format!("CASE#{reference}"), "CREDIT_NOTE");
+            item.insert("data".into(), s(to_json(&credit)?));
+            let ops = vec![
+                TransactWriteItem::builder()
+                    .update(counter.build().map_err(build_error)?)
+                    .build(),
+                self.put_op(item, Some("attribute_not_exists(pk)"))?,
+            ];
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(ops))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(credit),
+                Err(SdkError::ServiceError(service))
+                    if matches!(
+                        service.err(),
+                        TransactWriteItemsError::TransactionCanceledException(_)
+                            | TransactWriteItemsError::TransactionInProgressException(_)
+                    ) =>
+                {
+                    continue
+                }
+                Err(err) => return Err(unavailable(err)),
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "no credit note number for {reference}: too many concurrent writers"
+        )))
+    }
+
+    async fn credit_note_of(
+        &self,
+        reference: &str,
+    ) -> Result<Option<cbt::invoice::InvoiceNumber>, StoreError> {
+        match self
+            .get(&format!("CASE#{reference}"), "CREDIT_NOTE")
+            .await?
+        {
+            Some(item) => Ok(Some(data(&item, "credit note")?)),
+            None => Ok(None),
         }
     }
 

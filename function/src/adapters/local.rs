@@ -10,7 +10,8 @@
 //!   links that confirm a sent application's addresses) and
 //!   `address_confirmed` (which did), `digests`, `contacts`, `pending`
 //!   mail (and `leases`, senders' claims on it), `sent` mail, `ratelimit`;
-//!   for the workspace `staff` (the staff list), `sign_ins` and `sessions`
+//!   `credit_notes` (a case's credit note number; its counter is
+//!   `counters/C-<year>`); for the workspace `staff` (the staff list), `sign_ins` and `sessions`
 //!   (hashes), `audit` (one file per line) and `bank_entries`;
 //! - `uploads/`: the uploaded documents;
 //! - `outbox/`: every mail as a `.eml` file a person can open.
@@ -486,6 +487,43 @@ impl Store for LocalStore {
             },
         )
         .await
+    }
+
+    async fn assign_credit_note(
+        &self,
+        reference: &str,
+        year: i32,
+    ) -> Result<cbt::invoice::InvoiceNumber, StoreError> {
+        let _guard = self.lock.lock().await;
+        if let Some(number) = self
+            .read::<cbt::invoice::InvoiceNumber>("credit_notes", reference)
+            .await?
+        {
+            return Ok(number);
+        }
+        let key = format!("C-{year}");
+        let last = self
+            .read::<Counter>("counters", &key)
+            .await?
+            .map_or(0, |c| c.last);
+        let number = cbt::invoice::InvoiceNumber {
+            year,
+            seq: last + 1,
+        };
+        // The case's number first: a crash between the two writes leaves
+        // the counter behind, and the next credit note then fails loudly on
+        // the number taken instead of skipping one.
+        self.write("credit_notes", reference, &number).await?;
+        self.write("counters", &key, &Counter { last: number.seq })
+            .await?;
+        Ok(number)
+    }
+
+    async fn credit_note_of(
+        &self,
+        reference: &str,
+    ) -> Result<Option<cbt::invoice::InvoiceNumber>, StoreError> {
+        self.read("credit_notes", reference).await
     }
 
     async fn all_cases(&self) -> Result<Vec<Case>, StoreError> {

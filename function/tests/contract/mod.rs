@@ -868,6 +868,24 @@ pub async fn mailer_contract<M: Mailer>(mailer: &M) -> Message {
 /// of its own (the staff list and the audit log are one per store).
 pub async fn workspace_contract<S: Store>(store: &S, unique: &str) {
     let now = t(2027, 3, 1, 9);
+    // Credit notes: one gapless series a year, one number a case, asked
+    // again the same number. (Years far apart per run: a shared table.)
+    let year = 2100 + i32::from(unique.bytes().map(u16::from).sum::<u16>() % 500);
+    let a = format!("CBT-{unique}-A");
+    let b = format!("CBT-{unique}-B");
+    assert_eq!(store.credit_note_of(&a).await.expect("read"), None);
+    let first = store.assign_credit_note(&a, year).await.expect("first");
+    assert_eq!(first, cbt::invoice::InvoiceNumber { year, seq: 1 });
+    assert_eq!(store.assign_credit_note(&a, year).await.expect("again"), first);
+    let second = store.assign_credit_note(&b, year).await.expect("second");
+    assert_eq!(second.seq, 2);
+    let next_year = store
+        .assign_credit_note(&format!("CBT-{unique}-C"), year + 1)
+        .await
+        .expect("next year");
+    assert_eq!(next_year.seq, 1);
+    assert_eq!(store.credit_note_of(&b).await.expect("read"), Some(second));
+
     // Staff: none at first; saved only at the version read.
     let empty = store.staff().await.expect("staff");
     assert_eq!(empty, StaffList::default());
