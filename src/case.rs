@@ -509,6 +509,9 @@ impl Change {
             Change::Withdrawn { .. } if *actor == Actor::Applicant => {
                 vec![Withdrawn, WithdrawnSecretariat]
             }
+            Change::Withdrawn {
+                credit_note: true, ..
+            } => vec![Withdrawn, CreditNote],
             Change::Withdrawn { .. } => vec![Withdrawn],
             Change::ReminderSent { .. } => vec![PaymentReminder],
             Change::LinkSent => vec![LinkResent],

@@ -46,6 +46,8 @@ struct CaseContext<'a> {
     changes: Vec<ChangedRow>,
     documents: &'a [CaseDocument],
     text: Option<&'a str>,
+    /// The attached files' names (the credit note says its number so).
+    attachments: Vec<String>,
 }
 
 /// What a case mail is about.
@@ -108,6 +110,7 @@ pub fn render(
         changes: changed_rows(rules, &event.change),
         documents,
         text,
+        attachments: attachments.iter().map(|a| a.filename.clone()).collect(),
     };
     let context = Context::from_serialize(&ctx).map_err(|e| TemplateError::from_tera(&e))?;
     let secretariat = Address::new(
@@ -123,7 +126,7 @@ pub fn render(
         | MailKind::CompletionSecretariat
         | MailKind::WithdrawnSecretariat
         | MailKind::ApplicationSecretariat => (secretariat, contact),
-        MailKind::PaymentReminder | MailKind::Invoice => (
+        MailKind::PaymentReminder | MailKind::Invoice | MailKind::CreditNote => (
             Address::typed(
                 &case.application.invoice.email,
                 Some(&case.application.invoice.name),

@@ -163,6 +163,7 @@ pub fn mail_name(kind: MailKind) -> &'static str {
         MailKind::Digest => "het dagoverzicht",
         MailKind::DeliveryProblem => "de melding van een onbezorgde e-mail",
         MailKind::StaffSignIn => "de aanmeldlink voor het beheer",
+        MailKind::CreditNote => "de creditnota",
         MailKind::ContactAddressCheck => {
             "de vraag om het adres van de contactpersoon te bevestigen"
         }

@@ -85,21 +85,31 @@ impl DocumentScan {
 
 /// The invoice of a filed application, dated the day it was filed.
 pub fn invoice(rules: &Rules, filed: &Filed<'_>) -> Result<Invoice, invoice::InvoiceError> {
-    let application = filed.application;
+    invoice_of(rules, filed.application, filed.number, filed.date)
+}
+
+/// The invoice numbered `number` of `application`, dated `date`: the one
+/// its filing made (and a credit note credits).
+pub fn invoice_of(
+    rules: &Rules,
+    application: &Application,
+    number: InvoiceNumber,
+    date: NaiveDate,
+) -> Result<Invoice, invoice::InvoiceError> {
     Invoice::new(
         InvoiceInput {
             supplier: &rules.supplier,
             fees: &rules.fees,
             payment_term_days: rules.periods.payment_term_days,
             customer: application.invoice.clone(),
-            reference: &reference(filed.number),
+            reference: &reference(number),
             tariff: &application.organisation.tariff,
             customer_term_years: application.term_years,
             vat: &rules.vat,
             unconfirmed: invoice::unconfirmed(rules, &application.invoice),
         },
-        filed.number,
-        filed.date,
+        number,
+        date,
     )
 }
 

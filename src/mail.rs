@@ -116,11 +116,14 @@ pub enum MailKind {
     /// To a staff member: a link to sign in to the workspace (sent at
     /// once, never kept: it holds the link's secret).
     StaffSignIn,
+    /// To the invoice address: the credit note of a withdrawn case's
+    /// invoice.
+    CreditNote,
 }
 
 impl MailKind {
     /// Every kind.
-    pub const ALL: [MailKind; 23] = [
+    pub const ALL: [MailKind; 24] = [
         MailKind::ApplicationConfirmation,
         MailKind::Invoice,
         MailKind::ApplicationSecretariat,
@@ -144,6 +147,7 @@ impl MailKind {
         MailKind::InvoiceAddressCheck,
         MailKind::DeliveryProblem,
         MailKind::StaffSignIn,
+        MailKind::CreditNote,
     ];
 
     /// Whether the mail carries the applicant's personal link: a new one
@@ -187,6 +191,7 @@ impl MailKind {
             MailKind::InvoiceAddressCheck => "factuuradres-bevestigen",
             MailKind::DeliveryProblem => "niet-bezorgd",
             MailKind::StaffSignIn => "aanmeldlink",
+            MailKind::CreditNote => "creditnota",
         }
     }
 }

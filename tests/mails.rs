@@ -643,6 +643,11 @@ fn case_mails_match_their_golden_files() {
             staff.clone(),
             vec![MailKind::NotTakenIntoHandling],
         ),
+        (
+            Action::Withdraw { credit_note: true },
+            staff.clone(),
+            vec![MailKind::Withdrawn, MailKind::CreditNote],
+        ),
     ] {
         let mut other = Case::filed(
             "CBT-2027-0002".into(),
@@ -682,11 +687,27 @@ fn case_mails_match_their_golden_files() {
                     event: &event,
                     kind,
                     link: None,
-                    attachments: Vec::new(),
+                    attachments: if kind == MailKind::CreditNote {
+                        vec![cbt::mail::Attachment {
+                            filename: "creditnota-C-2027-0001.pdf".into(),
+                            content_type: "application/pdf".into(),
+                            bytes: Vec::new(),
+                        }]
+                    } else {
+                        Vec::new()
+                    },
                 },
                 &from(),
             )
             .expect("renders");
+            // One golden file a kind: the withdrawal's came above.
+            if seen.contains(&kind) {
+                continue;
+            }
+            if kind == MailKind::CreditNote {
+                assert_eq!(message.to[0].email, "crediteuren@voorbeeld.nl");
+                assert!(message.text.contains("creditnota-C-2027-0001.pdf"));
+            }
             golden(&format!("{}.txt", kind.template()), &as_golden(&message));
             golden(&format!("{}.html", kind.template()), &message.html);
             seen.push(kind);

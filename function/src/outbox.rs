@@ -55,6 +55,10 @@ pub enum OutboxError {
     /// A case's document is gone, or is no longer a document.
     #[error("het document {0} is weg of onleesbaar")]
     DocumentGone(String),
+    /// The invoice made again for its credit note is not the one invoiced
+    /// (the fees changed since): a person must make this credit note.
+    #[error("de factuur van {0} is niet opnieuw te maken zoals zij is verstuurd")]
+    InvoiceChanged(String),
     /// A stored digest cannot be read.
     #[error("het dagoverzicht van {0} is onleesbaar")]
     Digest(String),
@@ -271,6 +275,15 @@ async fn render_case_mail<S: Store, M: Mailer, F: Files>(
                 bytes,
             }]
         }
+        MailKind::CreditNote => {
+            let credit = credit_note(app, case, cbt::dates::local_date(event.at)).await?;
+            vec![Attachment {
+                filename: credit.filename(),
+                content_type: "application/pdf".into(),
+                bytes: cbt::invoice::pdf::render(&credit)
+                    .map_err(cbt::follow_up::FollowUpError::from)?,
+            }]
+        }
         MailKind::AdviceSent => {
             let bytes = advice_letter(app, case)?;
             vec![Attachment {
@@ -317,6 +330,32 @@ async fn document_scan<S: Store, M: Mailer, F: Files>(
         Scan::Pending => DocumentScan::Pending(waited),
         Scan::Missing => return Err(OutboxError::DocumentGone(key.to_string())),
     }))
+}
+
+/// The credit note of `case`'s invoice, dated `on`: the invoice made again
+/// from the case (its filing's number and date) and credited, with the
+/// number the store gives this case in the credit notes' series.
+pub async fn credit_note<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    case: &cbt::case::Case,
+    on: chrono::NaiveDate,
+) -> Result<cbt::invoice::Invoice, OutboxError> {
+    let invoice = cbt::follow_up::invoice_of(
+        &app.rules,
+        &case.application,
+        case.invoice_number,
+        case.submitted_on,
+    )
+    .map_err(cbt::follow_up::FollowUpError::from)?;
+    if invoice.total != case.invoiced {
+        return Err(OutboxError::InvoiceChanged(case.reference.clone()));
+    }
+    use chrono::Datelike as _;
+    let number = app
+        .store
+        .assign_credit_note(&case.reference, on.year())
+        .await?;
+    Ok(invoice.credit_note(number, on))
 }
 
 /// The advice letter of a case that has its advice.
@@ -428,7 +467,9 @@ async fn send_mails<S: Store, M: Mailer, F: Files>(
         // details or template must not change a copy. No copy, no mail:
         // it waits for the retry.
         let keep = match mail.kind {
-            MailKind::Invoice => Some(|a: &Attachment| invoice_key(&a.filename)),
+            MailKind::Invoice | MailKind::CreditNote => {
+                Some(|a: &Attachment| invoice_key(&a.filename))
+            }
             _ => None,
         };
         for a in mail

@@ -907,10 +907,7 @@ impl<T: Store> Store for std::sync::Arc<T> {
     ) -> Result<InvoiceNumber, StoreError> {
         T::assign_credit_note(self, reference, year).await
     }
-    async fn credit_note_of(
-        &self,
-        reference: &str,
-    ) -> Result<Option<InvoiceNumber>, StoreError> {
+    async fn credit_note_of(&self, reference: &str) -> Result<Option<InvoiceNumber>, StoreError> {
         T::credit_note_of(self, reference).await
     }
     async fn remove_case(&self, reference: &str) -> Result<(), StoreError> {

@@ -119,6 +119,8 @@ pub enum CaseFile {
     Invoice,
     /// `advies.pdf`.
     Advice,
+    /// `creditnota.pdf`.
+    CreditNote,
     /// `document/<n>`.
     Document(usize),
 }
@@ -180,6 +182,9 @@ fn workspace_route(method: &Method, rest: &str) -> Option<WorkspacePage> {
         }
         ["zaak", reference, "advies.pdf"] if get => {
             WorkspacePage::CaseFile(reference.to_string(), CaseFile::Advice)
+        }
+        ["zaak", reference, "creditnota.pdf"] if get => {
+            WorkspacePage::CaseFile(reference.to_string(), CaseFile::CreditNote)
         }
         ["zaak", reference, "document", n] if get => {
             WorkspacePage::CaseFile(reference.to_string(), CaseFile::Document(n.parse().ok()?))

@@ -770,3 +770,86 @@ async fn the_list_comes_in_pages_of_two_hundred() {
     assert!(searched.contains("value=\"Organisatie 204\""));
     assert!(searched.contains("<option value=\"ontvangen\" selected>"));
 }
+
+#[tokio::test]
+async fn a_withdrawal_with_a_credit_note_mails_it_in_its_own_series() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let (first, _) = journey::apply(&mut app).await;
+    let (second, _) = journey::apply(&mut app).await;
+    app.clock = Clock::Fixed(at("2027-01-06T09:00:00Z"));
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    for (reference, expected) in [(&first, "C-2027-0001"), (&second, "C-2027-0002")] {
+        let base = format!("/beheer/zaak/{reference}");
+        let before = journey::mails(&dir.path().join("outbox")).len();
+        let r = post(
+            &app,
+            &s,
+            &format!("{base}/intrekken"),
+            &[("bevestig", "ja"), ("creditnota", "ja")],
+        )
+        .await;
+        assert_eq!(r.status(), 303, "{}", text(&r));
+        assert_eq!(state(&app, reference).await, State::Ingetrokken);
+        let mails: Vec<_> = journey::mails(&dir.path().join("outbox"))
+            .into_iter()
+            .skip(before)
+            .collect();
+        let credit = mails
+            .iter()
+            .find(|m| m.0 == "creditnota")
+            .expect("the credit note is mailed");
+        assert_eq!(credit.1, "crediteuren@voorbeeld.nl");
+        assert!(
+            credit.2.contains(&format!("creditnota-{expected}.pdf")),
+            "{}",
+            credit.2
+        );
+        assert!(mails.iter().any(|m| m.0 == "ingetrokken"));
+        let page = text(&handle(&app, request("GET", &base, Some(&s.cookie), "")).await);
+        assert!(page.contains(&format!("Creditnota {expected}")));
+        let pdf = handle(
+            &app,
+            request(
+                "GET",
+                &format!("{base}/creditnota.pdf"),
+                Some(&s.cookie),
+                "",
+            ),
+        )
+        .await;
+        assert_eq!(pdf.status(), 200);
+        assert!(pdf.body().starts_with(b"%PDF"));
+        assert_eq!(
+            app.store
+                .credit_note_of(reference)
+                .await
+                .expect("store")
+                .map(cbt::invoice::credit_note_number),
+            Some(expected.to_string())
+        );
+    }
+    // Without a credit note: none made, none numbered.
+    let (third, _) = journey::apply(&mut app).await;
+    app.clock = Clock::Fixed(at("2027-01-06T10:00:00Z"));
+    let r = post(
+        &app,
+        &s,
+        &format!("/beheer/zaak/{third}/intrekken"),
+        &[("bevestig", "ja")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.store.credit_note_of(&third).await.expect("store"), None);
+    let r = handle(
+        &app,
+        request(
+            "GET",
+            &format!("/beheer/zaak/{third}/creditnota.pdf"),
+            Some(&s.cookie),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+}

@@ -327,7 +327,10 @@ impl Invoice {
             due_date: date,
             payment_term_days: 0,
             line: Line {
-                description: format!("Creditering van factuur {}: {}", self.number, self.line.description),
+                description: format!(
+                    "Creditering van factuur {}: {}",
+                    self.number, self.line.description
+                ),
                 excl_vat: Cents(-self.line.excl_vat.0),
                 ..self.line.clone()
             },

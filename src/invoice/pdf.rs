@@ -206,7 +206,13 @@ fn draw(pen: &mut Pen<'_, '_>, invoice: &Invoice, tree: &mut TagTree) -> Result<
     let mut ry = top - 15.0;
     let number = invoice.number_text();
     let word = invoice.title();
-    ry = pen.labelled(&mut details, BODY.bold(), ry, &format!("{word}nummer"), &number);
+    ry = pen.labelled(
+        &mut details,
+        BODY.bold(),
+        ry,
+        &format!("{word}nummer"),
+        &number,
+    );
     ry = pen.labelled(
         &mut details,
         BODY,

@@ -274,6 +274,7 @@ fn a_case_shows_versions_notes_and_mails() {
         case: StaffCase,
         form: std::collections::BTreeMap<String, String>,
         confirm_amount: Option<String>,
+        credit_note: Option<String>,
     }
     let html = page(
         &rules,
@@ -285,6 +286,7 @@ fn a_case_shows_versions_notes_and_mails() {
             case: view,
             form: Default::default(),
             confirm_amount: None,
+            credit_note: None,
         },
     )
     .expect("renders");

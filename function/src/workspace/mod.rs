@@ -316,6 +316,8 @@ struct CasePage<'a> {
     form: &'a std::collections::BTreeMap<String, String>,
     /// A payment whose amount differs waits for confirmation.
     confirm_amount: Option<String>,
+    /// The credit note's number, once it has one.
+    credit_note: Option<String>,
 }
 
 /// `GET /beheer/zaak/<reference>`, or the page again after a refusal.
@@ -359,6 +361,12 @@ pub(crate) async fn case_page_with<S: Store, M: Mailer, F: Files>(
         app.clock.now(),
         notice,
     );
+    let credit_note = app
+        .store
+        .credit_note_of(&record.case.reference)
+        .await
+        .map_err(Failure::unavailable)?
+        .map(cbt::invoice::credit_note_number);
     let title = format!("Aanvraag {}", record.case.reference);
     let page = cbt::workspace::page(
         &app.rules,
@@ -370,6 +378,7 @@ pub(crate) async fn case_page_with<S: Store, M: Mailer, F: Files>(
             case,
             form,
             confirm_amount,
+            credit_note,
         },
     )
     .map_err(Failure::unavailable)?;
@@ -428,6 +437,19 @@ async fn case_file<S: Store, M: Mailer, F: Files>(
             cbt::advice::letter_filename(&case.reference),
             "application/pdf",
         ),
+        CaseFile::CreditNote => {
+            let number = app
+                .store
+                .credit_note_of(&case.reference)
+                .await
+                .map_err(Failure::unavailable)?
+                .ok_or_else(unknown_case)?;
+            let filename = format!(
+                "creditnota-{}.pdf",
+                cbt::invoice::credit_note_number(number)
+            );
+            (invoice_key(&filename), filename, "application/pdf")
+        }
         CaseFile::Document(n) => {
             // Only the case's own documents, by their place in its list:
             // no name from the address reaches the file store.

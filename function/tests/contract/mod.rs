@@ -876,7 +876,10 @@ pub async fn workspace_contract<S: Store>(store: &S, unique: &str) {
     assert_eq!(store.credit_note_of(&a).await.expect("read"), None);
     let first = store.assign_credit_note(&a, year).await.expect("first");
     assert_eq!(first, cbt::invoice::InvoiceNumber { year, seq: 1 });
-    assert_eq!(store.assign_credit_note(&a, year).await.expect("again"), first);
+    assert_eq!(
+        store.assign_credit_note(&a, year).await.expect("again"),
+        first
+    );
     let second = store.assign_credit_note(&b, year).await.expect("second");
     assert_eq!(second.seq, 2);
     let next_year = store
