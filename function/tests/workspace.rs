@@ -853,3 +853,63 @@ async fn a_withdrawal_with_a_credit_note_mails_it_in_its_own_series() {
     .await;
     assert_eq!(r.status(), 404);
 }
+
+/// Issue 13's last part: the case shows what became of each mail.
+#[tokio::test]
+async fn a_bounced_invoice_shows_on_the_case() {
+    use cbt_function::delivery::{record, Incoming};
+    use cbt_function::ports::{Owner, Report};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let (reference, _) = journey::apply(&mut app).await;
+    let sent = app
+        .store
+        .sent_mails(&Owner::Application(reference.clone()))
+        .await
+        .expect("store");
+    let invoice = sent
+        .iter()
+        .find(|m| m.mail.kind == cbt::mail::MailKind::Invoice)
+        .expect("the invoice went");
+    let bounced = at("2027-01-04T10:05:00Z");
+    let tally = record(
+        &app,
+        &[Incoming {
+            message_id: invoice.message_id.clone(),
+            report: Report {
+                key: "feedback-1 crediteuren@voorbeeld.nl".into(),
+                at: bounced,
+                problem: cbt::delivery::Problem::Bounced {
+                    recipient: "crediteuren@voorbeeld.nl".into(),
+                    kind: cbt::delivery::BounceKind::NoSuchAddress,
+                    detail: "smtp; 550 5.1.1 user unknown".into(),
+                },
+            },
+        }],
+    )
+    .await
+    .expect("recorded");
+    assert_eq!(tally.notices, 1);
+    app.clock = Clock::Fixed(at("2027-01-05T09:00:00Z"));
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    let page = text(
+        &handle(
+            &app,
+            request(
+                "GET",
+                &format!("/beheer/zaak/{reference}"),
+                Some(&s.cookie),
+                "",
+            ),
+        )
+        .await,
+    );
+    assert!(
+        page.contains(
+            "<strong>Niet bezorgd: het adres bestaat niet. (crediteuren@voorbeeld.nl)</strong>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("de bevestiging van de aanvraag"));
+    assert!(page.contains("Verstuurd; de e-maildienst meldde geen probleem."));
+}

@@ -70,10 +70,10 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
 
     // The advice: previewed as a PDF, then recorded and sent with the letter.
     await page.goto(BASE + casePath);
-    await page.getByLabel('Positief').check();
+    await page.getByLabel('Positief', { exact: true }).check();
     await page.getByLabel('Toegekende klanttermijn in jaren (bij een positief advies)').fill('5');
     await page.getByLabel('Geldig tot en met (bij een positief advies)').fill('2031-12-31');
-    await page.getByLabel('Motivering').fill('De commissie heeft de belangen **zorgvuldig** gewogen.');
+    await page.getByLabel('Motivering', { exact: true }).fill('De commissie heeft de belangen **zorgvuldig** gewogen.');
     const csrf = await page.locator('input[name="csrf"]').first().inputValue();
     const preview = await page.request.post(`${BASE}${casePath}/advies-voorbeeld`, {
       headers: { Origin: BASE },

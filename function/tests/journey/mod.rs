@@ -1,7 +1,8 @@
 //! A case from application to advice, on any store and file store: the
 //! applicant through the handler (their personal link, as a browser uses
-//! it), the secretariat through the core (`cases::act`, until the
-//! workspace exists), the clock moved day by day. Each step mails the
+//! it), the secretariat through the core (`cases::act`, as the schedule
+//! does; the workspace's forms have their own tests in workspace.rs), the
+//! clock moved day by day. Each step mails the
 //! right person; a change on day 8 after payment, a completion after its
 //! deadline, a step out of order and a second concurrent step are each
 //! refused with a clear page. `local_journey` (handler.rs) runs it on the
