@@ -18,12 +18,14 @@
 pub mod address_check;
 pub mod advice;
 pub mod application;
+pub mod bank;
 pub mod case;
 pub mod case_mail;
 pub mod contact;
 pub mod dates;
 pub mod delivery;
 pub mod digest;
+pub mod export;
 pub mod follow_up;
 pub mod invoice;
 pub mod mail;

@@ -23,6 +23,9 @@ files=(
   src/data/src/periods.rs
   src/dates.rs
   src/case.rs
+  src/bank.rs
+  src/export.rs
+  src/workspace.rs
 )
 args=()
 for f in "${files[@]}"; do args+=(-f "$f"); done

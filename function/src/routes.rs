@@ -110,6 +110,14 @@ pub enum WorkspacePage {
     StaffChange,
     /// `GET logboek`: the audit log.
     Log,
+    /// `GET bank`: "Bankafschrift inlezen".
+    BankForm,
+    /// `POST bank`: a statement read and previewed.
+    BankPreview,
+    /// `POST bank/registreren`: the previewed matches registered.
+    BankRegister,
+    /// `GET export?van=...&tot=...`: invoices and credit notes as CSV.
+    Export,
 }
 
 /// A case's file in the workspace.
@@ -176,6 +184,10 @@ fn workspace_route(method: &Method, rest: &str) -> Option<WorkspacePage> {
         ["medewerkers"] if get => WorkspacePage::Staff,
         ["medewerkers"] if post => WorkspacePage::StaffChange,
         ["logboek"] if get => WorkspacePage::Log,
+        ["bank"] if get => WorkspacePage::BankForm,
+        ["bank"] if post => WorkspacePage::BankPreview,
+        ["bank", "registreren"] if post => WorkspacePage::BankRegister,
+        ["export"] if get => WorkspacePage::Export,
         ["zaak", reference] if get => WorkspacePage::Case(reference.to_string()),
         ["zaak", reference, "factuur.pdf"] if get => {
             WorkspacePage::CaseFile(reference.to_string(), CaseFile::Invoice)

@@ -913,3 +913,252 @@ async fn a_bounced_invoice_shows_on_the_case() {
     assert!(page.contains("de bevestiging van de aanvraag"));
     assert!(page.contains("Verstuurd; de e-maildienst meldde geen probleem."));
 }
+
+/// A CAMT.053.001.02 statement with one credit per `(bank reference,
+/// amount, description)`, as a Dutch bank exports it.
+fn statement(entries: &[(&str, &str, &str)]) -> String {
+    let mut ntry = String::new();
+    for (reference, amount, text) in entries {
+        ntry.push_str(&format!(
+            r#"<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+<BookgDt><Dt>2027-01-05</Dt></BookgDt><ValDt><Dt>2027-01-05</Dt></ValDt><AcctSvcrRef>{reference}</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Voorbeeld Energie B.V.</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>{text}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+"#
+        ));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+<BkToCstmrStmt><GrpHdr><MsgId>CAMT-20270105</MsgId><CreDtTm>2027-01-05T20:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>STMT-20270105</Id><ElctrncSeqNb>1</ElctrncSeqNb><CreDtTm>2027-01-05T20:00:00</CreDtTm>
+<Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2027-01-05</Dt></Dt></Bal>
+{ntry}</Stmt></BkToCstmrStmt></Document>
+"#
+    )
+}
+
+fn multipart_file(csrf: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----cbt-bank-test";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"afschrift\"; filename=\"{name}\"\r\nContent-Type: application/xml\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(app: &LocalApp, s: &Signed, name: &str, bytes: &[u8]) -> Response<Bytes> {
+    let (ct, body) = multipart_file(&s.csrf, name, bytes);
+    let req = Request::builder()
+        .method("POST")
+        .uri("/beheer/bank")
+        .header("accept", "text/html")
+        .header("origin", SITE)
+        .header("content-type", ct)
+        .header("cookie", format!("__Host-cbt_sessie={}", s.cookie))
+        .body(Bytes::from(body))
+        .expect("request");
+    handle(app, req).await
+}
+
+#[tokio::test]
+async fn a_bank_statement_is_previewed_then_registered_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let (first, _) = journey::apply(&mut app).await;
+    let (second, _) = journey::apply(&mut app).await;
+    let invoice = |r: &str| r.trim_start_matches("CBT-").to_string();
+    let xml = statement(&[
+        ("BANK-1", "4452.80", &format!("Factuur {}", invoice(&first))),
+        (
+            "BANK-2",
+            "4000.00",
+            &format!("factuur {} deel", invoice(&second)),
+        ),
+        (
+            "BANK-3",
+            "12.50",
+            "Gift &lt;script&gt;alert(1)&lt;/script&gt;",
+        ),
+    ]);
+    app.clock = Clock::Fixed(at("2027-01-06T09:00:00Z"));
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    let form = handle(&app, request("GET", "/beheer/bank", Some(&s.cookie), "")).await;
+    assert_eq!(form.status(), 200);
+    assert!(text(&form).contains("Bankafschrift inlezen"));
+
+    let preview = upload(&app, &s, "afschrift.xml", xml.as_bytes()).await;
+    let html = text(&preview);
+    assert_eq!(preview.status(), 200, "{html}");
+    assert!(html.contains("Gekoppeld (1)"));
+    assert!(html.contains("Twijfel (1)"));
+    assert!(html.contains("Niet gekoppeld (1)"));
+    assert!(
+        html.contains("&lt;script&gt;"),
+        "the payer's words are escaped"
+    );
+    assert!(!html.contains("<script>alert"));
+    assert_eq!(
+        state(&app, &first).await,
+        State::Ontvangen,
+        "a preview registers nothing"
+    );
+    let hash = html
+        .split("name=\"afschrift\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the statement's hash")
+        .to_string();
+
+    let done = post(
+        &app,
+        &s,
+        "/beheer/bank/registreren",
+        &[("afschrift", &hash)],
+    )
+    .await;
+    assert_eq!(done.status(), 200, "{}", text(&done));
+    assert!(text(&done).contains("1 betaling(en) geregistreerd."));
+    assert_eq!(state(&app, &first).await, State::Betaald);
+    assert_eq!(
+        state(&app, &second).await,
+        State::Ontvangen,
+        "the doubtful one waits"
+    );
+    let record = app
+        .store
+        .get_case(&first)
+        .await
+        .expect("store")
+        .expect("case");
+    assert!(record
+        .events
+        .iter()
+        .any(|e| e.actor.to_string() == "bankafschrift"));
+
+    // The same statement again: nothing twice.
+    let again = post(
+        &app,
+        &s,
+        "/beheer/bank/registreren",
+        &[("afschrift", &hash)],
+    )
+    .await;
+    assert!(text(&again).contains("0 betaling(en) geregistreerd."));
+    let preview = upload(&app, &s, "afschrift.xml", xml.as_bytes()).await;
+    assert!(text(&preview).contains("Gekoppeld (0)"));
+
+    // Refused files, each with a clear message, nothing registered.
+    let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><Document>&lol2;</Document>"#;
+    for (name, bytes, says) in [
+        ("bom.xml", bomb.as_bytes().to_vec(), "DTD of entiteiten"),
+        ("kapot.xml", b"<Document><BkToCstmrStmt>".to_vec(), "beschadigd"),
+        (
+            "ander.xml",
+            br#"<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"/>"#.to_vec(),
+            "geen CAMT.053",
+        ),
+    ] {
+        let r = upload(&app, &s, name, &bytes).await;
+        assert_eq!(r.status(), 422, "{name}");
+        assert!(text(&r).contains(says), "{name}: {}", text(&r));
+    }
+    let unknown = post(
+        &app,
+        &s,
+        "/beheer/bank/registreren",
+        &[("afschrift", &"0".repeat(64))],
+    )
+    .await;
+    assert_eq!(unknown.status(), 422);
+    // A 50 MB statement never gets in.
+    let huge = vec![b' '; 50 * 1024 * 1024];
+    let r = upload(&app, &s, "groot.xml", &huge).await;
+    assert_eq!(r.status(), 413);
+    assert!(text(&r).contains("te groot"));
+}
+
+#[tokio::test]
+async fn the_bookkeepers_csv_has_invoices_and_credit_notes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut app = app(dir.path());
+    let (first, _) = journey::apply(&mut app).await;
+    let (second, _) = journey::apply(&mut app).await;
+    app.clock = Clock::Fixed(at("2027-01-06T09:00:00Z"));
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+    let r = post(
+        &app,
+        &s,
+        &format!("/beheer/zaak/{second}/intrekken"),
+        &[("bevestig", "ja"), ("creditnota", "ja")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let csv = handle(
+        &app,
+        request(
+            "GET",
+            "/beheer/export?van=2027-01-01&tot=2027-01-31",
+            Some(&s.cookie),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(csv.status(), 200, "{}", text(&csv));
+    assert_eq!(
+        csv.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/csv; charset=utf-8")
+    );
+    let body = csv.body().to_vec();
+    assert!(body.starts_with("\u{feff}".as_bytes()), "a BOM");
+    let text = String::from_utf8(body).expect("UTF-8");
+    let lines: Vec<&str> = text
+        .trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(text.contains(&first.trim_start_matches("CBT-").to_string()));
+    assert!(text.contains("C-2027-0001"));
+    assert!(text.contains("-4452.80"), "{text}");
+    // Outside the range: the header only.
+    let empty = handle(
+        &app,
+        request(
+            "GET",
+            "/beheer/export?van=2026-01-01&tot=2026-12-31",
+            Some(&s.cookie),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(
+        String::from_utf8_lossy(empty.body())
+            .trim_start_matches('\u{feff}')
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+            .count(),
+        1
+    );
+    for bad in [
+        "/beheer/export",
+        "/beheer/export?van=2027-02-01&tot=2027-01-01",
+        "/beheer/export?van=gisteren&tot=2027-01-01",
+    ] {
+        let r = handle(&app, request("GET", bad, Some(&s.cookie), "")).await;
+        assert_eq!(r.status(), 422, "{bad}");
+    }
+}

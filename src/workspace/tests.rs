@@ -74,7 +74,7 @@ fn the_list_is_sorted_by_the_nearest_deadline_and_says_the_days_in_words() {
         )
         .expect("withdraws");
     withdrawn.apply(change, secretariat(), at(d(2027, 2, 2)));
-    let cases = vec![new.clone(), withdrawn, old.clone()];
+    let cases = vec![new, withdrawn, old.clone()];
     let rows = case_rows(&cases, periods, today, &ListFilter::default());
     let order: Vec<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
     // The overdue payment first, the withdrawn case (no deadline) last.
@@ -155,7 +155,7 @@ fn the_rules_decide_which_forms_a_member_sees() {
     );
     // A paid case can be taken into handling (the rules then say whether
     // the change window still runs).
-    let mut paid = filed.clone();
+    let mut paid = filed;
     paid.payment = Some(Payment {
         date: d(2027, 1, 5),
         amount: Cents(445_280),

@@ -3,7 +3,8 @@
 // handling once the applicant is done, ask for a completion that the
 // applicant answers on their own page, record the advice (previewed first;
 // the applicant gets the letter as PDF), and withdraw another case with a
-// credit note. axe and vnu see every workspace page in a11y.test.js and
+// credit note; read a bank statement that pays a third case, and take the
+// bookkeeper's CSV. axe and vnu see every workspace page in a11y.test.js and
 // validity.test.js (through lib.js's walks).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,7 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
   try {
     const a = await applyJourney(applicant.page, 'beheer-a');
     const b = await applyJourney(applicant.page, 'beheer-b');
+    const c = await applyJourney(applicant.page, 'beheer-c');
     const page = staff.page;
     await signInToWorkspace(page);
     await assertHeading(page, 'Aanvragen');
@@ -106,6 +108,43 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     const withdrawn = stored(b.reference);
     assert.equal(withdrawn.state, 'ingetrokken');
     assert.equal(withdrawn.credit_note, true);
+
+    // A bank statement (CAMT.053) that pays the third case: previewed,
+    // then registered; the same file again registers nothing.
+    const kept = stored(c.reference);
+    const number = `${kept.invoice_number.year}-${String(kept.invoice_number.seq).padStart(4, '0')}`;
+    const euros = (kept.invoiced / 100).toFixed(2);
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>M</MsgId><CreDtTm>2027-01-05T20:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>BROWSER-1</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">${euros}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2027-01-05</Dt></BookgDt>
+<AcctSvcrRef>BROWSER-${c.reference}</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Beheer C B.V.</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>Factuur ${number}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>`;
+    await clickAndWait(page, page.getByRole('link', { name: 'Bankafschrift' }));
+    await assertHeading(page, 'Bankafschrift inlezen');
+    await page.getByLabel('Bankafschrift (CAMT.053)').setInputFiles({
+      name: 'afschrift.xml', mimeType: 'application/xml', buffer: Buffer.from(xml),
+    });
+    await clickAndWait(page, page.getByRole('button', { name: 'Bankafschrift inlezen' }));
+    const previewed = await page.locator('main').textContent();
+    assert.ok(previewed.includes('Gekoppeld (1)') && previewed.includes(c.reference), previewed);
+    assert.equal(stored(c.reference).state, 'ontvangen', 'a preview registers nothing');
+    await clickAndWait(page, page.getByRole('button', { name: '1 betaling(en) registreren' }));
+    assert.ok((await page.locator('main').textContent()).includes('1 betaling(en) geregistreerd.'));
+    assert.equal(stored(c.reference).state, 'betaald');
+
+    // The bookkeeper's export: the invoices, and the credit note of b.
+    await page.goto(`${BASE}/beheer/`);
+    const today = await page.getByLabel('Tot en met').inputValue();
+    const csv = await page.request.get(`${BASE}/beheer/export?van=2000-01-01&tot=${today}`);
+    assert.equal(csv.status(), 200);
+    assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
+    const rows = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.equal(rows[0].split(',')[0], 'Soort');
+    for (const r of [a, b, c]) assert.ok(rows.some((row) => row.includes(r.reference)), r.reference);
+    assert.ok(rows.some((row) => row.startsWith('creditnota,C-')), 'the credit note is a row');
 
     // Signed out: the workspace sends to sign-in again.
     await clickAndWait(page, page.getByRole('button', { name: 'Afmelden' }));

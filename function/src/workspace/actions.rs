@@ -182,16 +182,14 @@ pub(crate) async fn act<S: Store, M: Mailer, F: Files>(
     if action == StaffAction::AdvicePreview {
         return preview(app, &record, &decided, &actor)
             .await
-            .or_else(|refusal| {
-                Err(Failure {
-                    paragraphs: vec![refusal.to_string()],
-                    ..Failure::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "refused",
-                        "Hiervan kan geen voorbeeld worden gemaakt",
-                        &[],
-                    )
-                })
+            .map_err(|refusal| Failure {
+                paragraphs: vec![refusal.to_string()],
+                ..Failure::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "refused",
+                    "Hiervan kan geen voorbeeld worden gemaakt",
+                    &[],
+                )
             });
     }
     let reference = record.case.reference.clone();

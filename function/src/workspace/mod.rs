@@ -12,6 +12,8 @@
 
 pub mod actions;
 pub mod auth;
+pub mod bank;
+pub mod export;
 pub mod staff;
 
 use bytes::Bytes;
@@ -19,6 +21,7 @@ use cbt::case::Actor;
 use cbt::pages::Notice;
 use cbt::validate::Posted;
 use cbt::workspace::{case_rows, state_by_key, state_counts, ListFilter, StaffCase, PREFIX};
+use chrono::Datelike as _;
 use http::{Request, Response, StatusCode};
 use serde::Serialize;
 
@@ -105,6 +108,10 @@ async fn signed_in_page<S: Store, M: Mailer, F: Files>(
         WorkspacePage::Staff => staff::page(app, signed_in, None).await,
         WorkspacePage::StaffChange => staff::change(app, signed_in, &posted).await,
         WorkspacePage::Log => staff::log(app, signed_in).await,
+        WorkspacePage::BankForm => bank::form(app, signed_in),
+        WorkspacePage::BankPreview => bank::preview(app, signed_in, &posted).await,
+        WorkspacePage::BankRegister => bank::register(app, signed_in, &posted).await,
+        WorkspacePage::Export => export::csv(app, signed_in, query).await,
         // Answered before a session is looked at.
         WorkspacePage::SignInForm
         | WorkspacePage::SignInRequest
@@ -205,6 +212,9 @@ struct ListPage {
     pages: usize,
     previous: Option<String>,
     next: Option<String>,
+    /// Today and the first of its year, for the export's dates.
+    today: String,
+    year_start: String,
 }
 
 /// The list's address with its filter, search and page.
@@ -275,6 +285,8 @@ async fn case_list<S: Store, M: Mailer, F: Files>(
         previous: (page > 1).then(|| list_url(key, &search, page - 1)),
         next: (page < pages).then(|| list_url(key, &search, page + 1)),
         search,
+        today: today.to_string(),
+        year_start: today.with_ordinal(1).unwrap_or(today).to_string(),
     };
     let page = cbt::workspace::page(
         &app.rules,
