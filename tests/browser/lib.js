@@ -549,10 +549,24 @@ export function contactFields(tag) {
   };
 }
 
+/** A CAMT.053 statement with one credit that pays no invoice: its
+ * preview has every kind of row the page shows. */
+export function bankStatement() {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>WALK</MsgId><CreDtTm>2027-01-05T20:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>WALK-1</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">12.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2027-01-05</Dt></BookgDt>
+<AcctSvcrRef>WALK-1</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Een gever</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>Gift</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>`;
+  return { name: 'afschrift.xml', buffer: Buffer.from(xml), mimeType: 'application/xml' };
+}
+
 function multipart(fields, file, fieldName = 'balanstest') {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  if (file) form.append(fieldName, new Blob([file.buffer], { type: 'application/pdf' }), file.name);
+  if (file) form.append(fieldName, new Blob([file.buffer], { type: file.mimeType || 'application/pdf' }), file.name);
   else if (file === null) form.append(fieldName, new Blob([]), '');
   return form;
 }
@@ -668,10 +682,14 @@ export async function functionPages(tag = 'pages') {
   const csrf = casePage.match(/name="csrf" value="([0-9a-f]+)"/)[1];
   res = await fetch(`${BASE}/beheer/zaak/${reference}/betaling`, { method: 'POST', headers: { ...form, Cookie: cookie }, body: new URLSearchParams({ csrf, datum: '2027-01-05', bedrag: '1,00' }) });
   out.push({ name: 'beheer-zaak-fout', path: `/beheer/zaak/${reference}`, html: await html(res, 409), cookie });
-  for (const name of ['medewerkers', 'logboek']) {
+  for (const name of ['medewerkers', 'logboek', 'bank']) {
     res = await fetch(`${BASE}/beheer/${name}`, { headers: staff });
     out.push({ name: `beheer-${name}`, path: `/beheer/${name}`, html: await html(res, 200), cookie });
   }
+  res = await fetch(`${BASE}/beheer/bank`, {
+    method: 'POST', headers: { ...headers, Cookie: cookie }, body: multipart({ csrf }, bankStatement(), 'afschrift'),
+  });
+  out.push({ name: 'beheer-bank-voorbeeld', path: '/beheer/bank', html: await html(res, 200), cookie });
   return out;
 }
 
@@ -740,7 +758,8 @@ export async function walkFunctionPages(page, visit) {
   await assertHeading(page, 'Bedankt voor uw bericht');
   await visit('contact-bedankt');
   // The workspace: sign in through the mailed link, the list, the case (and
-  // a refused payment), the staff list, the log, signed out.
+  // a refused payment), the staff list, the log, a bank statement's
+  // preview, signed out.
   await signInToWorkspace(page, visit);
   await assertHeading(page, 'Aanvragen');
   await visit('beheer-zaken');
@@ -755,6 +774,12 @@ export async function walkFunctionPages(page, visit) {
   await visit('beheer-medewerkers');
   await clickAndWait(page, page.getByRole('link', { name: 'Logboek' }));
   await visit('beheer-logboek');
+  await clickAndWait(page, page.getByRole('link', { name: 'Bankafschrift' }));
+  await visit('beheer-bank');
+  await page.getByLabel('Bankafschrift (CAMT.053)').setInputFiles(bankStatement());
+  await clickAndWait(page, page.getByRole('button', { name: 'Bankafschrift inlezen' }));
+  await assertHeading(page, 'Bankafschrift inlezen');
+  await visit('beheer-bank-voorbeeld');
   await clickAndWait(page, page.getByRole('button', { name: 'Afmelden' }));
   await assertHeading(page, 'Aanmelden bij het beheer');
   await visit('beheer-afgemeld');

@@ -114,11 +114,14 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     const kept = stored(c.reference);
     const number = `${kept.invoice_number.year}-${String(kept.invoice_number.seq).padStart(4, '0')}`;
     const euros = (kept.invoiced / 100).toFixed(2);
+    // Booked today (UTC is never ahead of Amsterdam): a payment cannot
+    // be dated in the future.
+    const booked = new Date().toISOString().slice(0, 10);
     const xml = `<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
 <GrpHdr><MsgId>M</MsgId><CreDtTm>2027-01-05T20:00:00</CreDtTm></GrpHdr>
 <Stmt><Id>BROWSER-1</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id></Acct>
-<Ntry><Amt Ccy="EUR">${euros}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2027-01-05</Dt></BookgDt>
+<Ntry><Amt Ccy="EUR">${euros}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>${booked}</Dt></BookgDt>
 <AcctSvcrRef>BROWSER-${c.reference}</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Beheer C B.V.</Nm></Dbtr></RltdPties>
 <RmtInf><Ustrd>Factuur ${number}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
 </Stmt></BkToCstmrStmt></Document>`;
@@ -132,7 +135,8 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     assert.ok(previewed.includes('Gekoppeld (1)') && previewed.includes(c.reference), previewed);
     assert.equal(stored(c.reference).state, 'ontvangen', 'a preview registers nothing');
     await clickAndWait(page, page.getByRole('button', { name: '1 betaling(en) registreren' }));
-    assert.ok((await page.locator('main').textContent()).includes('1 betaling(en) geregistreerd.'));
+    const registered = await page.locator('main').textContent();
+    assert.ok(registered.includes('1 betaling(en) geregistreerd.'), registered);
     assert.equal(stored(c.reference).state, 'betaald');
 
     // The bookkeeper's export: the invoices, and the credit note of b.
