@@ -73,6 +73,7 @@ fn run() -> Result<bool, Box<dyn Error>> {
         ("STYLESHEET", "style.css"),
         ("FOCUS_SCRIPT", "focus.js"),
         ("CHALLENGE_SCRIPT", "challenge.js"),
+        ("PASSKEY_SCRIPT", "passkey.js"),
     ] {
         let path = templates.join("assets").join(name);
         println!("cargo:rerun-if-changed={}", path.display());

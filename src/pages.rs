@@ -24,6 +24,7 @@ pub(crate) fn base(rules: &Rules, path: &str, title: &str) -> Context {
             "stylesheet": crate::embedded::STYLESHEET,
             "focus_script": crate::embedded::FOCUS_SCRIPT,
             "challenge_script": crate::embedded::CHALLENGE_SCRIPT,
+            "passkey_script": crate::embedded::PASSKEY_SCRIPT,
         }),
     );
     ctx.insert("current_path", path);

@@ -388,6 +388,43 @@ pub struct BankEntry {
     pub at: DateTime<Utc>,
 }
 
+/// A staff member's passkey: the credential as webauthn-rs keeps it, and
+/// what the member sees of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyRecord {
+    /// The member's WebAuthn user handle (a UUID made from the address:
+    /// see `workspace::passkeys`), under which their passkeys are kept.
+    pub user: String,
+    /// The credential's id, base64url.
+    pub id: String,
+    /// Whose passkey.
+    pub email: String,
+    /// The name the member gave it ("laptop", "telefoon").
+    pub label: String,
+    /// When it was registered.
+    pub created: DateTime<Utc>,
+    /// When it last signed in.
+    pub last_used: Option<DateTime<Utc>>,
+    /// webauthn-rs's `Passkey` (public key, counter), as JSON.
+    pub credential: String,
+}
+
+/// A passkey registration or sign-in under way: the state webauthn-rs
+/// needs to finish it, kept here rather than in the browser (a state the
+/// browser could hand back twice would allow a replay). Single use, valid
+/// a few minutes; only the hash of its id is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ceremony {
+    /// SHA-256 of the id the browser holds, hex.
+    pub hash: String,
+    /// For a registration, whose; for a sign-in, the address given.
+    pub email: String,
+    /// webauthn-rs's state, as JSON.
+    pub state: String,
+    /// It can be finished until then.
+    pub expires: DateTime<Utc>,
+}
+
 /// A contact message, kept for the retention period only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactMessage {
@@ -779,6 +816,39 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
 
+    /// Keeps a passkey (new, or with its counter and use updated).
+    fn put_passkey(
+        &self,
+        passkey: &PasskeyRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The passkeys of the user handle `user`, oldest first.
+    fn passkeys(
+        &self,
+        user: &str,
+    ) -> impl Future<Output = Result<Vec<PasskeyRecord>, StoreError>> + Send;
+
+    /// Removes the passkey `id` of `user`; none is fine.
+    fn delete_passkey(
+        &self,
+        user: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps a passkey ceremony until it expires.
+    fn put_ceremony(
+        &self,
+        ceremony: &Ceremony,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Takes the ceremony with `hash`: returns it and deletes it, in one
+    /// step, if it exists and has not expired at `now`.
+    fn take_ceremony(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Ceremony>, StoreError>> + Send;
+
     /// Keeps that a bank statement's entry paid a case, if no entry with
     /// that key was kept before: true when this call kept it.
     fn claim_bank_entry(
@@ -1011,6 +1081,25 @@ impl<T: Store> Store for std::sync::Arc<T> {
     }
     async fn claim_bank_entry(&self, entry: &BankEntry) -> Result<bool, StoreError> {
         T::claim_bank_entry(self, entry).await
+    }
+    async fn put_passkey(&self, passkey: &PasskeyRecord) -> Result<(), StoreError> {
+        T::put_passkey(self, passkey).await
+    }
+    async fn passkeys(&self, user: &str) -> Result<Vec<PasskeyRecord>, StoreError> {
+        T::passkeys(self, user).await
+    }
+    async fn delete_passkey(&self, user: &str, id: &str) -> Result<(), StoreError> {
+        T::delete_passkey(self, user, id).await
+    }
+    async fn put_ceremony(&self, ceremony: &Ceremony) -> Result<(), StoreError> {
+        T::put_ceremony(self, ceremony).await
+    }
+    async fn take_ceremony(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        T::take_ceremony(self, hash, now).await
     }
     async fn count_post(
         &self,

@@ -118,6 +118,18 @@ pub enum WorkspacePage {
     BankRegister,
     /// `GET export?van=...&tot=...`: invoices and credit notes as CSV.
     Export,
+    /// `GET passkeys`: the member's own passkeys.
+    Passkeys,
+    /// `POST passkeys/begin`: the options to make a passkey with.
+    PasskeyRegistrationBegin,
+    /// `POST passkeys/registreren`: the new passkey kept.
+    PasskeyRegistration,
+    /// `POST passkeys/verwijderen`: one removed.
+    PasskeyRemoval,
+    /// `POST aanmelden/passkey/begin`: the options to sign in with one.
+    PasskeySignInBegin,
+    /// `POST aanmelden/passkey`: signed in with it.
+    PasskeySignIn,
 }
 
 /// A case's file in the workspace.
@@ -178,6 +190,12 @@ fn workspace_route(method: &Method, rest: &str) -> Option<WorkspacePage> {
         [] if get => WorkspacePage::Cases,
         ["aanmelden"] if get => WorkspacePage::SignInForm,
         ["aanmelden"] if post => WorkspacePage::SignInRequest,
+        ["aanmelden", "passkey", "begin"] if post => WorkspacePage::PasskeySignInBegin,
+        ["aanmelden", "passkey"] if post => WorkspacePage::PasskeySignIn,
+        ["passkeys"] if get => WorkspacePage::Passkeys,
+        ["passkeys", "begin"] if post => WorkspacePage::PasskeyRegistrationBegin,
+        ["passkeys", "registreren"] if post => WorkspacePage::PasskeyRegistration,
+        ["passkeys", "verwijderen"] if post => WorkspacePage::PasskeyRemoval,
         ["aanmelden", secret] if get => WorkspacePage::SignInLink(secret.to_string()),
         ["aanmelden", secret] if post => WorkspacePage::SignInConfirm(secret.to_string()),
         ["afmelden"] if post => WorkspacePage::SignOut,

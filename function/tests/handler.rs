@@ -1210,6 +1210,25 @@ impl Store for Down {
     async fn claim_bank_entry(&self, _: &BankEntry) -> Result<bool, StoreError> {
         down()
     }
+    async fn put_passkey(&self, _: &PasskeyRecord) -> Result<(), StoreError> {
+        down()
+    }
+    async fn passkeys(&self, _: &str) -> Result<Vec<PasskeyRecord>, StoreError> {
+        down()
+    }
+    async fn delete_passkey(&self, _: &str, _: &str) -> Result<(), StoreError> {
+        down()
+    }
+    async fn put_ceremony(&self, _: &Ceremony) -> Result<(), StoreError> {
+        down()
+    }
+    async fn take_ceremony(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        down()
+    }
     async fn put_draft(&self, _: &Draft) -> Result<(), StoreError> {
         down()
     }
@@ -2304,6 +2323,25 @@ impl Store for Strict {
     }
     async fn claim_bank_entry(&self, e: &BankEntry) -> Result<bool, StoreError> {
         self.0.claim_bank_entry(e).await
+    }
+    async fn put_passkey(&self, p: &PasskeyRecord) -> Result<(), StoreError> {
+        self.0.put_passkey(p).await
+    }
+    async fn passkeys(&self, user: &str) -> Result<Vec<PasskeyRecord>, StoreError> {
+        self.0.passkeys(user).await
+    }
+    async fn delete_passkey(&self, user: &str, id: &str) -> Result<(), StoreError> {
+        self.0.delete_passkey(user, id).await
+    }
+    async fn put_ceremony(&self, c: &Ceremony) -> Result<(), StoreError> {
+        self.0.put_ceremony(c).await
+    }
+    async fn take_ceremony(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        self.0.take_ceremony(hash, now).await
     }
     async fn put_draft(&self, d: &Draft) -> Result<(), StoreError> {
         self.0.put_draft(d).await

@@ -1162,3 +1162,182 @@ async fn the_bookkeepers_csv_has_invoices_and_credit_notes() {
         assert_eq!(r.status(), 422, "{bad}");
     }
 }
+
+/// A JSON post, as passkey.js sends it.
+async fn post_json(
+    app: &LocalApp,
+    cookie: Option<&str>,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Response<Bytes> {
+    let mut req = request("POST", path, cookie, &form(fields));
+    req.headers_mut()
+        .insert("accept", http::HeaderValue::from_static("application/json"));
+    handle(app, req).await
+}
+
+fn json(r: &Response<Bytes>) -> serde_json::Value {
+    serde_json::from_slice(r.body()).expect("JSON")
+}
+
+#[tokio::test]
+async fn passkeys_are_offered_and_every_bad_answer_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let s = sign_in(&app, dir.path(), ADMIN).await;
+
+    let page = handle(
+        &app,
+        request("GET", "/beheer/passkeys", Some(&s.cookie), ""),
+    )
+    .await;
+    assert_eq!(page.status(), 200);
+    let html = text(&page);
+    assert!(html.contains("<h1>Passkeys</h1>") && html.contains("U hebt nog geen passkey."));
+    assert!(
+        html.contains("/assets/passkey."),
+        "the page loads passkey.js"
+    );
+
+    // Registration: options for this site, the member's own handle.
+    let begun = post_json(
+        &app,
+        Some(&s.cookie),
+        "/beheer/passkeys/begin",
+        &[("csrf", &s.csrf)],
+    )
+    .await;
+    assert_eq!(begun.status(), 200, "{}", text(&begun));
+    let begun = json(&begun);
+    let options = &begun["opties"]["publicKey"];
+    assert_eq!(options["rp"]["id"], "www.balanstoetstelemarketing.nl");
+    assert_eq!(options["user"]["name"], ADMIN);
+    assert_eq!(
+        options["authenticatorSelection"]["userVerification"],
+        "required"
+    );
+    let ceremony = begun["ceremonie"].as_str().expect("a ceremony").to_string();
+    // A made-up credential is refused, and uses the ceremony up.
+    let bad = post_json(
+        &app,
+        Some(&s.cookie),
+        "/beheer/passkeys/registreren",
+        &[
+            ("csrf", &s.csrf),
+            ("ceremonie", &ceremony),
+            ("naam", "laptop"),
+            ("credential", "{\"id\":\"x\"}"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status(), 422, "{}", text(&bad));
+    assert_eq!(json(&bad)["error"], "passkey_refused");
+    let again = post_json(
+        &app,
+        Some(&s.cookie),
+        "/beheer/passkeys/registreren",
+        &[
+            ("csrf", &s.csrf),
+            ("ceremonie", &ceremony),
+            ("credential", "{}"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status(), 410, "{}", text(&again));
+    // Without the session's token, or without a session: nothing.
+    let no_csrf = post_json(&app, Some(&s.cookie), "/beheer/passkeys/begin", &[]).await;
+    assert_eq!(no_csrf.status(), 403);
+    let no_session = post_json(&app, None, "/beheer/passkeys/begin", &[]).await;
+    assert_eq!(no_session.status(), 403);
+    // Removing one that is not there.
+    let gone = post_json(
+        &app,
+        Some(&s.cookie),
+        "/beheer/passkeys/verwijderen",
+        &[("csrf", &s.csrf), ("id", "onbekend")],
+    )
+    .await;
+    assert_eq!(gone.status(), 404);
+
+    // Signing in: the same form of answer for a member without passkeys
+    // and for an unknown address.
+    let member = json(
+        &post_json(
+            &app,
+            None,
+            "/beheer/aanmelden/passkey/begin",
+            &[("email", ADMIN)],
+        )
+        .await,
+    );
+    let stranger = json(
+        &post_json(
+            &app,
+            None,
+            "/beheer/aanmelden/passkey/begin",
+            &[("email", "iemand@voorbeeld.nl")],
+        )
+        .await,
+    );
+    for answer in [&member, &stranger] {
+        let options = &answer["opties"]["publicKey"];
+        assert_eq!(
+            options["rpId"], "www.balanstoetstelemarketing.nl",
+            "{answer}"
+        );
+        assert_eq!(
+            options["allowCredentials"].as_array().map(Vec::len),
+            Some(1)
+        );
+        assert_eq!(options["userVerification"], "required");
+    }
+    assert_ne!(
+        member["opties"]["publicKey"]["allowCredentials"],
+        stranger["opties"]["publicKey"]["allowCredentials"]
+    );
+    // Its answer fails, is logged, and the ceremony is gone.
+    let ceremony = stranger["ceremonie"]
+        .as_str()
+        .expect("a ceremony")
+        .to_string();
+    let refused = post_json(
+        &app,
+        None,
+        "/beheer/aanmelden/passkey",
+        &[("ceremonie", &ceremony), ("credential", "{}")],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    assert!(json(&refused)["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("lukte niet"));
+    assert!(refused.headers().get("set-cookie").is_none(), "no session");
+    let replay = post_json(
+        &app,
+        None,
+        "/beheer/aanmelden/passkey",
+        &[("ceremonie", &ceremony), ("credential", "{}")],
+    )
+    .await;
+    assert_eq!(replay.status(), 403);
+    let log = app.store.audit_log(20).await.expect("log");
+    assert!(log.iter().any(|e| e.who == "iemand@voorbeeld.nl"
+        && e.what.starts_with("Mislukte aanmelding met een passkey")));
+    assert!(log
+        .iter()
+        .any(|e| e.who == "onbekend" && e.what.contains("verlopen of al gebruikt")));
+
+    // Another site cannot start one.
+    let mut foreign = request(
+        "POST",
+        "/beheer/aanmelden/passkey/begin",
+        None,
+        &form(&[("email", ADMIN)]),
+    );
+    foreign.headers_mut().insert(
+        "origin",
+        http::HeaderValue::from_static("https://elders.example"),
+    );
+    assert_eq!(handle(&app, foreign).await.status(), 403);
+}

@@ -58,7 +58,7 @@ test("axe: the function's pages: forms with errors, check, change, confirmation,
         assert.equal(violations.length, 0, `${name} (${page.url()}):\n${describe(violations)}`);
       });
     });
-    assert.equal(seen.length, 27);
+    assert.equal(seen.length, 28);
   } finally {
     await context.close();
   }

@@ -682,7 +682,7 @@ export async function functionPages(tag = 'pages') {
   const csrf = casePage.match(/name="csrf" value="([0-9a-f]+)"/)[1];
   res = await fetch(`${BASE}/beheer/zaak/${reference}/betaling`, { method: 'POST', headers: { ...form, Cookie: cookie }, body: new URLSearchParams({ csrf, datum: '2027-01-05', bedrag: '1,00' }) });
   out.push({ name: 'beheer-zaak-fout', path: `/beheer/zaak/${reference}`, html: await html(res, 409), cookie });
-  for (const name of ['medewerkers', 'logboek', 'bank']) {
+  for (const name of ['medewerkers', 'logboek', 'bank', 'passkeys']) {
     res = await fetch(`${BASE}/beheer/${name}`, { headers: staff });
     out.push({ name: `beheer-${name}`, path: `/beheer/${name}`, html: await html(res, 200), cookie });
   }
@@ -774,6 +774,8 @@ export async function walkFunctionPages(page, visit) {
   await visit('beheer-medewerkers');
   await clickAndWait(page, page.getByRole('link', { name: 'Logboek' }));
   await visit('beheer-logboek');
+  await clickAndWait(page, page.getByRole('link', { name: 'Passkeys' }));
+  await visit('beheer-passkeys');
   await clickAndWait(page, page.getByRole('link', { name: 'Bankafschrift' }));
   await visit('beheer-bank');
   await page.getByLabel('Bankafschrift (CAMT.053)').setInputFiles(bankStatement());
@@ -787,8 +789,8 @@ export async function walkFunctionPages(page, visit) {
 
 /** Signs the staff member in as a person does: the address, the mail's
  * link, the button. `visit` (optional) is called on each page on the way. */
-export async function signInToWorkspace(page, visit = async () => {}, email = STAFF) {
-  await page.goto(BASE + '/beheer/');
+export async function signInToWorkspace(page, visit = async () => {}, email = STAFF, base = BASE) {
+  await page.goto(base + '/beheer/');
   await assertHeading(page, 'Aanmelden bij het beheer');
   await visit('beheer-aanmelden');
   const before = listDir(outboxDir());
@@ -798,7 +800,7 @@ export async function signInToWorkspace(page, visit = async () => {}, email = ST
   const mails = (await newFiles(outboxDir(), before, 1)).filter((n) => n.endsWith('-aanmeldlink.eml'));
   const link = linksIn(mails, '/beheer/aanmelden')[0];
   assert.ok(link, 'the sign-in mail carries the link');
-  await page.goto(BASE + link);
+  await page.goto(base + link);
   await visit('beheer-aanmeldlink');
   await clickAndWait(page, page.getByRole('button', { name: 'Aanmelden', exact: true }));
 }

@@ -10,7 +10,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, newPage, closeBrowser, clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions,
-  assertHeading, applyJourney, signInToWorkspace, applications,
+  assertHeading, applyJourney, signInToWorkspace, applications, STAFF,
 } from './lib.js';
 
 after(closeBrowser);
@@ -156,6 +156,72 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     await assertHeading(page, 'Aanmelden bij het beheer');
   } finally {
     await applicant.context.close();
+    await staff.context.close();
+  }
+});
+
+// Passkeys need a domain: browsers refuse an IP address such as 127.0.0.1
+// as a passkey's relying party, so this runs on localhost (which `serve`
+// admits as an origin too). Chromium's virtual authenticator (DevTools'
+// WebAuthn domain) stands in for a laptop's fingerprint reader.
+const consoleWarnings = [];
+
+/** Clicks `button` and waits for `url`; what passkey.js says instead
+ * (in its alert) fails the test with its words. */
+async function passkeyStep(page, button, url) {
+  await page.getByRole('button', { name: button }).click();
+  const said = page.locator('#passkey-melding p');
+  await Promise.race([page.waitForURL(url), said.waitFor()]);
+  if (await said.count()) {
+    assert.fail(`passkey.js says: ${await said.textContent()} ${consoleWarnings.join(' ')}`);
+  }
+}
+
+test('workspace: a passkey registered after a link sign-in, then used to sign in', async () => {
+  const staff = await newPage();
+  const local = BASE.replace('127.0.0.1', 'localhost');
+  try {
+    const { page, context } = staff;
+    page.on('console', (m) => { if (m.type() === 'warning') consoleWarnings.push(m.text()); });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2', transport: 'internal', hasResidentKey: true,
+        hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true,
+      },
+    });
+    await signInToWorkspace(page, async () => {}, STAFF, local);
+    await assertHeading(page, 'Aanvragen');
+    await clickAndWait(page, page.getByRole('link', { name: 'Passkeys' }));
+    await assertHeading(page, 'Passkeys');
+    await page.getByLabel('Naam van de passkey').fill('laptop <b>');
+    await passkeyStep(page, 'Passkey toevoegen', /\/beheer\/passkeys\?toegevoegd=1$/);
+    const listed = await page.locator('main').textContent();
+    assert.ok(listed.includes('De passkey is toegevoegd.') && listed.includes('laptop <b>'), listed);
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    assert.equal(credentials.length, 1, 'the authenticator holds the passkey');
+
+    // Signed out, then in again with the passkey: no mail needed.
+    await clickAndWait(page, page.getByRole('button', { name: 'Afmelden' }));
+    await assertHeading(page, 'Aanmelden bij het beheer');
+    const mailsBefore = listDir(outboxDir()).length;
+    await page.getByLabel('E-mailadres').fill(STAFF);
+    await passkeyStep(page, 'Aanmelden met passkey', `${local}/beheer/`);
+    await assertHeading(page, 'Aanvragen');
+    assert.equal(listDir(outboxDir()).length, mailsBefore, 'no sign-in mail was sent');
+    await clickAndWait(page, page.getByRole('link', { name: 'Passkeys' }));
+    assert.ok(!(await page.locator('main').textContent()).includes('nog niet'), 'the passkey shows its last use');
+    await clickAndWait(page, page.getByRole('link', { name: 'Logboek' }));
+    assert.ok((await page.locator('main').textContent()).includes('Aangemeld met passkey laptop <b>'));
+
+    // Removed by its owner (the authenticator keeps its copy, which the
+    // site no longer accepts: the handler tests refuse such answers).
+    await clickAndWait(page, page.getByRole('link', { name: 'Passkeys' }));
+    await clickAndWait(page, page.getByRole('button', { name: /^Verwijder/ }));
+    const after = await page.locator('main').textContent();
+    assert.ok(after.includes('De passkey is verwijderd.') && after.includes('U hebt nog geen passkey.'), after);
+  } finally {
     await staff.context.close();
   }
 });

@@ -226,6 +226,22 @@ impl DynamoStore {
         HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
     }
 
+    /// Deletes the item and returns what was there: of two requests for
+    /// one single-use item (a sign-in link, a passkey ceremony), only one
+    /// gets it back.
+    async fn take(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.attributes.filter(|item| !item.is_empty()))
+    }
+
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
@@ -1215,23 +1231,12 @@ impl Store for DynamoStore {
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<SignInLink>, StoreError> {
-        // Deleting returns what was there: of two requests with one link,
-        // only one gets it back.
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(&format!("SIGNIN#{hash}"), "SIGNIN")))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        match out.attributes {
-            Some(item) if !item.is_empty() => {
+        match self.take(&format!("SIGNIN#{hash}"), "SIGNIN").await? {
+            Some(item) => {
                 let link = data::<SignInLink>(&item, "sign-in link")?;
                 Ok((link.expires > now).then_some(link))
             }
-            _ => Ok(None),
+            None => Ok(None),
         }
     }
 
@@ -1319,6 +1324,65 @@ impl Store for DynamoStore {
                 Ok(false)
             }
             Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn put_passkey(&self, passkey: &PasskeyRecord) -> Result<(), StoreError> {
+        let mut item = Self::key(&format!("PASSKEYS#{}", passkey.user), &passkey.id);
+        item.insert("data".into(), s(to_json(passkey)?));
+        self.put(item).await
+    }
+
+    async fn passkeys(&self, user: &str) -> Result<Vec<PasskeyRecord>, StoreError> {
+        // A member has a handful: one page of a query holds them all.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(format!("PASSKEYS#{user}")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut all = out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(|item| data::<PasskeyRecord>(item, "passkey"))
+            .collect::<Result<Vec<_>, _>>()?;
+        all.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        Ok(all)
+    }
+
+    async fn delete_passkey(&self, user: &str, id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(&format!("PASSKEYS#{user}"), id)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn put_ceremony(&self, ceremony: &Ceremony) -> Result<(), StoreError> {
+        let mut item = Self::key(&format!("CEREMONY#{}", ceremony.hash), "CEREMONY");
+        item.insert("data".into(), s(to_json(ceremony)?));
+        item.insert("expires_at".into(), n(ceremony.expires.timestamp()));
+        self.put(item).await
+    }
+
+    async fn take_ceremony(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        match self.take(&format!("CEREMONY#{hash}"), "CEREMONY").await? {
+            Some(item) => {
+                let ceremony = data::<Ceremony>(&item, "passkey ceremony")?;
+                Ok((ceremony.expires > now).then_some(ceremony))
+            }
+            None => Ok(None),
         }
     }
 

@@ -856,6 +856,50 @@ impl Store for LocalStore {
         Ok(true)
     }
 
+    async fn put_passkey(&self, passkey: &PasskeyRecord) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.write(
+            "passkeys",
+            &format!("{}_{}", passkey.user, passkey.id),
+            passkey,
+        )
+        .await
+    }
+
+    async fn passkeys(&self, user: &str) -> Result<Vec<PasskeyRecord>, StoreError> {
+        let mut all: Vec<PasskeyRecord> = self
+            .all::<PasskeyRecord>("passkeys")
+            .await?
+            .into_iter()
+            .filter(|p| p.user == user)
+            .collect();
+        all.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        Ok(all)
+    }
+
+    async fn delete_passkey(&self, user: &str, id: &str) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.remove("passkeys", &format!("{user}_{id}")).await
+    }
+
+    async fn put_ceremony(&self, ceremony: &Ceremony) -> Result<(), StoreError> {
+        let _guard = self.lock.lock().await;
+        self.write("ceremonies", &ceremony.hash, ceremony).await
+    }
+
+    async fn take_ceremony(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        let _guard = self.lock.lock().await;
+        let ceremony = self.read::<Ceremony>("ceremonies", hash).await?;
+        if ceremony.is_some() {
+            self.remove("ceremonies", hash).await?;
+        }
+        Ok(ceremony.filter(|c| c.expires > now))
+    }
+
     async fn count_post(
         &self,
         key: &str,

@@ -349,11 +349,26 @@ pub(crate) async fn use_link<S: Store, M: Mailer, F: Files>(
         .await?;
         return Err(dead_link());
     };
-    let value = self::secret()?;
+    let member = member.clone();
+    let mut response = see_other(&format!("{PREFIX}/"));
+    start_session(app, &member, "Aangemeld", &mut response).await?;
+    Ok(response)
+}
+
+/// Starts a new session for `member` (a fresh id: no fixation), logs
+/// `how`, and sets its cookie on `response`.
+pub(crate) async fn start_session<S: Store, M: Mailer, F: Files>(
+    app: &App<S, M, F>,
+    member: &StaffMember,
+    how: &str,
+    response: &mut Response<Bytes>,
+) -> Result<(), Failure> {
+    let now = app.clock.now();
+    let value = secret()?;
     let session = Session {
         hash: token_hash(&value),
         email: member.email.clone(),
-        csrf: self::secret()?,
+        csrf: secret()?,
         created: now,
         last_seen: now,
         expires: ends(now, now),
@@ -362,10 +377,9 @@ pub(crate) async fn use_link<S: Store, M: Mailer, F: Files>(
         .put_session(&session)
         .await
         .map_err(Failure::unavailable)?;
-    audit(app, &member.email, "Aangemeld".into()).await?;
-    let mut response = see_other(&format!("{PREFIX}/"));
-    set_cookie(&mut response, &value);
-    Ok(response)
+    audit(app, &member.email, how.to_string()).await?;
+    set_cookie(response, &value);
+    Ok(())
 }
 
 /// `POST /beheer/afmelden`: ends the session in the store, and the cookie.

@@ -239,7 +239,11 @@ pub(crate) async fn preview<S: Store, M: Mailer, F: Files>(
     page.to_register = groups[0].2.len();
     page.groups = groups
         .into_iter()
-        .map(|(title, column, rows)| Group { title, column, rows })
+        .map(|(title, column, rows)| Group {
+            title,
+            column,
+            rows,
+        })
         .collect();
     render(app, signed_in, &page, StatusCode::OK)
 }

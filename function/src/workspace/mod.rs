@@ -14,6 +14,7 @@ pub mod actions;
 pub mod auth;
 pub mod bank;
 pub mod export;
+pub mod passkeys;
 pub mod staff;
 
 use bytes::Bytes;
@@ -53,6 +54,16 @@ pub(crate) async fn handle<S: Store, M: Mailer, F: Files>(
             admit(app, req).await?;
             auth::use_link(app, &secret).await?
         }
+        WorkspacePage::PasskeySignInBegin => {
+            let headers = req.headers().clone();
+            let posted = admit(app, req).await?;
+            passkeys::begin_sign_in(app, &headers, &posted).await?
+        }
+        WorkspacePage::PasskeySignIn => {
+            let headers = req.headers().clone();
+            let posted = admit(app, req).await?;
+            passkeys::finish_sign_in(app, &headers, &posted).await?
+        }
         page => {
             let Some(signed_in) = auth::current(app, req.headers()).await? else {
                 return Ok(private(if req.method() == http::Method::GET {
@@ -61,6 +72,7 @@ pub(crate) async fn handle<S: Store, M: Mailer, F: Files>(
                     return Err(signed_out());
                 }));
             };
+            let headers = req.headers().clone();
             let posted = if req.method() == http::Method::POST {
                 let posted = admit_signed_in(app, req).await?;
                 auth::check_csrf(&signed_in, &posted)?;
@@ -68,7 +80,7 @@ pub(crate) async fn handle<S: Store, M: Mailer, F: Files>(
             } else {
                 Posted::default()
             };
-            signed_in_page(app, &signed_in, page, &query, posted).await?
+            signed_in_page(app, &signed_in, page, &query, &headers, posted).await?
         }
     };
     Ok(private(response))
@@ -88,6 +100,7 @@ async fn signed_in_page<S: Store, M: Mailer, F: Files>(
     signed_in: &SignedIn,
     page: WorkspacePage,
     query: &str,
+    headers: &http::HeaderMap,
     posted: Posted,
 ) -> Result<Response<Bytes>, Failure> {
     match page {
@@ -112,11 +125,21 @@ async fn signed_in_page<S: Store, M: Mailer, F: Files>(
         WorkspacePage::BankPreview => bank::preview(app, signed_in, &posted).await,
         WorkspacePage::BankRegister => bank::register(app, signed_in, &posted).await,
         WorkspacePage::Export => export::csv(app, signed_in, query).await,
+        WorkspacePage::Passkeys => passkeys::page(app, signed_in, query).await,
+        WorkspacePage::PasskeyRegistrationBegin => {
+            passkeys::begin_registration(app, headers, signed_in).await
+        }
+        WorkspacePage::PasskeyRegistration => {
+            passkeys::finish_registration(app, headers, signed_in, &posted).await
+        }
+        WorkspacePage::PasskeyRemoval => passkeys::remove(app, signed_in, &posted).await,
         // Answered before a session is looked at.
         WorkspacePage::SignInForm
         | WorkspacePage::SignInRequest
         | WorkspacePage::SignInLink(_)
-        | WorkspacePage::SignInConfirm(_) => Err(signed_out()),
+        | WorkspacePage::SignInConfirm(_)
+        | WorkspacePage::PasskeySignInBegin
+        | WorkspacePage::PasskeySignIn => Err(signed_out()),
     }
 }
 

@@ -1037,4 +1037,74 @@ pub async fn workspace_contract<S: Store>(store: &S, unique: &str) {
         ..entry
     };
     assert!(store.claim_bank_entry(&other).await.expect("other"));
+
+    // Passkeys: kept under their member's handle, oldest first, updated in
+    // place, removed one by one.
+    let user = format!("{unique}-user");
+    let key = |id: &str, minutes: i64| PasskeyRecord {
+        user: user.clone(),
+        id: id.into(),
+        email: member.email.clone(),
+        label: format!("sleutel {id}"),
+        created: now + Duration::minutes(minutes),
+        last_used: None,
+        credential: "{\"cred\":1}".into(),
+    };
+    assert_eq!(store.passkeys(&user).await.expect("none yet"), []);
+    store.put_passkey(&key("b-_2", 1)).await.expect("put");
+    store.put_passkey(&key("a-_1", 2)).await.expect("put");
+    let used = PasskeyRecord {
+        last_used: Some(now + Duration::hours(1)),
+        credential: "{\"cred\":2}".into(),
+        ..key("b-_2", 1)
+    };
+    store.put_passkey(&used).await.expect("update");
+    assert_eq!(
+        store.passkeys(&user).await.expect("read"),
+        [used.clone(), key("a-_1", 2)]
+    );
+    assert_eq!(
+        store
+            .passkeys(&format!("{unique}-other"))
+            .await
+            .expect("another member's"),
+        []
+    );
+    store.delete_passkey(&user, "b-_2").await.expect("delete");
+    store
+        .delete_passkey(&user, "b-_2")
+        .await
+        .expect("delete twice");
+    assert_eq!(store.passkeys(&user).await.expect("read"), [key("a-_1", 2)]);
+
+    // A ceremony is finished once, and not after it expired.
+    let ceremony = Ceremony {
+        hash: format!("{unique}-ceremony"),
+        email: member.email.clone(),
+        state: "{}".into(),
+        expires: now + Duration::minutes(5),
+    };
+    store.put_ceremony(&ceremony).await.expect("put");
+    assert_eq!(
+        store
+            .take_ceremony(&ceremony.hash, now)
+            .await
+            .expect("take"),
+        Some(ceremony.clone())
+    );
+    assert_eq!(
+        store
+            .take_ceremony(&ceremony.hash, now)
+            .await
+            .expect("again"),
+        None
+    );
+    store.put_ceremony(&ceremony).await.expect("put");
+    assert_eq!(
+        store
+            .take_ceremony(&ceremony.hash, now + Duration::minutes(5))
+            .await
+            .expect("late"),
+        None
+    );
 }
