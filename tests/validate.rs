@@ -783,3 +783,121 @@ fn a_document_added_later_is_checked_by_the_same_rules() {
         "a file under another name is not this one"
     );
 }
+
+/// Moves the field `name` into the group `to` (found by mutation testing:
+/// with the shipped forms every country-dependent field sits beside its
+/// own country field, so the rule for the others was never tried).
+fn moved(name: &str, to: &str) -> cbt::FormDef {
+    let mut form = rules().forms.application;
+    let mut field = None;
+    for group in &mut form.groups {
+        if let Some(at) = group.fields.iter().position(|f| f.name == name) {
+            field = Some(group.fields.remove(at));
+        }
+    }
+    let field = field.expect("the field");
+    form.groups
+        .iter_mut()
+        .find(|g| g.id == to)
+        .expect("the group")
+        .fields
+        .push(field);
+    form
+}
+
+#[test]
+fn a_group_without_a_country_takes_the_forms_first() {
+    // A postcode among the contact person's fields follows the
+    // organisation's country: Belgian here, so "1000" is a postcode.
+    let form = moved("factuur_postcode", "contactpersoon");
+    let belgian = Posted {
+        fields: cbt::sample::applicants::belgian_company()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..application()
+    };
+    match check(&form, &belgian) {
+        Ok(Checked::Valid(s)) => assert_eq!(s.get("factuur_postcode"), Some("1000")),
+        other => panic!("a Belgian postcode in a Belgian organisation's form: {other:#?}"),
+    }
+    // A Dutch organisation: the same field wants a Dutch postcode.
+    let dutch = with(application(), "factuur_postcode", "1000");
+    let Err(r) = check(&form, &dutch) else {
+        panic!("\"1000\" is no Dutch postcode");
+    };
+    assert_eq!(r.errors[0].field, "factuur_postcode");
+}
+
+#[test]
+fn a_field_takes_only_the_kinds_it_accepts() {
+    // An editor who accepts only PDF: a Word document is refused by its
+    // bytes, whatever its name.
+    let mut form = rules().forms.application;
+    for group in &mut form.groups {
+        for field in &mut group.fields {
+            if field.name == "balanstest" {
+                field.accept = vec!["pdf".into()];
+            }
+        }
+    }
+    let mut posted = application();
+    posted.files[0].bytes = cbt::sample::zip(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", b"<w:document/>"),
+    ]);
+    posted.files[0].filename = "balanstest.docx".into();
+    let Err(r) = check(&form, &posted) else {
+        panic!("a DOCX where only PDF is accepted");
+    };
+    assert_eq!(
+        (r.errors[0].field.as_str(), r.errors[0].code),
+        ("balanstest", "wrong_type")
+    );
+    // The shipped form takes it.
+    valid(&posted);
+}
+
+#[test]
+fn documents_together_exactly_at_the_limit_pass() {
+    let form = rules().forms.application;
+    let total = form
+        .field("bijlagen")
+        .and_then(|f| f.max_total_bytes)
+        .expect("max_total_bytes") as usize;
+    let pdf = |size: usize| {
+        let mut bytes = PDF.to_vec();
+        bytes.splice(9..9, std::iter::repeat_n(b' ', size - PDF.len()));
+        bytes
+    };
+    let mut posted = application();
+    posted.files[0].bytes = pdf(total / 2);
+    posted.files.push(PostedFile {
+        field: "bijlagen".into(),
+        filename: "bijlage.pdf".into(),
+        bytes: pdf(total - total / 2),
+    });
+    let sizes: usize = valid(&posted).documents.iter().map(|d| d.size).sum();
+    assert_eq!(sizes, total);
+    posted.files[1].bytes.push(b' ');
+    assert_eq!(rejected(&posted).errors[0].code, "too_large_total");
+}
+
+#[test]
+fn chosen_boxes_are_shown_again_with_the_errors() {
+    let mut posted = with(application(), "organisatie_naam", "");
+    posted.fields.retain(|(k, _)| k != "relatie");
+    posted.fields.push(("relatie".into(), "oud_klanten".into()));
+    posted
+        .fields
+        .push(("relatie".into(), "oud_donateurs".into()));
+    let r = rejected(&posted);
+    assert_eq!(
+        r.entered.get("relatie").map(String::as_str),
+        Some("oud_klanten,oud_donateurs")
+    );
+    // None chosen: nothing to show again (the boxes stay empty).
+    posted.fields.retain(|(k, _)| k != "relatie");
+    let r = rejected(&posted);
+    assert_eq!(r.entered.get("relatie"), None);
+}

@@ -23,6 +23,11 @@ pub struct Config {
     /// Mails a day (in Amsterdam) to one address typed into a form, over
     /// all forms ([`crate::limits`]).
     pub mails_per_address_per_day: u32,
+    /// Sign-in links one staff member may ask for in an hour. Not read
+    /// from the environment: [`crate::workspace::auth::LINKS_PER_HOUR`] in
+    /// AWS; `cbt-site serve` raises it with its other limits, because
+    /// whoever tries the workspace locally signs in more often.
+    pub sign_in_links_per_hour: u32,
     /// The largest request body accepted, in bytes. Default 4.5 MB: Lambda
     /// takes 6 MB, and a Function URL base64-encodes a form post (4/3).
     pub max_body_bytes: usize,
@@ -175,6 +180,7 @@ impl Config {
             )?,
             origin_secret,
             origin_secret_next,
+            sign_in_links_per_hour: crate::workspace::auth::LINKS_PER_HOUR,
             staff_admin: match vars.get("STAFF_ADMIN_EMAIL").map(|v| v.trim()) {
                 None | Some("") => None,
                 Some(v) => Some(

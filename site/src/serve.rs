@@ -304,8 +304,9 @@ pub fn local_function(
     if let Some(staff) = staff {
         vars.insert("STAFF_ADMIN_EMAIL".into(), staff.to_string());
     }
-    let config =
+    let mut config =
         cbt_function::config::Config::from_vars(&vars).context("configuratie van de functie")?;
+    config.sign_in_links_per_hour = rate_limit;
     let rules = cbt::embedded_rules().map_err(|e| anyhow::anyhow!("regels: {}", Problems(e)))?;
     let templates = cbt::templates::Templates::embedded().context("templates van de functie")?;
     Ok(cbt_function::App {

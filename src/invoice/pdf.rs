@@ -521,6 +521,11 @@ mod tests {
         let invoice = sample();
         let credit = invoice.credit_note(InvoiceNumber { year: 2027, seq: 3 }, date(2027, 1, 15));
         assert_eq!(credit.filename(), "creditnota-C-2027-0003.pdf");
+        // Nothing to pay: due on its own date, no term, and a transfer
+        // (a refund) names the credit note, not the invoice.
+        assert_eq!(credit.due_date, date(2027, 1, 15));
+        assert_eq!(credit.payment_term_days, 0);
+        assert_eq!(credit.payment_reference, "Creditnota C-2027-0003");
         let pdf = render(&credit).expect("render");
         let (pages, text) = read(&pdf);
         assert_eq!(pages, 1);

@@ -3,8 +3,8 @@
 // handling once the applicant is done, ask for a completion that the
 // applicant answers on their own page, record the advice (previewed first;
 // the applicant gets the letter as PDF), and withdraw another case with a
-// credit note; read a bank statement that pays a third case, and take the
-// bookkeeper's CSV. axe and vnu see every workspace page in a11y.test.js and
+// credit note; read a bank statement that pays a third case, take the
+// bookkeeper's CSV, and add a passkey and sign in with it. axe and vnu see every workspace page in a11y.test.js and
 // validity.test.js (through lib.js's walks).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +25,20 @@ async function notice(page, text) {
   assert.ok(shown.includes(text), `the page says "${text}", not "${shown}"`);
 }
 
-test('workspace: from sign-in to advice, and a withdrawal with a credit note', async () => {
+/** Clicks `button` and waits for `url`; what passkey.js says instead
+ * (in its alert) fails the test with its words, and with the precise
+ * reason it logged for programs. */
+const consoleWarnings = [];
+async function passkeyStep(page, button, url) {
+  await page.getByRole('button', { name: button }).click();
+  const said = page.locator('#passkey-melding p');
+  await Promise.race([page.waitForURL(url), said.waitFor()]);
+  if (await said.count()) {
+    assert.fail(`passkey.js says: ${await said.textContent()} ${consoleWarnings.join(' ')}`);
+  }
+}
+
+test('workspace: from sign-in to advice, a withdrawal with a credit note, a bank statement, the export, a passkey', async () => {
   const applicant = await newPage();
   const staff = await newPage();
   try {
@@ -33,7 +46,22 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     const b = await applyJourney(applicant.page, 'beheer-b');
     const c = await applyJourney(applicant.page, 'beheer-c');
     const page = staff.page;
-    await signInToWorkspace(page);
+    // Passkeys need a domain: browsers refuse an IP address such as
+    // 127.0.0.1 as a passkey's relying party, so the staff member works on
+    // localhost (which `serve` admits as an origin too). Chromium's
+    // virtual authenticator (DevTools' WebAuthn domain) stands in for a
+    // laptop's fingerprint reader.
+    const local = BASE.replace('127.0.0.1', 'localhost');
+    page.on('console', (m) => { if (m.type() === 'warning') consoleWarnings.push(m.text()); });
+    const cdp = await staff.context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2', transport: 'internal', hasResidentKey: true,
+        hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true,
+      },
+    });
+    await signInToWorkspace(page, async () => {}, STAFF, local);
     await assertHeading(page, 'Aanvragen');
     const list = await page.locator('main').textContent();
     assert.ok(list.includes(a.reference) && list.includes(b.reference), 'the list has both cases');
@@ -54,7 +82,7 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     // The applicant says they are done; then handling may start.
     await applicant.page.goto(BASE + a.personalLink);
     await clickAndWait(applicant.page, applicant.page.getByRole('button', { name: 'Ik heb geen wijzigingen meer' }));
-    await page.goto(BASE + casePath);
+    await page.goto(local + casePath);
     await clickAndWait(page, page.getByRole('button', { name: 'In behandeling nemen', exact: true }));
     await notice(page, 'in behandeling genomen');
 
@@ -71,14 +99,14 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     await clickAndWait(applicant.page, applicant.page.getByRole('button', { name: 'Aanvulling versturen' }));
 
     // The advice: previewed as a PDF, then recorded and sent with the letter.
-    await page.goto(BASE + casePath);
+    await page.goto(local + casePath);
     await page.getByLabel('Positief', { exact: true }).check();
     await page.getByLabel('Toegekende klanttermijn in jaren (bij een positief advies)').fill('5');
     await page.getByLabel('Geldig tot en met (bij een positief advies)').fill('2031-12-31');
     await page.getByLabel('Motivering', { exact: true }).fill('De commissie heeft de belangen **zorgvuldig** gewogen.');
     const csrf = await page.locator('input[name="csrf"]').first().inputValue();
-    const preview = await page.request.post(`${BASE}${casePath}/advies-voorbeeld`, {
-      headers: { Origin: BASE },
+    const preview = await page.request.post(`${local}${casePath}/advies-voorbeeld`, {
+      headers: { Origin: local },
       form: { csrf, uitkomst: 'positief', termijn: '5', geldig_tot: '2031-12-31', motivering: 'Voorbeeld.' },
     });
     assert.equal(preview.status(), 200);
@@ -96,7 +124,7 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     assert.ok(mails.includes('het advies'), 'the case lists the advice mail');
 
     // The other case: withdrawn with a credit note, after confirming.
-    await page.goto(`${BASE}/beheer/zaak/${b.reference}`);
+    await page.goto(`${local}/beheer/zaak/${b.reference}`);
     await page.getByLabel(/^Met een creditnota/).check();
     await clickAndWait(page, page.getByRole('button', { name: 'Intrekken' }));
     await notice(page, 'Vink aan dat u de aanvraag wilt intrekken');
@@ -140,9 +168,9 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     assert.equal(stored(c.reference).state, 'betaald');
 
     // The bookkeeper's export: the invoices, and the credit note of b.
-    await page.goto(`${BASE}/beheer/`);
+    await page.goto(`${local}/beheer/`);
     const today = await page.getByLabel('Tot en met').inputValue();
-    const csv = await page.request.get(`${BASE}/beheer/export?van=2000-01-01&tot=${today}`);
+    const csv = await page.request.get(`${local}/beheer/export?van=2000-01-01&tot=${today}`);
     assert.equal(csv.status(), 200);
     assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
     const rows = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
@@ -150,49 +178,7 @@ test('workspace: from sign-in to advice, and a withdrawal with a credit note', a
     for (const r of [a, b, c]) assert.ok(rows.some((row) => row.includes(r.reference)), r.reference);
     assert.ok(rows.some((row) => row.startsWith('creditnota,C-')), 'the credit note is a row');
 
-    // Signed out: the workspace sends to sign-in again.
-    await clickAndWait(page, page.getByRole('button', { name: 'Afmelden' }));
-    await page.goto(BASE + casePath);
-    await assertHeading(page, 'Aanmelden bij het beheer');
-  } finally {
-    await applicant.context.close();
-    await staff.context.close();
-  }
-});
-
-// Passkeys need a domain: browsers refuse an IP address such as 127.0.0.1
-// as a passkey's relying party, so this runs on localhost (which `serve`
-// admits as an origin too). Chromium's virtual authenticator (DevTools'
-// WebAuthn domain) stands in for a laptop's fingerprint reader.
-const consoleWarnings = [];
-
-/** Clicks `button` and waits for `url`; what passkey.js says instead
- * (in its alert) fails the test with its words. */
-async function passkeyStep(page, button, url) {
-  await page.getByRole('button', { name: button }).click();
-  const said = page.locator('#passkey-melding p');
-  await Promise.race([page.waitForURL(url), said.waitFor()]);
-  if (await said.count()) {
-    assert.fail(`passkey.js says: ${await said.textContent()} ${consoleWarnings.join(' ')}`);
-  }
-}
-
-test('workspace: a passkey registered after a link sign-in, then used to sign in', async () => {
-  const staff = await newPage();
-  const local = BASE.replace('127.0.0.1', 'localhost');
-  try {
-    const { page, context } = staff;
-    page.on('console', (m) => { if (m.type() === 'warning') consoleWarnings.push(m.text()); });
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2', transport: 'internal', hasResidentKey: true,
-        hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true,
-      },
-    });
-    await signInToWorkspace(page, async () => {}, STAFF, local);
-    await assertHeading(page, 'Aanvragen');
+    // A passkey: added, then used to sign in instead of a mail.
     await clickAndWait(page, page.getByRole('link', { name: 'Passkeys' }));
     await assertHeading(page, 'Passkeys');
     await page.getByLabel('Naam van de passkey').fill('laptop <b>');
@@ -221,7 +207,14 @@ test('workspace: a passkey registered after a link sign-in, then used to sign in
     await clickAndWait(page, page.getByRole('button', { name: /^Verwijder/ }));
     const after = await page.locator('main').textContent();
     assert.ok(after.includes('De passkey is verwijderd.') && after.includes('U hebt nog geen passkey.'), after);
+
+    // Signed out: the workspace sends to sign-in again.
+    await clickAndWait(page, page.getByRole('button', { name: 'Afmelden' }));
+    await page.goto(local + casePath);
+    await assertHeading(page, 'Aanmelden bij het beheer');
   } finally {
+    await applicant.context.close();
     await staff.context.close();
   }
 });
+

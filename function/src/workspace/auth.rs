@@ -256,7 +256,7 @@ pub(crate) async fn request_link<S: Store, M: Mailer, F: Files>(
         .count_post(&format!("signin#{}", member.email), start, expires)
         .await
         .map_err(Failure::unavailable)?;
-    if asked > LINKS_PER_HOUR {
+    if asked > app.config.sign_in_links_per_hour {
         audit(
             app,
             &member.email,
