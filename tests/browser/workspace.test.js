@@ -8,6 +8,7 @@
 // validity.test.js (through lib.js's walks).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { parse as parseCsv } from 'csv-parse/sync';
 import {
   BASE, newPage, closeBrowser, clickAndWait, listDir, outboxDir, newFiles, readEml, emlMentions,
   assertHeading, applyJourney, signInToWorkspace, applications, STAFF,
@@ -173,10 +174,20 @@ test('workspace: from sign-in to advice, a withdrawal with a credit note, a bank
     const csv = await page.request.get(`${local}/beheer/export?van=2000-01-01&tot=${today}`);
     assert.equal(csv.status(), 200);
     assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
-    const rows = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
-    assert.equal(rows[0].split(',')[0], 'Soort');
-    for (const r of [a, b, c]) assert.ok(rows.some((row) => row.includes(r.reference)), r.reference);
-    assert.ok(rows.some((row) => row.startsWith('creditnota,C-')), 'the credit note is a row');
+    const body = await csv.text();
+    assert.ok(body.startsWith('\uFEFF'), 'a byte order mark, for spreadsheet programs');
+    // Read back as a bookkeeping program would, with a CSV parser.
+    const rows = parseCsv(body, { bom: true, columns: true, record_delimiter: '\r\n' });
+    const byRef = (ref, kind) => rows.find((r) => r.Zaak === ref && r.Soort === kind);
+    for (const r of [a, b, c]) {
+      const row = byRef(r.reference, 'factuur');
+      assert.ok(row, `${r.reference} is invoiced`);
+      assert.match(row['Bedrag incl. btw'], /^\d+\.\d{2}$/);
+    }
+    const credit = byRef(b.reference, 'creditnota');
+    assert.match(credit.Nummer, /^C-\d{4}-\d{4}$/);
+    assert.equal(credit['Bedrag incl. btw'], `-${byRef(b.reference, 'factuur')['Bedrag incl. btw']}`);
+    assert.equal(credit['Crediteert factuur'], byRef(b.reference, 'factuur').Nummer);
 
     // A passkey: added, then used to sign in instead of a mail.
     await clickAndWait(page, page.getByRole('link', { name: 'Passkeys' }));
