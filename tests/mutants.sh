@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of the shared rules: the code that decides money, dates,
-# formats and what may happen to a case. Too slow for ./tests/run (about an
-# hour on two cores), so it is a command of its own:
+# formats, what may happen to a case, bank statements and the export. Too
+# slow for ./tests/run (about 800 mutants, three hours or more on two
+# cores), so it is a command of its own:
 #
 #     tests/mutants.sh            # every mutant of the files below
 #     tests/mutants.sh --list     # only list them
