@@ -1042,6 +1042,24 @@ mod tests {
         }
     }
 
+    /// A Dutch btw-id typed without `NL` stays Dutch whatever the
+    /// invoice address's country, also with the dots or dashes people type
+    /// (found by mutation testing: only the bare form was tried).
+    #[test]
+    fn a_dutch_id_typed_without_its_prefix_is_recognised_through_dots_and_dashes() {
+        for typed in ["004495445B01", "004495445-B01", "004.495.445.B01"] {
+            assert_eq!(
+                normalize_vat_id_in(typed, "BE").as_deref(),
+                Ok("NL004495445B01"),
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            normalize_vat_id_in("0123.456.749", "BE").as_deref(),
+            Ok("BE0123456749")
+        );
+    }
+
     #[test]
     fn check_digit_helpers() {
         assert!(passes_eleven_test("004495445"));
