@@ -436,8 +436,10 @@ pub fn normalize_phone(input: &str) -> Result<String, FormatError> {
                     .then(|| format!("+31{national}"))
                     .ok_or(Invalid);
             }
-            Some(national) if digits.len() == 10 => national,
-            _ => return Err(Invalid),
+            // Ten digits written nationally: the nine after the trunk zero,
+            // as the last check asks.
+            Some(national) => national,
+            None => return Err(Invalid),
         }
     };
     if subscriber.len() == 9 && !subscriber.starts_with('0') {
