@@ -1459,6 +1459,21 @@ mod tests {
         !crc
     }
 
+    /// The end record is looked for only as far back as the longest
+    /// comment reaches: bytes after that are not the ZIP's (found by
+    /// mutation testing).
+    #[test]
+    fn the_zip_end_record_is_sought_within_a_comments_reach() {
+        let docx = zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+        ]);
+        let near = [docx.as_slice(), &[b' '; 1_000]].concat();
+        assert_eq!(sniff_document(&near), Some(DocumentKind::Docx));
+        let far = [docx.as_slice(), &vec![b' '; 70_000]].concat();
+        assert_eq!(sniff_document(&far), None);
+    }
+
     /// A ZIP with stored (uncompressed) entries: local headers, central
     /// directory, end record. Real enough for `unzip -t`.
     fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
