@@ -1474,6 +1474,24 @@ mod tests {
         assert_eq!(sniff_document(&far), None);
     }
 
+    /// Only a single-disk ZIP is read: an end record that puts this part,
+    /// or its directory, on another disk is refused, whatever else fits
+    /// (found by mutation testing).
+    #[test]
+    fn a_zip_spread_over_disks_is_not_a_document() {
+        let docx = zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+        ]);
+        assert_eq!(sniff_document(&docx), Some(DocumentKind::Docx));
+        let end = docx.len() - ZIP_END_LEN;
+        for field in [4, 6] {
+            let mut other_disk = docx.clone();
+            other_disk[end + field] = 1;
+            assert_eq!(sniff_document(&other_disk), None, "disk field at {field}");
+        }
+    }
+
     /// A ZIP with stored (uncompressed) entries: local headers, central
     /// directory, end record. Real enough for `unzip -t`.
     fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
