@@ -337,10 +337,9 @@ impl Walk {
             self.entry = Some(EntryDraft::default());
         }
         self.path.push(name);
-        if self.entry.is_some() && below_entry(&self.path) == ["Amt"] {
-            if let Some(entry) = self.entry.as_mut() {
-                entry.currency = currency;
-            }
+        let amount = below_entry(&self.path) == ["Amt"];
+        if let Some(entry) = self.entry.as_mut().filter(|_| amount) {
+            entry.currency = currency;
         }
     }
 
@@ -489,7 +488,7 @@ impl Walk {
 fn describe(root: &str, namespace: &str) -> String {
     let message = namespace
         .strip_prefix("urn:iso:std:iso:20022:tech:xsd:")
-        .and_then(|m| m.split('.').take(2).collect::<Vec<_>>().join(".").into());
+        .map(|m| m.split('.').take(2).collect::<Vec<_>>().join("."));
     match message {
         Some(m) if !m.is_empty() => format!("een ISO 20022-bericht {}", m.to_uppercase()),
         _ if namespace.is_empty() => format!("XML met het element <{root}> zonder naamruimte"),

@@ -24,6 +24,13 @@ fn valid(posted: &Posted) -> Submission {
     }
 }
 
+/// The sample PDF padded to exactly `size` bytes (still a PDF by its bytes).
+fn pdf_of_size(size: usize) -> Vec<u8> {
+    let mut bytes = PDF.to_vec();
+    bytes.splice(9..9, std::iter::repeat_n(b' ', size - PDF.len()));
+    bytes
+}
+
 fn rejected(posted: &Posted) -> Rejected {
     match check(&rules().forms.application, posted) {
         Err(r) => r,
@@ -491,9 +498,7 @@ fn limits_hold_exactly_at_their_edges() {
         .expect("max_bytes") as usize;
     let sized = |size: usize| {
         let mut posted = application();
-        let mut bytes = PDF.to_vec();
-        bytes.splice(9..9, std::iter::repeat_n(b' ', size - PDF.len()));
-        posted.files[0].bytes = bytes;
+        posted.files[0].bytes = pdf_of_size(size);
         posted
     };
     assert_eq!(
@@ -865,17 +870,12 @@ fn documents_together_exactly_at_the_limit_pass() {
         .field("bijlagen")
         .and_then(|f| f.max_total_bytes)
         .expect("max_total_bytes") as usize;
-    let pdf = |size: usize| {
-        let mut bytes = PDF.to_vec();
-        bytes.splice(9..9, std::iter::repeat_n(b' ', size - PDF.len()));
-        bytes
-    };
     let mut posted = application();
-    posted.files[0].bytes = pdf(total / 2);
+    posted.files[0].bytes = pdf_of_size(total / 2);
     posted.files.push(PostedFile {
         field: "bijlagen".into(),
         filename: "bijlage.pdf".into(),
-        bytes: pdf(total - total / 2),
+        bytes: pdf_of_size(total - total / 2),
     });
     let sizes: usize = valid(&posted).documents.iter().map(|d| d.size).sum();
     assert_eq!(sizes, total);

@@ -259,8 +259,7 @@ pub(crate) async fn register<S: Store, M: Mailer, F: Files>(
         return Err(secretariat_only());
     }
     let hash = posted.get("afschrift").unwrap_or_default();
-    let shaped = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
-    let xml = if shaped {
+    let xml = if crate::cases::is_token(hash) {
         app.files
             .get(&statement_key(hash))
             .await
