@@ -1058,6 +1058,11 @@ async fn a_bank_statement_is_previewed_then_registered_once() {
     assert!(text(&again).contains("0 betaling(en) geregistreerd."));
     let preview = upload(&app, &s, "afschrift.xml", xml.as_bytes()).await;
     assert!(text(&preview).contains("Gekoppeld (0)"));
+    assert!(
+        text(&preview).contains("Er is niets te registreren"),
+        "no button that registers nothing"
+    );
+    assert!(!text(&preview).contains("0 betaling(en) registreren"));
 
     // Refused files, each with a clear message, nothing registered.
     let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><Document>&lol2;</Document>"#;
